@@ -1,0 +1,39 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the OneMinBg module.
+.DESCRIPTION
+    Build  (default) compiles the module into out/OneMinBg and the emulator into out/emulator.
+    Test   builds, then runs xunit and Pester (on the built module, in a fresh pwsh) and prints
+           'N passed, N failed' over both suites; exits non-zero on any failure.
+    Demo   builds, then replaces the backgrounds of a few sample images into out/demo: against
+           the real API when $env:ONEMIN_API_KEY is set, else against the local emulator.
+    Clean  removes out/.
+.EXAMPLE
+    dotnet pwsh ./build.ps1 -Task Test
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'tools/BuildTasks.ps1')
+
+switch ($Task) {
+    'Clean' { Invoke-Clean }
+    'Build' { Invoke-Build -Configuration $Configuration }
+    'Test' {
+        Invoke-Build -Configuration $Configuration
+        $ok = Invoke-Test -Configuration $Configuration
+        if (-not $ok) { exit 1 }
+    }
+    'Demo' {
+        Invoke-Build -Configuration $Configuration
+        Invoke-Demo
+    }
+}

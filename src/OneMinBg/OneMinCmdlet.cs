@@ -1,0 +1,130 @@
+using System;
+using System.Management.Automation;
+using System.Security;
+using System.Threading;
+using OneMinBg.Client;
+
+namespace OneMinBg
+{
+    /// <summary>
+    /// What every OneMinBg cmdlet shares: the connection parameters, one cancellation token that
+    /// Ctrl+C (StopProcessing) cancels, and the batch runner that keeps the pipeline thread the
+    /// only writer.
+    /// </summary>
+    public abstract class OneMinCmdlet : PSCmdlet, IDisposable
+    {
+        internal const string EnvApiKey = "ONEMIN_API_KEY";
+        internal const string EnvBaseUrl = "ONEMIN_BASE_URL";
+
+        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
+        private BatchRunner? _runner;
+
+        /// <summary>The 1min.ai API key; default $env:ONEMIN_API_KEY. Takes a SecureString, PSCredential or string.</summary>
+        [Parameter]
+        [ApiKeyTransformation]
+        public SecureString? ApiKey { get; set; }
+
+        /// <summary>The API's base URL; default $env:ONEMIN_BASE_URL, else https://api.1min.ai.</summary>
+        [Parameter]
+        [ValidateNotNull]
+        public Uri? BaseUri { get; set; }
+
+        /// <summary>How long one HTTP call may take before it is abandoned. Image calls can take minutes.</summary>
+        [Parameter]
+        [ValidateRange(1, 86400)]
+        public int TimeoutSec { get; set; } = 600;
+
+        /// <summary>How often a failed call that is safe to repeat is retried.</summary>
+        [Parameter]
+        [ValidateRange(0, 20)]
+        public int MaximumRetryCount { get; set; } = 5;
+
+        /// <summary>How many items are in flight at once.</summary>
+        [Parameter]
+        [ValidateRange(1, 256)]
+        public int ThrottleLimit { get; set; } = 16;
+
+        protected CancellationToken StopToken => _stop.Token;
+
+        /// <summary>The batch runner; made in BeginProcessing so each invocation has its own.</summary>
+        internal BatchRunner Runner => _runner ?? throw new InvalidOperationException("BeginProcessing has not run.");
+
+        /// <summary>The progress bar's title.</summary>
+        internal abstract string Activity { get; }
+
+        protected override void BeginProcessing()
+        {
+            _runner = new BatchRunner(this, ThrottleLimit, Activity, _stop.Token);
+        }
+
+        protected override void EndProcessing()
+        {
+            Runner.Complete();
+        }
+
+        protected override void StopProcessing()
+        {
+            _stop.Cancel();
+        }
+
+        /// <summary>The API to talk to: -BaseUri, else $env:ONEMIN_BASE_URL, else the public service.</summary>
+        internal Uri ResolveBaseUri()
+        {
+            if (BaseUri != null)
+            {
+                return BaseUri;
+            }
+            string? fromEnv = Environment.GetEnvironmentVariable(EnvBaseUrl);
+            if (string.IsNullOrWhiteSpace(fromEnv))
+            {
+                return OneMinClientOptions.DefaultBaseUri;
+            }
+            if (!Uri.TryCreate(fromEnv, UriKind.Absolute, out Uri? uri))
+            {
+                ThrowTerminatingError(ErrorRecords.Create("InvalidBaseUri", ErrorCategory.InvalidArgument, fromEnv,
+                    $"The environment variable {EnvBaseUrl} holds '{fromEnv}', which is not an absolute URL. Set it to e.g. https://api.1min.ai or remove it."));
+            }
+            return uri!;
+        }
+
+        /// <summary>
+        /// Makes a client for this invocation, its verbose and debug messages routed to the pipeline
+        /// thread. No key is a terminating error (nothing can succeed without one) unless
+        /// <paramref name="requireKey"/> is false: downloads need none, and a call that does then fails alone.
+        /// </summary>
+        internal OneMinClient CreateClient(Uri baseUri, bool requireKey = true)
+        {
+            string? key = ApiKey != null ? ApiKeyTransformationAttribute.ToPlainText(ApiKey) : Environment.GetEnvironmentVariable(EnvApiKey);
+            if (string.IsNullOrWhiteSpace(key) && requireKey)
+            {
+                ThrowTerminatingError(ErrorRecords.ApiKeyMissing());
+            }
+
+            var options = new OneMinClientOptions
+            {
+                BaseUri = baseUri,
+                ApiKey = key ?? string.Empty,
+                Timeout = TimeSpan.FromSeconds(TimeoutSec),
+                MaxRetryCount = MaximumRetryCount,
+                Verbose = message => Runner.PostVerbose(message),
+                Debug = message => Runner.PostDebug(message),
+            };
+            try
+            {
+                return new OneMinClient(options);
+            }
+            catch (ArgumentException ex)
+            {
+                ThrowTerminatingError(ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, ex.Message));
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            _runner?.Dispose();
+            _stop.Dispose();
+            GC.SuppressFinalize(this);
+        }
+    }
+}

@@ -1,0 +1,118 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Management.Automation;
+
+namespace OneMinBg
+{
+    /// <summary>
+    /// The one place paths are resolved: through PowerShell's own path API, so relative paths follow
+    /// Set-Location, PSDrives work, -LiteralPath takes '[' and ']' as they are, and other providers
+    /// (Env:, HKLM:, ...) are refused with a clear error.
+    /// </summary>
+    internal static class PathHelper
+    {
+        /// <summary>
+        /// Resolves one -Path (wildcards) or -LiteralPath value to existing files. Writes one
+        /// non-terminating error for each value or match that is not a readable file and skips it.
+        /// </summary>
+        public static List<string> ResolveFiles(PSCmdlet cmdlet, string path, bool literal)
+        {
+            var files = new List<string>();
+            ICollection<string> matches;
+            ProviderInfo provider;
+            try
+            {
+                if (literal)
+                {
+                    matches = new[] { cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _) };
+                }
+                else
+                {
+                    matches = cmdlet.SessionState.Path.GetResolvedProviderPathFromPSPath(path, out provider);
+                }
+            }
+            catch (ItemNotFoundException ex)
+            {
+                cmdlet.WriteError(ErrorRecords.Create(ex, "FileNotFound", ErrorCategory.ObjectNotFound, path,
+                    $"Cannot find the file '{path}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
+                return files;
+            }
+            catch (Exception ex) when (ex is ProviderNotFoundException or DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+            {
+                cmdlet.WriteError(ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
+                    $"Cannot use the path '{path}': {ex.Message}"));
+                return files;
+            }
+
+            if (!IsFileSystem(provider))
+            {
+                cmdlet.WriteError(NotFileSystem(path, provider));
+                return files;
+            }
+
+            if (matches.Count == 0)
+            {
+                cmdlet.WriteError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, path,
+                    $"No file matches '{path}'. Check the pattern and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
+            }
+
+            foreach (string match in matches)
+            {
+                if (Directory.Exists(match))
+                {
+                    cmdlet.WriteError(ErrorRecords.Create("PathIsDirectory", ErrorCategory.InvalidArgument, match,
+                        $"'{match}' is a folder, not an image file. Pass its files instead, e.g. Get-ChildItem '{match}' -File."));
+                }
+                else if (!File.Exists(match))
+                {
+                    cmdlet.WriteError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, match,
+                        $"Cannot find the file '{match}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
+                }
+                else
+                {
+                    files.Add(match);
+                }
+            }
+            return files;
+        }
+
+        /// <summary>
+        /// Resolves a folder to write into (it need not exist yet). Returns null after writing a
+        /// terminating-worthy error record to <paramref name="error"/> when it is not a FileSystem path.
+        /// </summary>
+        public static string? ResolveFolder(PSCmdlet cmdlet, string path, out ErrorRecord? error)
+        {
+            error = null;
+            try
+            {
+                string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+                if (!IsFileSystem(provider))
+                {
+                    error = NotFileSystem(path, provider);
+                    return null;
+                }
+                if (File.Exists(resolved))
+                {
+                    error = ErrorRecords.Create("DestinationIsFile", ErrorCategory.InvalidArgument, path,
+                        $"The destination '{resolved}' is a file; -Destination must be a folder.");
+                    return null;
+                }
+                return resolved;
+            }
+            catch (Exception ex) when (ex is ProviderNotFoundException or DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+            {
+                error = ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
+                    $"Cannot use the destination '{path}': {ex.Message}");
+                return null;
+            }
+        }
+
+        private static bool IsFileSystem(ProviderInfo provider) =>
+            string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase);
+
+        private static ErrorRecord NotFileSystem(string path, ProviderInfo provider) =>
+            ErrorRecords.Create("NotFileSystemPath", ErrorCategory.InvalidArgument, path,
+                $"'{path}' is a {provider.Name} path, not a file. Pass a path on a FileSystem drive.");
+    }
+}

@@ -1,0 +1,111 @@
+# Starts, drives and stops the local 1min.ai emulator (tests/OneMinBg.Emulator) for the tests,
+# the demo and the benchmark. Each emulator watches the process that started it and exits with it,
+# so a crashed run never leaves one behind.
+
+$script:EmulatorDll = Join-Path $PSScriptRoot '../out/emulator/OneMinBg.Emulator.dll'
+
+function Get-DotnetPath {
+    # pwsh from the .NET tool runs as 'dotnet pwsh.dll'; an installed pwsh has dotnet on PATH.
+    $self = [Environment]::ProcessPath
+    if ($self -and [IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return $self }
+    (Get-Command dotnet -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+}
+
+function Start-OneMinEmulator {
+    <# Starts an emulator and returns an object with ApiUri, DownloadUri, ApiKey and Process. #>
+    [CmdletBinding()]
+    param(
+        [string] $ApiKey = 'emulator-key-0123456789',
+        [int] $LatencyMs = 0,
+        [int] $RateLimitPerMinute = 0,
+        [hashtable] $Config
+    )
+    if (-not (Test-Path $script:EmulatorDll)) { throw "The emulator is not built ($script:EmulatorDll). Run ./build.ps1 first." }
+    $dir = Join-Path ([IO.Path]::GetTempPath()) ("onemin-emu-" + [guid]::NewGuid().ToString('N'))
+    $null = New-Item -ItemType Directory -Path $dir
+    $urlsFile = Join-Path $dir 'urls.json'
+    $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'serve', '--api-key', $ApiKey, '--latency-ms', $LatencyMs,
+        '--rate-limit', $RateLimitPerMinute, '--urls-file', $urlsFile, '--parent-pid', $PID)
+    $process = Start-Process -FilePath (Get-DotnetPath) -ArgumentList $argList -PassThru -NoNewWindow `
+        -RedirectStandardOutput (Join-Path $dir 'stdout.txt') -RedirectStandardError (Join-Path $dir 'stderr.txt')
+    # Wait for the emulator to say where it listens (it writes the file atomically once bound).
+    $deadline = [DateTime]::UtcNow.AddSeconds(60)
+    while (-not (Test-Path $urlsFile)) {
+        if ($process.HasExited -or [DateTime]::UtcNow -gt $deadline) {
+            $err = Get-Content (Join-Path $dir 'stderr.txt') -Raw -ErrorAction SilentlyContinue
+            throw "The emulator did not start: $err"
+        }
+        $process.WaitForExit(100) | Out-Null
+    }
+    $urls = Get-Content $urlsFile -Raw | ConvertFrom-Json
+    $emulator = [pscustomobject]@{
+        ApiUri      = [uri]$urls.api
+        DownloadUri = [uri]$urls.download
+        ApiKey      = $ApiKey
+        Process     = $process
+        Folder      = $dir
+    }
+    if ($Config) { Set-OneMinEmulatorConfig -Emulator $emulator -Config $Config }
+    $emulator
+}
+
+function Stop-OneMinEmulator {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipeline)] $Emulator)
+    process {
+        if (-not $Emulator.Process.HasExited) {
+            $Emulator.Process.Kill()
+            $Emulator.Process.WaitForExit(10000) | Out-Null
+        }
+        Remove-Item -LiteralPath $Emulator.Folder -Recurse -Force -ErrorAction SilentlyContinue
+    }
+}
+
+function Get-OneMinEmulatorStats {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    Invoke-RestMethod -Uri ([uri]::new($Emulator.ApiUri, '_emulator/stats'))
+}
+
+function Set-OneMinEmulatorConfig {
+    <# Merges the given settings (camelCase names of EmulatorConfig) onto the emulator's config. #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [hashtable] $Config)
+    $body = $Config | ConvertTo-Json -Depth 5 -Compress
+    $null = Invoke-RestMethod -Method Post -Uri ([uri]::new($Emulator.ApiUri, '_emulator/config')) -Body $body -ContentType 'application/json'
+}
+
+function Reset-OneMinEmulator {
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] $Emulator)
+    $null = Invoke-RestMethod -Method Post -Uri ([uri]::new($Emulator.ApiUri, '_emulator/reset'))
+}
+
+function New-TestImage {
+    <# Writes valid test images with the emulator's generator: <Prefix><n>.<Format> in -Path. #>
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory)] [string] $Path,
+        [int] $Count = 1,
+        [int] $Width = 64,
+        [int] $Height = 64,
+        [string] $Prefix = 'image',
+        [ValidateSet('png', 'jpg', 'webp')] [string] $Format = 'png',
+        [long] $Bytes = 0
+    )
+    $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'make-images', '--out', $Path, '--count', $Count,
+        '--width', $Width, '--height', $Height, '--prefix', $Prefix, '--format', $Format)
+    if ($Bytes -gt 0) { $argList += @('--bytes', $Bytes) }
+    & (Get-DotnetPath) @argList
+    if ($LASTEXITCODE -ne 0) { throw "make-images failed with exit code $LASTEXITCODE" }
+}
+
+function Get-PwshCommand {
+    <# The command line that starts a fresh pwsh like this one: 'dotnet pwsh.dll' for the .NET tool. #>
+    $self = [Environment]::ProcessPath
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return @($self, (Join-Path $PSHOME 'pwsh.dll')) }
+    @($self)
+}
+
+Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats, Set-OneMinEmulatorConfig,
+    Reset-OneMinEmulator, New-TestImage, Get-PwshCommand, Get-DotnetPath
