@@ -1,0 +1,126 @@
+using System;
+using System.Globalization;
+using System.IO;
+using System.Text.Json.Nodes;
+using System.Threading.Tasks;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace OneMinBg.Emulator;
+
+/// <summary>The requests faults can be aimed at.</summary>
+internal enum Route { Upload, Feature, Result, Download }
+
+/// <summary>Turns a drawn <see cref="FaultRule"/> into what the client sees. Runs after the API gate
+/// (user agent, key, rate limit), so only requests the service would accept are faulted.</summary>
+internal static class FaultInjector
+{
+    internal static readonly string[] Endpoints = ["upload", "feature", "result", "download", "any"];
+
+    internal static readonly string[] Kinds =
+    [
+        "429", "500", "502", "503", "504", "522", "401", "403", "406", "insufficient-credits",
+        "reset-before", "reset-after", "slow", "malformed-json", "ai-record-null",
+        "truncated", "truncated-short-length", "redirect",
+    ];
+
+    /// <summary>A "redirect" only makes sense for a download, so it is not even drawn elsewhere.</summary>
+    internal static bool Applies(FaultRule rule, Route route) =>
+        (rule.Endpoint == "any" || rule.Endpoint.Equals(route.ToString(), StringComparison.OrdinalIgnoreCase))
+        && (rule.Kind != "redirect" || route == Route.Download);
+
+    internal static async Task Run(HttpContext ctx, RequestDelegate next, EmulatorServer server, Route route)
+    {
+        var rule = server.State.DrawFault(route);
+        switch (rule?.Kind)
+        {
+            case null:
+                await next(ctx);
+                break;
+            case "reset-before":
+                ctx.Abort();
+                break;
+            case "slow":
+                await Replies.Pause(ctx, rule.DelayMs);
+                await next(ctx);
+                break;
+            case "reset-after" or "truncated" or "truncated-short-length":
+                await RunThenBreak(ctx, next, rule.Kind);
+                break;
+            case "redirect":
+                // Same object, served by the API origin: shows whether the client re-sends API-KEY after a redirect.
+                ctx.Response.StatusCode = 302;
+                ctx.Response.Headers.Location = new Uri(server.ApiUri, "_redirected" + ctx.Request.Path.ToUriComponent()[DownloadEndpoints.BucketPath.Length..]).AbsoluteUri;
+                ctx.Response.ContentLength = 0;
+                break;
+            default:
+                await Answer(ctx, rule, server.State, route == Route.Download);
+                break;
+        }
+    }
+
+    /// <summary>Lets the request be processed (and charged) in full, then spoils the delivery of the answer.</summary>
+    static async Task RunThenBreak(HttpContext ctx, RequestDelegate next, string kind)
+    {
+        var original = ctx.Response.Body;
+        using var captured = new MemoryStream();
+        ctx.Response.Body = captured;
+        try
+        {
+            await next(ctx);
+        }
+        finally
+        {
+            ctx.Response.Body = original;
+        }
+        if (kind == "reset-after")
+        {
+            ctx.Abort();
+            return;
+        }
+        var body = captured.GetBuffer().AsMemory(0, (int)captured.Length);
+        var half = body[..(body.Length / 2)];
+        // "truncated" promises the whole body and breaks off; "truncated-short-length" looks complete but is cut.
+        ctx.Response.ContentLength = kind == "truncated" ? body.Length : half.Length;
+        await original.WriteAsync(half, ctx.RequestAborted);
+        await original.FlushAsync(ctx.RequestAborted);
+        if (kind != "truncated") return;
+        // A flush hands the bytes to Kestrel's transport, not yet to the socket, and an abort drops what is
+        // still queued: give the half body a moment to leave, so the client really sees a body that breaks off.
+        await Task.Delay(100, ctx.RequestAborted);
+        ctx.Abort();
+    }
+
+    /// <summary>Answers in place of the service, without processing or charging.</summary>
+    static Task Answer(HttpContext ctx, FaultRule rule, EmulatorState state, bool download)
+    {
+        if (rule.Kind == "malformed-json")
+            return Replies.Bytes(ctx, 200, "application/json; charset=utf-8", "{\"aiRecord\":{\"uuid\":\"6f1c2a"u8.ToArray());
+        if (rule.Kind == "ai-record-null")
+            return Replies.Json(ctx, 200, new JsonObject { ["aiRecord"] = null });
+
+        if (rule.RetryAfter is not null) ctx.Response.Headers.RetryAfter = rule.RetryAfter; // on every error status
+        var config = state.Current;
+        switch (rule.Kind)
+        {
+            case "insufficient-credits":
+                var available = Math.Clamp(config.Credits, 0, Math.Max(0, config.CreditCost - 1));
+                return Replies.Error(ctx, 400, "INSUFFICIENT_CREDITS", EmulatorState.InsufficientCredits(config.CreditCost, available));
+            case "401":
+                return Replies.Error(ctx, 401, "HTTP_EXCEPTION", "API Key has been deleted");
+            case "406":
+                return Replies.Error(ctx, 406, null, "Not Acceptable");
+            case "429":
+                return Replies.RateLimited(ctx);
+            case "522":
+                return Replies.Cloudflare522(ctx);
+            case "403" when download:
+                return Replies.S3Error(ctx, 403, "AccessDenied", "Request has expired");
+        }
+        var status = int.Parse(rule.Kind, CultureInfo.InvariantCulture);
+        var reason = ReasonPhrases.GetReasonPhrase(status); // e.g. "Service Unavailable"
+        return download
+            ? Replies.S3Error(ctx, status, reason.Replace(" ", ""), reason)
+            : Replies.Error(ctx, status, reason.ToUpperInvariant().Replace(' ', '_'), reason);
+    }
+}
