@@ -85,4 +85,20 @@ namespace OneMinBg.Client
         public string? Quality { get; set; }
         public string? Background { get; set; }
     }
+
+    /// <summary>A result saved by <see cref="OneMinClient.DownloadAsync"/>: a complete image at its final path.</summary>
+    public sealed class DownloadedFile
+    {
+        public DownloadedFile(string path, long length, ImageInfo image)
+        {
+            Path = path;
+            Length = length;
+            Image = image;
+        }
+
+        /// <summary>The full path of the saved file.</summary>
+        public string Path { get; }
+        public long Length { get; }
+        public ImageInfo Image { get; }
+    }
 }

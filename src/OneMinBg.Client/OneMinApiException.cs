@@ -52,5 +52,11 @@ namespace OneMinBg.Client
         public string? ServerMessage { get; set; }
         /// <summary>The endpoint that failed, e.g. "POST /api/features".</summary>
         public string? Operation { get; set; }
+        /// <summary>The service's details, when it sent any (e.g. the provider's reason for EXTERNAL_API_RESPONSE_WITH_ERROR).</summary>
+        public string? ServerDetails { get; set; }
+        /// <summary>For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the feature needs, when the message says.</summary>
+        public decimal? CreditsRequired { get; set; }
+        /// <summary>For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the team has left, when the message says.</summary>
+        public decimal? CreditsAvailable { get; set; }
     }
 }

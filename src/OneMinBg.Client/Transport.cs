@@ -118,12 +118,12 @@ namespace OneMinBg.Client
                     // failures on an open connection come wrapped in an IOException.
                     return IsConnectError(socket.SocketErrorCode);
                 case WebException web:
-                    // .NET Framework.
+                    // .NET Framework: these all fail before the request is written.
                     return web.Status == WebExceptionStatus.ConnectFailure
                         || web.Status == WebExceptionStatus.NameResolutionFailure
                         || web.Status == WebExceptionStatus.ProxyNameResolutionFailure
-                        || (web.Status == WebExceptionStatus.SecureChannelFailure && web.InnerException is AuthenticationException)
-                        || (web.InnerException is SocketException webSocket && IsConnectError(webSocket.SocketErrorCode) && web.Status != WebExceptionStatus.ReceiveFailure);
+                        || web.Status == WebExceptionStatus.SecureChannelFailure
+                        || web.Status == WebExceptionStatus.TrustFailure;
                 case AuthenticationException _:
                     return true;
                 default:

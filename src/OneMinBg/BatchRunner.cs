@@ -28,7 +28,7 @@ namespace OneMinBg
         private readonly CancellationTokenSource _batch;
         private readonly Dictionary<WorkItem, Task> _running = new Dictionary<WorkItem, Task>();
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _lastProgress = TimeSpan.MinValue;
+        private TimeSpan _lastProgress = TimeSpan.Zero;
         private ErrorRecord? _fatal;
         private bool _progressShown;
 

@@ -38,7 +38,7 @@ namespace OneMinBg
                     $"Cannot find the file '{path}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
                 return files;
             }
-            catch (Exception ex) when (ex is ProviderNotFoundException or DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+            catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
             {
                 cmdlet.WriteError(ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
                     $"Cannot use the path '{path}': {ex.Message}"));
@@ -100,7 +100,7 @@ namespace OneMinBg
                 }
                 return resolved;
             }
-            catch (Exception ex) when (ex is ProviderNotFoundException or DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+            catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
             {
                 error = ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
                     $"Cannot use the destination '{path}': {ex.Message}");

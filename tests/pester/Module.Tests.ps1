@@ -68,6 +68,19 @@ Describe 'Invoke-BackgroundReplace' {
         ($file | Invoke-BackgroundReplace -Prompt 'beach').SourcePath | Should -Be $file.FullName
     }
 
+    It 'takes paths piped as strings (wildcards) and from Resolve-Path (literal)' {
+        New-TestImage -Path $Dir -Count 2 -Prefix 'pic [x] '
+        $escaped = [WildcardPattern]::Escape((Join-Path $Dir 'pic [x] 1.png'))
+        ($escaped | Invoke-BackgroundReplace -Prompt 'x').SourcePath | Should -Be (Join-Path $Dir 'pic [x] 1.png')
+        $results = Resolve-Path -LiteralPath (Join-Path $Dir 'pic [x] 2.png') | Invoke-BackgroundReplace -Prompt 'x'
+        $results.SourcePath | Should -Be (Join-Path $Dir 'pic [x] 2.png')
+    }
+
+    It 'refuses pipeline objects that carry no path, saying what fits' {
+        { [pscustomobject]@{ Prompt = 'x' } | Invoke-BackgroundReplace -ErrorAction Stop } |
+            Should -Throw -ExpectedMessage '*objects with a Path property*'
+    }
+
     It 'resolves relative paths and wildcards against the current PowerShell location' {
         New-TestImage -Path $Dir -Count 2 -Prefix 'rel'
         Push-Location $Dir
@@ -271,7 +284,7 @@ Describe 'Save-BgImage' {
         $script:Dest = Join-Path $TestDrive ([guid]::NewGuid())
     }
 
-    It 'saves each result as <source name>_bg.png in a new folder and emits FileInfo' {
+    It 'saves each result as ''source name''_bg.png in a new folder and emits FileInfo' {
         $files = $Made | Save-BgImage -Destination $Dest
         $files | Should -HaveCount 2
         $files | ForEach-Object { $_ | Should -BeOfType ([IO.FileInfo]) }

@@ -10,7 +10,9 @@ namespace OneMinBg.Commands
     /// Replaces the background of images: uploads each file, runs 1min.ai's Background Replacer on it
     /// with the prompt, and writes one BgResult per image as it completes.
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Invoke, "BackgroundReplace", DefaultParameterSetName = PathSet,
+    // LiteralPath is the default set because pipeline binding tries the default set first: that is
+    // what makes a FileInfo bind by its PSPath (exact, '[' safe) rather than as a wildcard string.
+    [Cmdlet(VerbsLifecycle.Invoke, "BackgroundReplace", DefaultParameterSetName = LiteralPathSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(BgResult))]
     public sealed class InvokeBackgroundReplaceCommand : OneMinCmdlet
@@ -26,6 +28,7 @@ namespace OneMinBg.Commands
         /// <summary>Image files to process; wildcards allowed.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
         [SupportsWildcards]
+        [PathTransformation]
         [ValidateNotNullOrEmpty]
         public string[] Path { get; set; } = Array.Empty<string>();
 
@@ -48,16 +51,19 @@ namespace OneMinBg.Commands
 
         /// <summary>Output size; Auto picks the one closest to the source's aspect ratio.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [DefaultWhenBlank(AutoSize)]
         [ValidateSet(AutoSize, "1024x1024", "1024x1536", "1536x1024")]
         public string Size { get; set; } = AutoSize;
 
         /// <summary>low, medium or high; higher costs more credits and time.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [DefaultWhenBlank("medium")]
         [ValidateSet("low", "medium", "high")]
         public string Quality { get; set; } = "medium";
 
         /// <summary>auto, opaque or transparent.</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [DefaultWhenBlank("auto")]
         [ValidateSet("auto", "opaque", "transparent")]
         public string Background { get; set; } = "auto";
 
@@ -135,7 +141,6 @@ namespace OneMinBg.Commands
             {
                 if (file != null)
                 {
-                    item.Verbose($"Uploading '{file}'.");
                     UploadedAsset asset = await client.UploadAsync(file, item.BatchToken).ConfigureAwait(false);
                     request = request.WithImageUrl(asset.Key);
                 }
@@ -143,7 +148,6 @@ namespace OneMinBg.Commands
                 // The charged call: not started once the batch is stopping, never abandoned once sent
                 // (only Ctrl+C cancels it), so a paid result is not thrown away.
                 item.BatchToken.ThrowIfCancellationRequested();
-                item.Verbose($"Replacing the background of {subject} ({request.Size}, {request.Quality}).");
                 AiRecord record = await client.ReplaceBackgroundAsync(request, item.StopToken).ConfigureAwait(false);
 
                 if (!record.IsSuccess)

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+
+namespace OneMinBg.Tests;
+
+public sealed class SecretAndCancellationTests : TempDirTest
+{
+
+    [Fact]
+    public async Task The_key_appears_in_no_message_of_a_whole_session()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var recorder = new Recorder();
+        var options = Emu.Options(emulator, recorder);
+        options.Timeout = TimeSpan.FromSeconds(2);
+        var client = new OneMinClient(options);
+
+        async Task Expect(Func<Task> action)
+        {
+            try
+            {
+                await action();
+            }
+            catch (Exception ex) when (ex is OneMinApiException || ex is InvalidImageException || ex is System.IO.IOException)
+            {
+                recorder.Capture(ex);
+                return;
+            }
+
+            Assert.Fail("expected a failure");
+        }
+
+        string key = await Emu.UploadAsync(client, Dir);
+        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
+        await client.GetResultAsync(record.Id, CancellationToken.None);
+        await client.DownloadAsync(record.TemporaryUrl!, Dir.File("out.png"), false, CancellationToken.None);
+        await Expect(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File("out.png"), false, CancellationToken.None));
+
+        foreach (string kind in new[] { "401", "403", "406", "429", "500", "502", "503", "522", "reset-after", "reset-before", "malformed-json", "insufficient-credits", "slow" })
+        {
+            emulator.State.Config = Emu.With(Emu.Fault("any", kind, delayMs: 5000));
+            await Expect(() => client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None));
+            await Expect(() => client.GetResultAsync(record.Id, CancellationToken.None));
+            await Expect(() => client.UploadAsync(Images.Write(Dir, "in.png", ImageFormat.Png), CancellationToken.None));
+        }
+
+        foreach (string kind in new[] { "403", "truncated", "truncated-short-length", "500" })
+        {
+            emulator.State.Config = Emu.With(Emu.Fault("download", kind));
+            await Expect(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File(kind + ".png"), false, CancellationToken.None));
+        }
+
+        emulator.State.Config = new EmulatorConfig();
+        var wrongKey = Emu.Options(emulator, recorder);
+        wrongKey.ApiKey = Emu.Key + "-revoked";
+        await Expect(() => new OneMinClient(wrongKey).GetResultAsync(record.Id, CancellationToken.None));
+
+        recorder.AssertNoSecret(Emu.Key);
+        Assert.Contains(recorder.Debug, line => line.Contains("POST /api/features", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Canceling_a_feature_call_stops_it_at_once()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        string key = await Emu.UploadAsync(client, Dir);
+        emulator.State.Config = new EmulatorConfig { FeatureLatencyMs = 60_000 };
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+
+        var elapsed = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReplaceBackgroundAsync(Emu.Request(key), cancel.Token));
+
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(5), $"took {elapsed.Elapsed}");
+        Assert.Equal(1, emulator.State.Snapshot().FeatureCalls);
+    }
+
+    [Fact]
+    public async Task Canceling_during_a_retry_wait_stops_at_once()
+    {
+        await using var emulator = await Emu.StartAsync(Emu.With(Emu.Fault("result", "503", retryAfter: "30")));
+        var options = Emu.Options(emulator);
+        options.MaxRetryAfter = TimeSpan.FromSeconds(60);
+        var client = new OneMinClient(options);
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+
+        var elapsed = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetResultAsync("x", cancel.Token));
+
+        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(5), $"took {elapsed.Elapsed}");
+        Assert.Equal(1, emulator.State.Snapshot().ResultLookups);
+    }
+}

@@ -1,0 +1,169 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+
+namespace OneMinBg.Tests;
+
+/// <summary>A folder of its own per test, deleted afterwards.</summary>
+internal sealed class TempDir : IDisposable
+{
+    public TempDir()
+    {
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "oneminbg-tests-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path);
+    }
+
+    public string Path { get; }
+
+    public string File(string name) => System.IO.Path.Combine(Path, name);
+
+    /// <summary>Every file in the folder, by name: to show that a failure left nothing behind.</summary>
+    public string[] Names() => Directory.GetFiles(Path).Select(p => System.IO.Path.GetFileName(p)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+internal static class Images
+{
+    public static byte[] Bytes(ImageFormat format, int width = 40, int height = 30, long padBytes = 0)
+    {
+        using var buffer = new MemoryStream();
+        switch (format)
+        {
+            case ImageFormat.Png:
+                TestImages.WritePng(buffer, width, height, 200, 30, 60, padBytes);
+                break;
+            case ImageFormat.Jpeg:
+                TestImages.WriteJpeg(buffer, width, height, 200, 30, 60, padBytes);
+                break;
+            default:
+                TestImages.WriteWebp(buffer, width, height, 200, 30, 60, padBytes);
+                break;
+        }
+
+        return buffer.ToArray();
+    }
+
+    public static string Write(TempDir dir, string name, ImageFormat format, int width = 40, int height = 30, long padBytes = 0)
+    {
+        string path = dir.File(name);
+        System.IO.File.WriteAllBytes(path, Bytes(format, width, height, padBytes));
+        return path;
+    }
+}
+
+/// <summary>Collects every Verbose and Debug line and every exception, to check none holds the key.</summary>
+internal sealed class Recorder
+{
+    private readonly ConcurrentQueue<string> _verbose = new();
+    private readonly ConcurrentQueue<string> _debug = new();
+    private readonly ConcurrentQueue<Exception> _errors = new();
+
+    public IReadOnlyList<string> Verbose => _verbose.ToArray();
+    public IReadOnlyList<string> Debug => _debug.ToArray();
+
+    public void Attach(OneMinClientOptions options)
+    {
+        options.Verbose = _verbose.Enqueue;
+        options.Debug = _debug.Enqueue;
+    }
+
+    public T Capture<T>(T exception)
+        where T : Exception
+    {
+        _errors.Enqueue(exception);
+        return exception;
+    }
+
+    public void AssertNoSecret(string secret)
+    {
+        Assert.NotEmpty(_verbose);
+        Assert.NotEmpty(_debug);
+        foreach (string line in _verbose.Concat(_debug))
+        {
+            Assert.DoesNotContain(secret, line, StringComparison.Ordinal);
+        }
+
+        foreach (Exception exception in _errors)
+        {
+            Assert.DoesNotContain(secret, exception.ToString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, exception.Message, StringComparison.Ordinal);
+            if (exception is OneMinApiException api)
+            {
+                Assert.DoesNotContain(secret, api.ServerMessage ?? "", StringComparison.Ordinal);
+                Assert.DoesNotContain(secret, api.ServerDetails ?? "", StringComparison.Ordinal);
+            }
+        }
+    }
+}
+
+/// <summary>Starting the emulator and a client pointed at it, with retries fast enough for tests.</summary>
+internal static class Emu
+{
+    public const string Key = "sk-emulated-6b1f0c2e9d7a4e3f8a5c";
+
+    public static Task<EmulatorServer> StartAsync(EmulatorConfig? config = null) =>
+        EmulatorServer.StartAsync(new EmulatorOptions { ApiKey = Key, Config = config ?? new EmulatorConfig() });
+
+    public static OneMinClientOptions Options(EmulatorServer emulator, Recorder? recorder = null)
+    {
+        var options = new OneMinClientOptions
+        {
+            BaseUri = emulator.ApiUri,
+            ApiKey = Key,
+            MaxRetryCount = 3,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+            MaxRetryAfter = TimeSpan.FromMilliseconds(200),
+            RequestsPerMinute = 0,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        recorder?.Attach(options);
+        return options;
+    }
+
+    public static OneMinClient Client(EmulatorServer emulator, Recorder? recorder = null) => new(Options(emulator, recorder));
+
+    public static EmulatorConfig With(params FaultRule[] faults) => new() { Faults = faults.ToList() };
+
+    public static FaultRule Fault(string endpoint, string kind, int? count = null, string? retryAfter = null, int delayMs = 0) =>
+        new() { Endpoint = endpoint, Kind = kind, Count = count, RetryAfter = retryAfter, DelayMs = delayMs };
+
+    public static BackgroundRequest Request(string imageUrl, string prompt = "a quiet beach at dawn", string size = "1024x1024") =>
+        new(imageUrl, prompt, size, "medium", "auto", BackgroundRequest.DefaultModel);
+
+    /// <summary>Uploads a small PNG and returns its key.</summary>
+    public static async Task<string> UploadAsync(OneMinClient client, TempDir dir, string name = "cat.png")
+    {
+        string path = Images.Write(dir, name, ImageFormat.Png);
+        return (await client.UploadAsync(path, CancellationToken.None)).Key;
+    }
+}
+
+/// <summary>A test class with a scratch folder of its own.</summary>
+public abstract class TempDirTest : IDisposable
+{
+    private protected TempDir Dir { get; } = new();
+
+    public virtual void Dispose() => Dir.Dispose();
+}
+
+internal static class Ports
+{
+    /// <summary>A loopback port that was free a moment ago (nobody listens on it until someone binds it).</summary>
+    public static int Free()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+}
