@@ -150,6 +150,15 @@ namespace OneMinBg.Client
             bool notFoundIsAbsent,
             CancellationToken cancellationToken)
         {
+            if (_apiKey.Length == 0)
+            {
+                throw new OneMinApiException(ApiErrorKind.Authentication,
+                    $"{call.Operation} needs an API key and none was given; set ApiKey to a key from the 1min.ai dashboard")
+                {
+                    Operation = call.Operation,
+                };
+            }
+
             var uri = new Uri(_apiRoot, relativeUri);
             int attempt = 0;
             return _retry.RunAsync(call, async token =>
@@ -302,11 +311,8 @@ namespace OneMinBg.Client
 
         private static string ValidateKey(string? apiKey)
         {
+            // No key is allowed: downloads need none. API calls then fail with Authentication.
             string key = (apiKey ?? "").Trim();
-            if (key.Length == 0)
-            {
-                throw new ArgumentException("An API key is required: set ApiKey to a key from the 1min.ai dashboard.", nameof(OneMinClientOptions.ApiKey));
-            }
 
             foreach (char c in key)
             {

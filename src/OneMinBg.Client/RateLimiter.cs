@@ -50,6 +50,8 @@ namespace OneMinBg.Client
         private readonly List<TimeSpan> _grants = new List<TimeSpan>();
         private TimeSpan _theoreticalArrival;
 
+        private int _reservations;
+
         public RateLimiter(IClock clock)
         {
             _clock = clock;
@@ -79,9 +81,13 @@ namespace OneMinBg.Client
             return TimeSpan.Zero;
         }
 
+        /// <summary>How many slots were booked: lets tests see which calls are limited without timing them.</summary>
+        internal int Reservations => Volatile.Read(ref _reservations);
+
         /// <summary>Books the earliest slot at or after <paramref name="now"/> and returns its time.</summary>
         internal TimeSpan Reserve(TimeSpan now, int perMinute)
         {
+            Interlocked.Increment(ref _reservations);
             if (perMinute <= 0)
             {
                 throw new ArgumentOutOfRangeException(nameof(perMinute));

@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Net;
 using System.Net.Http;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.InteropServices;
@@ -41,7 +40,7 @@ namespace OneMinBg.Client
                 UseCookies = false,
             };
             var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-            client.DefaultRequestHeaders.UserAgent.Add(new ProductInfoHeaderValue("OneMinBg", AssemblyVersion()));
+            client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
             return client;
         }
 

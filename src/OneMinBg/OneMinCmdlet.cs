@@ -15,6 +15,8 @@ namespace OneMinBg
     {
         internal const string EnvApiKey = "ONEMIN_API_KEY";
         internal const string EnvBaseUrl = "ONEMIN_BASE_URL";
+        internal const string EnvRequestsPerMinute = "ONEMIN_REQUESTS_PER_MINUTE";
+        private const int DefaultRequestsPerMinute = 180;
 
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
         private BatchRunner? _runner;
@@ -38,6 +40,14 @@ namespace OneMinBg
         [Parameter]
         [ValidateRange(0, 20)]
         public int MaximumRetryCount { get; set; } = 5;
+
+        /// <summary>
+        /// API requests per minute for this key, shared by every command in the process; 0 = no limit.
+        /// Default $env:ONEMIN_REQUESTS_PER_MINUTE, else 180 (1min.ai's default limit).
+        /// </summary>
+        [Parameter]
+        [ValidateRange(0, 1000000)]
+        public int RequestsPerMinute { get; set; } = DefaultRequestsPerMinute;
 
         /// <summary>How many items are in flight at once.</summary>
         [Parameter]
@@ -106,6 +116,7 @@ namespace OneMinBg
                 ApiKey = key ?? string.Empty,
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
                 MaxRetryCount = MaximumRetryCount,
+                RequestsPerMinute = ResolveRequestsPerMinute(),
                 Verbose = message => Runner.PostVerbose(message),
                 Debug = message => Runner.PostDebug(message),
             };
@@ -118,6 +129,25 @@ namespace OneMinBg
                 ThrowTerminatingError(ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, ex.Message));
                 throw;
             }
+        }
+
+        private int ResolveRequestsPerMinute()
+        {
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(RequestsPerMinute)))
+            {
+                return RequestsPerMinute;
+            }
+            string? fromEnv = Environment.GetEnvironmentVariable(EnvRequestsPerMinute);
+            if (string.IsNullOrWhiteSpace(fromEnv))
+            {
+                return DefaultRequestsPerMinute;
+            }
+            if (!int.TryParse(fromEnv, out int value) || value < 0)
+            {
+                ThrowTerminatingError(ErrorRecords.Create("InvalidRequestsPerMinute", ErrorCategory.InvalidArgument, fromEnv,
+                    $"The environment variable {EnvRequestsPerMinute} holds '{fromEnv}', which is not a whole number of 0 or more. Set it to e.g. 180, or remove it."));
+            }
+            return value;
         }
 
         public void Dispose()

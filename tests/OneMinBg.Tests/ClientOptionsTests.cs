@@ -8,11 +8,16 @@ public sealed class ClientOptionsTests
     [Theory]
     [InlineData("")]
     [InlineData("   ")]
-    public void A_key_is_required(string key)
+    public async Task Without_a_key_api_calls_fail_with_Authentication_before_anything_is_sent(string key)
     {
-        var error = Assert.Throws<ArgumentException>(() => new OneMinClient(new OneMinClientOptions { ApiKey = key }));
+        // A client without a key is allowed (downloads need none), but it sends no API call.
+        var client = new OneMinClient(new OneMinClientOptions { ApiKey = key, BaseUri = ClosedPort(), MaxRetryCount = 0 });
 
-        Assert.Contains("API key is required", error.Message, StringComparison.Ordinal);
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.GetResultAsync("some-id", CancellationToken.None));
+
+        Assert.Equal(ApiErrorKind.Authentication, error.Kind);
+        Assert.Null(error.StatusCode);
+        Assert.Contains("needs an API key", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
