@@ -6,6 +6,8 @@
     Build  (default) compiles the module into out/OneMinBg and the emulator into out/emulator.
     Test   builds, then runs xunit and Pester (on the built module, in a fresh pwsh) and prints
            'N passed, N failed' over both suites; exits non-zero on any failure.
+    Bench  builds, then measures throughput, rate limiting, start-up and memory against the
+           emulator and writes bench/results.md (takes several minutes).
     Demo   builds, then replaces the backgrounds of a few sample images into out/demo: against
            the real API when $env:ONEMIN_API_KEY is set, else against the local emulator.
     Clean  removes out/.
@@ -14,7 +16,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -35,5 +37,9 @@ switch ($Task) {
     'Demo' {
         Invoke-Build -Configuration $Configuration
         Invoke-Demo
+    }
+    'Bench' {
+        Invoke-Build -Configuration $Configuration
+        Invoke-Bench
     }
 }

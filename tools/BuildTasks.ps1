@@ -144,3 +144,4 @@ $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name,
 }
 
 Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
+. (Join-Path $PSScriptRoot 'Bench.ps1')

@@ -158,9 +158,15 @@ public sealed class DownloadTests : TempDirTest
         await using var emulator = await Emu.StartAsync();
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = new EmulatorConfig { DownloadLatencyMs = 20_000 };
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        int before = emulator.State.Snapshot().Downloads;
+        using var cancel = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.DownloadAsync(link, _out.File("r.png"), false, cancel.Token));
+        Task download = client.DownloadAsync(link, _out.File("r.png"), false, cancel.Token);
+        await Until.TrueAsync(() => emulator.State.Snapshot().Downloads > before || download.IsCompleted, "the download to reach the emulator");
+        cancel.Cancel();
+
+        // The emulator would send the image after 20 s: a cancellation now is the client stopping the download.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download);
 
         Assert.Empty(_out.Names());
     }

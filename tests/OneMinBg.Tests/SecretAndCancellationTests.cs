@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace OneMinBg.Tests;
 
 public sealed class SecretAndCancellationTests : TempDirTest
@@ -65,12 +63,14 @@ public sealed class SecretAndCancellationTests : TempDirTest
         var client = Emu.Client(emulator);
         string key = await Emu.UploadAsync(client, Dir);
         emulator.State.Config = new EmulatorConfig { FeatureLatencyMs = 60_000 };
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var cancel = new CancellationTokenSource();
 
-        var elapsed = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.ReplaceBackgroundAsync(Emu.Request(key), cancel.Token));
+        Task<AiRecord> call = client.ReplaceBackgroundAsync(Emu.Request(key), cancel.Token);
+        await Until.TrueAsync(() => emulator.State.Snapshot().CurrentConcurrentFeatures == 1 || call.IsCompleted, "the feature call to reach the emulator");
+        cancel.Cancel();
 
-        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(5), $"took {elapsed.Elapsed}");
+        // The emulator would answer with a result only after 60 s: a cancellation now is the client stopping the call.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         Assert.Equal(1, emulator.State.Snapshot().FeatureCalls);
     }
 
@@ -78,15 +78,19 @@ public sealed class SecretAndCancellationTests : TempDirTest
     public async Task Canceling_during_a_retry_wait_stops_at_once()
     {
         await using var emulator = await Emu.StartAsync(Emu.With(Emu.Fault("result", "503", retryAfter: "30")));
-        var options = Emu.Options(emulator);
+        var recorder = new Recorder();
+        var options = Emu.Options(emulator, recorder);
         options.MaxRetryAfter = TimeSpan.FromSeconds(60);
         var client = new OneMinClient(options);
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var cancel = new CancellationTokenSource();
 
-        var elapsed = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => client.GetResultAsync("x", cancel.Token));
+        Task<AiRecord?> call = client.GetResultAsync("x", cancel.Token);
+        // The client reports the wait just before it starts waiting.
+        await Until.TrueAsync(() => recorder.Verbose.Any(line => line.Contains("retry 1 of 3 in 30.0 s", StringComparison.Ordinal)) || call.IsCompleted, "the client to start waiting 30 s before its first retry");
+        cancel.Cancel();
 
-        Assert.True(elapsed.Elapsed < TimeSpan.FromSeconds(5), $"took {elapsed.Elapsed}");
+        // Without the cancellation the client would retry after 30 s and end with the 503 as an error.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
         Assert.Equal(1, emulator.State.Snapshot().ResultLookups);
     }
 }

@@ -167,3 +167,25 @@ internal static class Ports
         return port;
     }
 }
+
+/// <summary>Synchronisation on a condition, never on elapsed time.</summary>
+internal static class Until
+{
+    /// <summary>
+    /// Checks <paramref name="condition"/> every 10 ms until it holds. The deadline is only a guard
+    /// against a hung test: passing it fails the test, saying what never happened.
+    /// </summary>
+    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? deadline = null)
+    {
+        DateTime giveUp = DateTime.UtcNow + (deadline ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (DateTime.UtcNow >= giveUp)
+            {
+                Assert.Fail($"Gave up waiting for {what}.");
+            }
+
+            await Task.Delay(10);
+        }
+    }
+}

@@ -10,10 +10,13 @@ function Use-Emulator {
     param($Emulator)
     $env:ONEMIN_BASE_URL = $Emulator.ApiUri.AbsoluteUri
     $env:ONEMIN_API_KEY = $Emulator.ApiKey
+    # The client-side limit (180/min by default) would only slow the suite down; the tests that
+    # are about pacing set it themselves.
+    $env:ONEMIN_REQUESTS_PER_MINUTE = '0'
 }
 
 function Clear-EmulatorEnvironment {
-    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY -ErrorAction SilentlyContinue
+    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE -ErrorAction SilentlyContinue
 }
 
 function Invoke-FreshPwsh {
@@ -21,4 +24,25 @@ function Invoke-FreshPwsh {
     param([Parameter(Mandatory)] [string] $Script)
     $pwsh = Get-PwshCommand
     & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Script 2>&1
+}
+
+function Wait-Until {
+    # Waits for a condition (not for a time): polls it, and fails with $Because after $TimeoutSec.
+    param([Parameter(Mandatory)] [scriptblock] $Condition, [Parameter(Mandatory)] [string] $Because, [int] $TimeoutSec = 60)
+    $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
+    while (-not (& $Condition)) {
+        if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSec s waiting until $Because" }
+        [Threading.Thread]::Sleep(20)
+    }
+}
+
+function Start-InRunspace {
+    # Starts a script in a new runspace of this process with the module loaded, so a test can
+    # Stop() it the way Ctrl+C does and read its streams.
+    param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variables = @{})
+    $ps = [powershell]::Create()
+    $null = $ps.AddScript("Import-Module '$ModulePath'").AddStatement()
+    foreach ($name in $Variables.Keys) { $null = $ps.AddCommand('Set-Variable').AddParameter('Name', $name).AddParameter('Value', $Variables[$name]).AddStatement() }
+    $null = $ps.AddScript($Script)
+    [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
 }
