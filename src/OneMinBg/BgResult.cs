@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using OneMinBg.Client;
 
 namespace OneMinBg
@@ -34,6 +35,14 @@ namespace OneMinBg
         public decimal? CreditLimit { get; set; }
         /// <summary>The API the record lives on, so Get-BgResult and Save-BgImage ask the same service again.</summary>
         public string? BaseUri { get; set; }
+        /// <summary>True when this run took the result from the journal instead of paying for it again.</summary>
+        public bool Reused { get; set; }
+        /// <summary>When the request was (last) sent, from the journal (UTC).</summary>
+        public DateTime? RequestedAt { get; set; }
+        /// <summary>Where Save-BgImage last saved the image, from the journal.</summary>
+        public string? SavedPath { get; set; }
+        /// <summary>Why the request did not succeed, from the journal; empty when it did.</summary>
+        public string? FailureReason { get; set; }
 
         internal bool IsSuccess => string.Equals(Status, "SUCCESS", StringComparison.OrdinalIgnoreCase);
 
@@ -51,7 +60,7 @@ namespace OneMinBg
                 Quality = request?.Quality ?? record.Quality,
                 Background = request?.Background ?? record.Background,
                 Model = request?.Model ?? record.Model,
-                ResultKeys = ToArray(record),
+                ResultKeys = ToArray(record.ResultKeys),
                 TemporaryUrl = record.TemporaryUrl?.AbsoluteUri,
                 CreatedAt = record.CreatedAt?.UtcDateTime,
                 UsedCredit = record.UsedCredit,
@@ -60,12 +69,52 @@ namespace OneMinBg
             };
         }
 
-        private static string[] ToArray(AiRecord record)
+        /// <summary>
+        /// A request as the journal knows it. <paramref name="sourcePath"/> is where the image is now (a
+        /// renamed or moved file is still the same request); null keeps the path the journal recorded.
+        /// </summary>
+        internal static BgResult From(JournalEntry entry, string? sourcePath = null, bool reused = false)
         {
-            var keys = new string[record.ResultKeys.Count];
+            JournalRequest request = entry.Request;
+            return new BgResult
+            {
+                Id = entry.RecordId ?? "",
+                Status = entry.Status ?? StatusOf(entry.State),
+                SourcePath = sourcePath ?? request.SourcePath,
+                ImageUrl = entry.AssetKey ?? request.ImageUrl,
+                Prompt = request.Prompt,
+                Size = request.Size,
+                Quality = request.Quality,
+                Background = request.Background,
+                Model = request.Model,
+                ResultKeys = ToArray(entry.ResultKeys),
+                TemporaryUrl = entry.TemporaryUrl,
+                CreatedAt = entry.CreatedAt?.UtcDateTime,
+                UsedCredit = entry.UsedCredit,
+                CreditLimit = entry.CreditLimit,
+                BaseUri = request.BaseUri.AbsoluteUri,
+                Reused = reused,
+                RequestedAt = entry.RequestedAt.UtcDateTime,
+                SavedPath = entry.SavedPath,
+                FailureReason = entry.State == JournalState.Succeeded ? null : entry.FailureMessage,
+            };
+        }
+
+        /// <summary>The status shown for a request the service has not (yet) reported on.</summary>
+        private static string StatusOf(JournalState state) => state switch
+        {
+            JournalState.Claimed => "PENDING",
+            JournalState.Released => "CANCELLED",
+            JournalState.Succeeded => "SUCCESS",
+            _ => "FAILED",
+        };
+
+        private static string[] ToArray(IReadOnlyList<string> list)
+        {
+            var keys = new string[list.Count];
             for (int i = 0; i < keys.Length; i++)
             {
-                keys[i] = record.ResultKeys[i];
+                keys[i] = list[i];
             }
             return keys;
         }

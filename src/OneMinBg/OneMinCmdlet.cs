@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Management.Automation;
 using System.Security;
 using System.Threading;
@@ -16,6 +17,7 @@ namespace OneMinBg
         internal const string EnvApiKey = "ONEMIN_API_KEY";
         internal const string EnvBaseUrl = "ONEMIN_BASE_URL";
         internal const string EnvRequestsPerMinute = "ONEMIN_REQUESTS_PER_MINUTE";
+        internal const string EnvJournalPath = "ONEMIN_JOURNAL_PATH";
         private const int DefaultRequestsPerMinute = 180;
 
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
@@ -48,6 +50,14 @@ namespace OneMinBg
         [Parameter]
         [ValidateRange(0, 1000000)]
         public int RequestsPerMinute { get; set; } = DefaultRequestsPerMinute;
+
+        /// <summary>
+        /// The journal of every request and result. Default $env:ONEMIN_JOURNAL_PATH, else a per-user
+        /// file (%LOCALAPPDATA%\OneMinBg\journal.jsonl; ~/.local/share/OneMinBg/journal.jsonl).
+        /// </summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? JournalPath { get; set; }
 
         /// <summary>How many items are in flight at once.</summary>
         [Parameter]
@@ -127,6 +137,35 @@ namespace OneMinBg
             catch (ArgumentException ex)
             {
                 ThrowTerminatingError(ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, ex.Message));
+                throw;
+            }
+        }
+
+        /// <summary>Opens the journal: -JournalPath, else $env:ONEMIN_JOURNAL_PATH, else the per-user default.</summary>
+        internal Journal OpenJournal()
+        {
+            string path = JournalPath ?? Environment.GetEnvironmentVariable(EnvJournalPath) ?? "";
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                path = Journal.DefaultPath;
+            }
+            else
+            {
+                string? resolved = PathHelper.ResolveForWriting(this, path, "-JournalPath", out ErrorRecord? error);
+                if (resolved == null)
+                {
+                    ThrowTerminatingError(error!);
+                }
+                path = resolved!;
+            }
+            try
+            {
+                return Journal.Open(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                ThrowTerminatingError(ErrorRecords.Create(ex, "JournalUnavailable", ErrorCategory.OpenError, path,
+                    $"Cannot open the journal '{path}': {ex.Message} Pass -JournalPath (or set ${EnvJournalPath}) to a file in a folder you can write."));
                 throw;
             }
         }

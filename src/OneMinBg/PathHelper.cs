@@ -78,10 +78,10 @@ namespace OneMinBg
         }
 
         /// <summary>
-        /// Resolves a folder to write into (it need not exist yet). Returns null after writing a
-        /// terminating-worthy error record to <paramref name="error"/> when it is not a FileSystem path.
+        /// Resolves a path to write to, which need not exist yet, on a FileSystem drive. Returns null
+        /// with an error record (for the caller to throw: nothing can be written) when it cannot be used.
         /// </summary>
-        public static string? ResolveFolder(PSCmdlet cmdlet, string path, out ErrorRecord? error)
+        public static string? ResolveForWriting(PSCmdlet cmdlet, string path, string parameterName, out ErrorRecord? error)
         {
             error = null;
             try
@@ -92,20 +92,27 @@ namespace OneMinBg
                     error = NotFileSystem(path, provider);
                     return null;
                 }
-                if (File.Exists(resolved))
-                {
-                    error = ErrorRecords.Create("DestinationIsFile", ErrorCategory.InvalidArgument, path,
-                        $"The destination '{resolved}' is a file; -Destination must be a folder.");
-                    return null;
-                }
                 return resolved;
             }
             catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
             {
                 error = ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
-                    $"Cannot use the destination '{path}': {ex.Message}");
+                    $"Cannot use '{path}' as {parameterName}: {ex.Message}");
                 return null;
             }
+        }
+
+        /// <summary>Like <see cref="ResolveForWriting"/>, for a folder: an existing file there is refused.</summary>
+        public static string? ResolveFolder(PSCmdlet cmdlet, string path, string parameterName, out ErrorRecord? error)
+        {
+            string? resolved = ResolveForWriting(cmdlet, path, parameterName, out error);
+            if (resolved != null && File.Exists(resolved))
+            {
+                error = ErrorRecords.Create("DestinationIsFile", ErrorCategory.InvalidArgument, path,
+                    $"'{resolved}' is a file; {parameterName} must be a folder.");
+                return null;
+            }
+            return resolved;
         }
 
         private static bool IsFileSystem(ProviderInfo provider) =>

@@ -13,6 +13,7 @@ AfterAll {
 Describe 'Invoke-BackgroundReplace in batches' {
     BeforeEach {
         Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
         $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
         $null = New-Item -ItemType Directory -Path $Dir
     }
@@ -107,6 +108,7 @@ Describe 'Invoke-BackgroundReplace in batches' {
 Describe 'Stopping a batch (Ctrl+C)' {
     BeforeEach {
         Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
         $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
         $null = New-Item -ItemType Directory -Path $Dir
     }

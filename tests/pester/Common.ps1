@@ -13,10 +13,17 @@ function Use-Emulator {
     # The client-side limit (180/min by default) would only slow the suite down; the tests that
     # are about pacing set it themselves.
     $env:ONEMIN_REQUESTS_PER_MINUTE = '0'
+    Use-FreshJournal
+}
+
+function Use-FreshJournal {
+    # Each test gets its own journal, so one test's results are never reused by another.
+    $env:ONEMIN_JOURNAL_PATH = Join-Path $TestDrive "journal-$([guid]::NewGuid().ToString('N')).jsonl"
+    $env:ONEMIN_JOURNAL_PATH
 }
 
 function Clear-EmulatorEnvironment {
-    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE -ErrorAction SilentlyContinue
+    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH -ErrorAction SilentlyContinue
 }
 
 function Invoke-FreshPwsh {

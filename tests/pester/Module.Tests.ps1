@@ -32,6 +32,7 @@ Describe 'Loading the module' {
 Describe 'Invoke-BackgroundReplace' {
     BeforeEach {
         Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
         $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
         $null = New-Item -ItemType Directory -Path $Dir
     }
@@ -247,6 +248,7 @@ Describe 'Invoke-BackgroundReplace' {
 Describe 'Get-BgResult' {
     BeforeAll {
         Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
         $script:Dir = Join-Path $TestDrive 'get'
         $null = New-Item -ItemType Directory -Path $Dir
         New-TestImage -Path $Dir -Count 2
@@ -274,6 +276,7 @@ Describe 'Get-BgResult' {
 Describe 'Save-BgImage' {
     BeforeAll {
         Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
         $script:Src = Join-Path $TestDrive 'save-src'
         $null = New-Item -ItemType Directory -Path $Src
         New-TestImage -Path $Src -Count 2 -Prefix 'shot [v2] '
@@ -371,6 +374,7 @@ Describe 'Save-BgImage' {
 Describe 'The whole pipeline' {
     It 'Get-ChildItem | Invoke-BackgroundReplace | Save-BgImage saves every image' {
         Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
         $src = Join-Path $TestDrive 'pipe-src'
         $out = Join-Path $TestDrive 'pipe-out'
         $null = New-Item -ItemType Directory -Path $src

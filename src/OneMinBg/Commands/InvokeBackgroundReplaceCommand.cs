@@ -72,7 +72,19 @@ namespace OneMinBg.Commands
         [ValidateNotNullOrEmpty]
         public string Model { get; set; } = BackgroundRequest.DefaultModel;
 
+        /// <summary>Pay again even when the journal has a result for the same image and settings.</summary>
+        [Parameter]
+        public SwitchParameter Force { get; set; }
+
         internal override string Activity => "Replacing backgrounds";
+
+        private Journal _journal = null!;
+
+        protected override void BeginProcessing()
+        {
+            base.BeginProcessing();
+            _journal = OpenJournal();
+        }
 
         protected override void ProcessRecord()
         {
@@ -81,7 +93,7 @@ namespace OneMinBg.Commands
                 foreach (string url in ImageUrl)
                 {
                     // No local file to measure: Auto falls back to square.
-                    Submit(null, url, Size == AutoSize ? "1024x1024" : Size);
+                    Submit(null, url, "url:" + url, Size == AutoSize ? ImageInspector.SquareSize : Size);
                 }
                 return;
             }
@@ -99,10 +111,13 @@ namespace OneMinBg.Commands
         private void SubmitFile(string file)
         {
             // Checked here, before any upload, so a bad file costs nothing and fails in input order.
+            // The content hash is what the journal knows the image by (not its name).
             ImageInfo image;
+            string sha256;
             try
             {
                 image = ImageInspector.Inspect(file);
+                sha256 = JournalRequest.HashFile(file);
             }
             catch (Exception ex) when (ex is InvalidImageException or IOException or UnauthorizedAccessException)
             {
@@ -111,69 +126,210 @@ namespace OneMinBg.Commands
             }
 
             string size = Size == AutoSize ? ImageInspector.ClosestSize(image.Width, image.Height) : Size;
-            Submit(file, null, size);
+            Submit(file, null, sha256, size);
         }
 
-        private void Submit(string? file, string? imageUrl, string size)
+        private void Submit(string? file, string? imageUrl, string contentSha256, string size)
         {
             string target = file ?? imageUrl!;
-            string action = $"Replace the background ({size}, quality {Quality}), spending 1min.ai credits";
-            if (!ShouldProcess(target, action))
+            _baseUri ??= ResolveBaseUri();
+            // Pipeline-bound parameters change with the next input: capture this input's values now.
+            var request = new JournalRequest(contentSha256, file, imageUrl, Prompt, size, Quality.ToLowerInvariant(),
+                Background.ToLowerInvariant(), Model, _baseUri);
+
+            if (!Force && _journal.Find(request.Fingerprint) is { State: JournalState.Succeeded } done)
+            {
+                if (ShouldProcess(target, $"Reuse the earlier result {done.RecordId} of the same image and settings (no charge)"))
+                {
+                    WriteVerbose($"{Describe(file, imageUrl)}: reusing result {done.RecordId} of {done.CompletedAt:u} from the journal (same image and settings); -Force pays for a new one.");
+                    WriteObject(BgResult.From(done, file, reused: true));
+                }
+                return;
+            }
+
+            if (!ShouldProcess(target, $"Replace the background ({size}, quality {request.Quality}), spending 1min.ai credits"))
             {
                 return;
             }
 
-            _baseUri ??= ResolveBaseUri();
             _client ??= CreateClient(_baseUri);
-            // Pipeline-bound parameters change with the next input: capture this input's values now.
-            // A file's asset key is known only after its upload, so its request is completed then.
-            var request = new BackgroundRequest(imageUrl ?? "", Prompt, size, Quality.ToLowerInvariant(), Background.ToLowerInvariant(), Model);
-            OneMinClient client = _client;
-            Uri baseUri = _baseUri;
-            Runner.Start(target, item => ReplaceAsync(item, client, baseUri, file, request));
+            var job = new Job(_client, _journal, request, file, Force, StaleClaimAfter());
+            Runner.Start(target, item => job.RunAsync(item));
         }
 
-        private static async Task ReplaceAsync(BatchRunner.WorkItem item, OneMinClient client, Uri baseUri, string? file, BackgroundRequest request)
-        {
-            string target = file ?? request.ImageUrl;
-            string subject = file != null ? $"'{file}'" : $"image '{request.ImageUrl}'";
-            try
-            {
-                if (file != null)
-                {
-                    UploadedAsset asset = await client.UploadAsync(file, item.BatchToken).ConfigureAwait(false);
-                    request = request.WithImageUrl(asset.Key);
-                }
+        /// <summary>A claim older than the longest a call can take belongs to a run that is gone.</summary>
+        private TimeSpan StaleClaimAfter() => TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2)) + TimeSpan.FromMinutes(5);
 
+        private static string Describe(string? file, string? imageUrl) => file != null ? $"'{file}'" : $"image '{imageUrl}'";
+
+        /// <summary>One image's way through the service: claim, upload (or reuse the upload), replace, record.</summary>
+        private sealed class Job
+        {
+            private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
+
+            private readonly OneMinClient _client;
+            private readonly Journal _journal;
+            private readonly JournalRequest _request;
+            private readonly string? _file;
+            private readonly bool _force;
+            private readonly TimeSpan _staleAfter;
+            private readonly string _subject;
+            private bool _featureSent;
+            private bool _usedCachedUpload;
+
+            public Job(OneMinClient client, Journal journal, JournalRequest request, string? file, bool force, TimeSpan staleAfter)
+            {
+                _client = client;
+                _journal = journal;
+                _request = request;
+                _file = file;
+                _force = force;
+                _staleAfter = staleAfter;
+                _subject = Describe(file, request.ImageUrl);
+            }
+
+            private object Target => _file ?? (object)_request.ImageUrl!;
+
+            public async Task RunAsync(BatchRunner.WorkItem item)
+            {
+                if (!_force && !await ClaimAsync(item).ConfigureAwait(false))
+                {
+                    return;
+                }
+                try
+                {
+                    string assetKey = await AssetKeyAsync(item, reuseUpload: true).ConfigureAwait(false);
+                    AiRecord record;
+                    try
+                    {
+                        record = await ReplaceAsync(item, assetKey).ConfigureAwait(false);
+                    }
+                    catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.BadRequest && _usedCachedUpload)
+                    {
+                        // A cached upload the service no longer has is refused before processing (no charge): upload again.
+                        item.Verbose($"{_subject}: the service refused the earlier upload ({ex.ServerMessage}); uploading again.");
+                        assetKey = await AssetKeyAsync(item, reuseUpload: false).ConfigureAwait(false);
+                        record = await ReplaceAsync(item, assetKey).ConfigureAwait(false);
+                    }
+
+                    JournalEntry entry = _journal.RecordResult(_request, record, assetKey);
+                    if (!record.IsSuccess)
+                    {
+                        var failed = new OneMinApiException(ApiErrorKind.FeatureFailed,
+                            $"the service finished record {record.Id} with status {record.Status} and no image")
+                        {
+                            Operation = "POST /api/features",
+                        };
+                        item.Error(ErrorRecords.FromApi(failed, Target, _subject));
+                        return;
+                    }
+                    item.Output(BgResult.From(entry, _file));
+                }
+                catch (OneMinApiException ex)
+                {
+                    _journal.RecordFailure(_request, ex.Kind.ToString(), ex.Message, mayHaveBeenCharged: ex.Kind == ApiErrorKind.UnknownOutcome);
+                    ErrorRecord error = ErrorRecords.FromApi(ex, Target, _subject);
+                    if (ex.Kind is ApiErrorKind.Authentication or ApiErrorKind.InsufficientCredits)
+                    {
+                        item.Fatal(error);
+                    }
+                    else
+                    {
+                        item.Error(error);
+                    }
+                }
+                catch (Exception ex) when (_file != null && ex is InvalidImageException or IOException or UnauthorizedAccessException)
+                {
+                    // The file changed or vanished between the check and the upload.
+                    _journal.Release(_request);
+                    item.Error(ErrorRecords.FromFile(ex, _file));
+                }
+                catch (OperationCanceledException)
+                {
+                    if (_featureSent)
+                    {
+                        // Stopped while the service was working on it: it may have been charged.
+                        _journal.RecordFailure(_request, ApiErrorKind.UnknownOutcome.ToString(),
+                            "the run was stopped while the service was working on this image", mayHaveBeenCharged: true);
+                    }
+                    else
+                    {
+                        _journal.Release(_request);
+                    }
+                    throw;
+                }
+            }
+
+            /// <summary>
+            /// Claims the request in the journal so no other run pays for it too. Returns false when
+            /// there is nothing to do: another run finished it (its result is written, marked reused).
+            /// </summary>
+            private async Task<bool> ClaimAsync(BatchRunner.WorkItem item)
+            {
+                bool announced = false;
+                while (true)
+                {
+                    ClaimResult claim = _journal.TryClaim(_request, _staleAfter);
+                    switch (claim.Outcome)
+                    {
+                        case ClaimOutcome.AlreadySucceeded:
+                            item.Verbose($"{_subject}: another run produced result {claim.Entry!.RecordId} meanwhile; reusing it.");
+                            item.Output(BgResult.From(claim.Entry, _file, reused: true));
+                            return false;
+                        case ClaimOutcome.HeldByOther:
+                            if (!announced)
+                            {
+                                JournalOwner? owner = claim.Entry?.Owner;
+                                item.Verbose($"{_subject}: another run (process {owner?.ProcessId} on {owner?.Host}) is working on the same image and settings; waiting for its result.");
+                                announced = true;
+                            }
+                            await Task.Delay(PollInterval, item.BatchToken).ConfigureAwait(false);
+                            break;
+                        default:
+                            WarnIfMaybeCharged(item, claim.Entry);
+                            return true;
+                    }
+                }
+            }
+
+            private void WarnIfMaybeCharged(BatchRunner.WorkItem item, JournalEntry? previous)
+            {
+                if (previous?.State == JournalState.Claimed)
+                {
+                    item.Warning($"{_subject} was sent at {previous.RequestedAt:u} by a run that ended before the answer came; it may have been charged then. Sending it again.");
+                }
+                else if (previous is { State: JournalState.Failed, MayHaveBeenCharged: true })
+                {
+                    item.Warning($"{_subject} failed at {previous.CompletedAt:u} after it was sent ({previous.FailureMessage}); it may have been charged then. Sending it again.");
+                }
+            }
+
+            private async Task<string> AssetKeyAsync(BatchRunner.WorkItem item, bool reuseUpload)
+            {
+                if (_file == null)
+                {
+                    return _request.ImageUrl!;
+                }
+                if (reuseUpload && _journal.FindUpload(_request.BaseUri, _request.ContentSha256) is string cached)
+                {
+                    item.Verbose($"{_subject}: the same image was uploaded before as {cached}; not uploading it again.");
+                    _usedCachedUpload = true;
+                    return cached;
+                }
+                _usedCachedUpload = false;
+                UploadedAsset asset = await _client.UploadAsync(_file, item.BatchToken).ConfigureAwait(false);
+                _journal.RecordUpload(_request.BaseUri, _request.ContentSha256, asset.Key);
+                return asset.Key;
+            }
+
+            private Task<AiRecord> ReplaceAsync(BatchRunner.WorkItem item, string assetKey)
+            {
                 // The charged call: not started once the batch is stopping, never abandoned once sent
                 // (only Ctrl+C cancels it), so a paid result is not thrown away.
                 item.BatchToken.ThrowIfCancellationRequested();
-                AiRecord record = await client.ReplaceBackgroundAsync(request, item.StopToken).ConfigureAwait(false);
-
-                if (!record.IsSuccess)
-                {
-                    var failed = new OneMinApiException(ApiErrorKind.FeatureFailed,
-                        $"the service finished record {record.Id} with status {record.Status} and no image")
-                    {
-                        Operation = "POST /api/features",
-                    };
-                    item.Error(ErrorRecords.FromApi(failed, target, subject));
-                    return;
-                }
-                item.Output(BgResult.From(record, baseUri, file, request));
-            }
-            catch (OneMinApiException ex) when (ex.Kind is ApiErrorKind.Authentication or ApiErrorKind.InsufficientCredits)
-            {
-                item.Fatal(ErrorRecords.FromApi(ex, target, subject));
-            }
-            catch (OneMinApiException ex)
-            {
-                item.Error(ErrorRecords.FromApi(ex, target, subject));
-            }
-            catch (Exception ex) when (file != null && ex is InvalidImageException or IOException or UnauthorizedAccessException)
-            {
-                // The file changed or vanished between the check and the upload.
-                item.Error(ErrorRecords.FromFile(ex, file));
+                _featureSent = true;
+                var call = new BackgroundRequest(assetKey, _request.Prompt, _request.Size, _request.Quality, _request.Background, _request.Model);
+                return _client.ReplaceBackgroundAsync(call, item.StopToken);
             }
         }
     }

@@ -19,6 +19,7 @@ namespace OneMinBg.Commands
         private string _folder = "";
         private bool _folderReady;
         private OneMinClient _client = null!;
+        private Journal _journal = null!;
 
         /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -39,13 +40,14 @@ namespace OneMinBg.Commands
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
-            string? folder = PathHelper.ResolveFolder(this, Destination, out ErrorRecord? error);
+            string? folder = PathHelper.ResolveFolder(this, Destination, "-Destination", out ErrorRecord? error);
             if (folder == null)
             {
                 ThrowTerminatingError(error!);
             }
             _folder = folder!;
             _client = CreateClient(ResolveBaseUri(), requireKey: false);
+            _journal = OpenJournal();
         }
 
         protected override void ProcessRecord()
@@ -67,6 +69,13 @@ namespace OneMinBg.Commands
             }
 
             string path = ClaimPath(result);
+            if (File.Exists(path) && IsSavedAlready(result, path))
+            {
+                // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
+                WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {_journal.FindByRecordId(result.Id)?.SavedAt:u}); not downloading it again.");
+                WriteObject(new FileInfo(path));
+                return;
+            }
             if (File.Exists(path) && !Force)
             {
                 WriteError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
@@ -85,7 +94,8 @@ namespace OneMinBg.Commands
             }
             bool overwrite = Force;
             OneMinClient client = _client;
-            Runner.Start(result, item => SaveAsync(item, client, result, path, overwrite));
+            Journal journal = _journal;
+            Runner.Start(result, item => SaveAsync(item, client, journal, result, path, overwrite));
         }
 
         /// <summary>
@@ -103,6 +113,26 @@ namespace OneMinBg.Commands
             }
             _claimed[path] = result.Id;
             return path;
+        }
+
+        /// <summary>True when the journal says this result was saved to this path and the file is still that one.</summary>
+        private bool IsSavedAlready(BgResult result, string path)
+        {
+            JournalEntry? entry = _journal.FindByRecordId(result.Id);
+            if (entry?.SavedPath == null || entry.SavedSha256 == null
+                || !string.Equals(System.IO.Path.GetFullPath(entry.SavedPath), System.IO.Path.GetFullPath(path), StringComparison.Ordinal)
+                || new FileInfo(path).Length != entry.SavedLength)
+            {
+                return false;
+            }
+            try
+            {
+                return string.Equals(JournalRequest.HashFile(path), entry.SavedSha256, StringComparison.OrdinalIgnoreCase);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                return false;
+            }
         }
 
         private void EnsureFolder()
@@ -123,7 +153,7 @@ namespace OneMinBg.Commands
             }
         }
 
-        private static async Task SaveAsync(BatchRunner.WorkItem item, OneMinClient client, BgResult result, string path, bool overwrite)
+        private static async Task SaveAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result, string path, bool overwrite)
         {
             string subject = $"Result '{result.Id}' of '{result.SourcePath ?? result.ImageUrl ?? result.Id}'";
             try
@@ -132,7 +162,7 @@ namespace OneMinBg.Commands
                 if (link == null)
                 {
                     item.Verbose($"{subject} has no download link; asking the service for a fresh one.");
-                    link = await RenewLinkAsync(item, client, result).ConfigureAwait(false);
+                    link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
                 }
 
                 DownloadedFile file;
@@ -144,9 +174,10 @@ namespace OneMinBg.Commands
                 catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.LinkExpired)
                 {
                     item.Verbose($"The download link of {subject} has expired; asking the service for a fresh one.");
-                    link = await RenewLinkAsync(item, client, result).ConfigureAwait(false);
+                    link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
                     file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
                 }
+                journal.RecordSaved(result.Id, file.Path, file.Length, JournalRequest.HashFile(file.Path));
                 item.Output(new FileInfo(file.Path));
             }
             catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
@@ -170,7 +201,7 @@ namespace OneMinBg.Commands
             }
         }
 
-        private static async Task<Uri> RenewLinkAsync(BatchRunner.WorkItem item, OneMinClient client, BgResult result)
+        private static async Task<Uri> RenewLinkAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result)
         {
             // The key goes only to the API this command was pointed at, never to a URL a result carries.
             if (result.BaseUri != null && !string.Equals(result.BaseUri, client.BaseUri.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
@@ -189,6 +220,7 @@ namespace OneMinBg.Commands
                     Operation = "GET /api/results/" + result.Id,
                 };
             }
+            journal.RecordRefresh(result.Id, record);
             return record.TemporaryUrl;
         }
     }

@@ -1,0 +1,230 @@
+# Never pay twice, never lose a paid result: the journal, re-runs, recovery after a kill.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:Emu = Start-OneMinEmulator
+    Use-Emulator $Emu
+
+    function Invoke-Batch([string] $Source, [string] $Destination, [hashtable] $Extra = @{}) {
+        Get-ChildItem -LiteralPath $Source -File | Invoke-BackgroundReplace -Prompt 'white studio backdrop' @Extra |
+            Save-BgImage -Destination $Destination
+    }
+
+    function Get-JournalLines {
+        # Every line of the journal, parsed: a corrupt line fails the test.
+        Get-Content -LiteralPath $env:ONEMIN_JOURNAL_PATH | Where-Object { $_ } | ForEach-Object { $_ | ConvertFrom-Json }
+    }
+}
+
+AfterAll {
+    Clear-EmulatorEnvironment
+    if ($Emu) { $Emu | Stop-OneMinEmulator }
+}
+
+Describe 'Re-runs are free' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
+        $script:Src = Join-Path $Dir 'src'
+        $script:Out = Join-Path $Dir 'out'
+        $null = New-Item -ItemType Directory -Path $Src
+        New-TestImage -Path $Src -Count 3
+    }
+
+    It 'a second run of the same batch charges nothing, uploads nothing and gives the same outputs' {
+        $first = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach' | Sort-Object SourcePath
+        $before = Get-OneMinEmulatorStats $Emu
+        $second = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach' -Verbose 4>&1 | Sort-Object SourcePath
+        $after = Get-OneMinEmulatorStats $Emu
+        $results = $second | Where-Object { $_ -is [OneMinBg.BgResult] }
+        $verbose = $second | Where-Object { $_ -is [Management.Automation.VerboseRecord] }
+        $after.charges | Should -Be $before.charges
+        $after.uploads | Should -Be $before.uploads
+        $results.Id | Should -Be $first.Id
+        $results | ForEach-Object { $_.Reused | Should -BeTrue }
+        $first | ForEach-Object { $_.Reused | Should -BeFalse }
+        ($verbose.Message -match 'reusing result') | Should -HaveCount 3
+    }
+
+    It 'the whole pipeline run again saves nothing new and reports no error' {
+        $files = Invoke-Batch $Src $Out
+        $again = Invoke-Batch $Src $Out -ErrorVariable errs
+        $errs | Should -HaveCount 0
+        ($again.FullName | Sort-Object) | Should -Be ($files.FullName | Sort-Object)
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.charges | Should -Be 3
+        $stats.downloads | Should -Be 3
+    }
+
+    It 'recognises a renamed or moved file by its content' {
+        $first = Invoke-BackgroundReplace -LiteralPath (Join-Path $Src 'image1.png') -Prompt 'beach'
+        $moved = Join-Path $Dir 'moved [copy].png'
+        Move-Item -LiteralPath (Join-Path $Src 'image1.png') -Destination $moved
+        $again = Invoke-BackgroundReplace -LiteralPath $moved -Prompt 'beach'
+        $again.Reused | Should -BeTrue
+        $again.Id | Should -Be $first.Id
+        $again.SourcePath | Should -Be $moved
+        (Get-OneMinEmulatorStats $Emu).charges | Should -Be 1
+    }
+
+    It 'charges again for an edited file, for other settings, and with -Force (<Case>)' -TestCases @(
+        @{ Case = 'edited file'; Change = { param($f) New-TestImage -Path (Split-Path $f) -Count 1 -Width 80 -Height 80 -Prefix 'image' }; Extra = @{} }
+        @{ Case = 'other prompt'; Change = { }; Extra = @{ Prompt = 'forest' } }
+        @{ Case = 'other quality'; Change = { }; Extra = @{ Quality = 'high' } }
+        @{ Case = '-Force'; Change = { }; Extra = @{ Force = $true } }
+    ) {
+        param($Case, $Change, $Extra)
+        $file = Join-Path $Src 'image1.png'
+        $first = Invoke-BackgroundReplace -LiteralPath $file -Prompt 'beach'
+        & $Change $file
+        $params = @{ Prompt = 'beach' } + $Extra
+        $second = Invoke-BackgroundReplace -LiteralPath $file @params
+        $second.Reused | Should -BeFalse
+        $second.Id | Should -Not -Be $first.Id
+        (Get-OneMinEmulatorStats $Emu).charges | Should -Be 2
+    }
+
+    It 'does not upload the same content twice, even when paying again' {
+        $null = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach'
+        $null = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'forest'
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.uploads | Should -Be 3
+        $stats.charges | Should -Be 6
+    }
+
+    It 'says under -WhatIf which images would be reused and which sent' {
+        $null = Invoke-BackgroundReplace -LiteralPath (Join-Path $Src 'image1.png') -Prompt 'beach'
+        $whatIf = Start-InRunspace -Script "Get-ChildItem -LiteralPath '$Src' -File | Invoke-BackgroundReplace -Prompt beach -WhatIf *>&1 | Out-String -Stream"
+        $lines = $whatIf.PowerShell.EndInvoke($whatIf.Async)
+        $whatIf.PowerShell.Dispose()
+        ($lines -match 'Reuse the earlier result') | Should -HaveCount 1
+        ($lines -match 'spending 1min.ai credits') | Should -HaveCount 2
+        (Get-OneMinEmulatorStats $Emu).charges | Should -Be 1
+    }
+
+    It 'reads a journal whose last line was torn by a crash, and appends after it' {
+        $first = Invoke-BackgroundReplace -LiteralPath (Join-Path $Src 'image1.png') -Prompt 'beach'
+        [IO.File]::AppendAllText($env:ONEMIN_JOURNAL_PATH, '{"v":1,"kind":"result","finger')
+        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Invoke-BackgroundReplace -LiteralPath '$(Join-Path $Src 'image1.png')' -Prompt beach).Reused; (Invoke-BackgroundReplace -LiteralPath '$(Join-Path $Src 'image2.png')' -Prompt beach).Reused"
+        $LASTEXITCODE | Should -Be 0
+        $out[-2] | Should -Be 'True'
+        $out[-1] | Should -Be 'False'
+        $lines = Get-Content -LiteralPath $env:ONEMIN_JOURNAL_PATH
+        $lines | Where-Object { $_ -like '*"finger' } | Should -HaveCount 1
+        @($lines | Select-Object -Last 1 | ConvertFrom-Json).Count | Should -Be 1
+    }
+
+    It 'keeps no API key in the journal' {
+        $null = Invoke-Batch $Src $Out
+        Get-Content -LiteralPath $env:ONEMIN_JOURNAL_PATH -Raw | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
+    }
+}
+
+Describe 'Get-BgResult lists the journal' {
+    BeforeAll {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $script:Src = Join-Path $TestDrive 'list'
+        $null = New-Item -ItemType Directory -Path $Src
+        New-TestImage -Path $Src -Count 3 -Prefix 'cat'
+        New-TestImage -Path $Src -Count 1 -Prefix 'dog'
+        $script:Start = [DateTime]::UtcNow.AddSeconds(-1)
+        $null = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach' -ThrottleLimit 1
+        Set-OneMinEmulatorConfig $Emu @{ recordStatus = 'FAILURE' }
+        $null = Invoke-BackgroundReplace -LiteralPath (Join-Path $Src 'cat1.png') -Prompt 'forest' -ErrorAction SilentlyContinue
+        Set-OneMinEmulatorConfig $Emu @{ recordStatus = 'SUCCESS' }
+    }
+
+    It 'lists every request as a BgResult' {
+        $all = Get-BgResult
+        $all | Should -HaveCount 5
+        $all | ForEach-Object { $_ | Should -BeOfType ([OneMinBg.BgResult]) }
+    }
+
+    It 'filters by status, source path and time' {
+        (Get-BgResult -Status SUCCESS) | Should -HaveCount 4
+        (Get-BgResult -Status FAIL*).Prompt | Should -Be 'forest'
+        (Get-BgResult -SourcePath '*dog*').SourcePath | Should -Be (Join-Path $Src 'dog1.png')
+        (Get-BgResult -Since $Start) | Should -HaveCount 5
+        (Get-BgResult -Until $Start) | Should -HaveCount 0
+    }
+
+    It 'feeds Save-BgImage to save everything that succeeded' {
+        $files = Get-BgResult -Status SUCCESS | Save-BgImage -Destination (Join-Path $TestDrive 'list-out')
+        $files | Should -HaveCount 4
+    }
+}
+
+Describe 'Expired links' {
+    It 'renews an expired link through the service and saves the image' {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $src = Join-Path $TestDrive 'expired'
+        $null = New-Item -ItemType Directory -Path $src
+        New-TestImage -Path $src -Count 2
+        Set-OneMinEmulatorConfig $Emu @{ linkTtlSeconds = 0 }
+        $results = Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'beach'
+        Set-OneMinEmulatorConfig $Emu @{ linkTtlSeconds = 604800 }
+        $files = $results | Save-BgImage -Destination (Join-Path $src 'out')
+        $files | Should -HaveCount 2
+        (Get-OneMinEmulatorStats $Emu).resultLookups | Should -Be 2
+    }
+}
+
+Describe 'Recovery' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
+        $script:Src = Join-Path $Dir 'src'
+        $null = New-Item -ItemType Directory -Path $Src
+        New-TestImage -Path $Src -Count 16
+        $script:BatchScript = {
+            param($Src, $Out, $Module)
+            Import-Module $Module
+            Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'white studio backdrop' -ThrottleLimit 4 |
+                Save-BgImage -Destination $Out
+        }
+    }
+
+    It 'a batch killed mid-way and run again saves every image and pays only for the ones in flight again' {
+        Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 400 }
+        $out = Join-Path $Dir 'out'
+        $pwsh = Get-PwshCommand
+        $script = "& { $BatchScript } '$Src' '$out' '$ModulePath'"
+        $child = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru `
+            -RedirectStandardOutput (Join-Path $Dir 'child.out') -RedirectStandardError (Join-Path $Dir 'child.err')
+        Wait-Until { (Get-OneMinEmulatorStats $Emu).charges -ge 6 } -Because 'the first run paid for some images'
+        Stop-Process -Id $child.Id -Force
+        $child.WaitForExit()
+        $paidBeforeKill = (Get-OneMinEmulatorStats $Emu).charges
+        $paidBeforeKill | Should -BeLessThan 16
+
+        $files = & $BatchScript $Src $out $ModulePath 3>$null
+        $files | Should -HaveCount 16
+        (Get-ChildItem -LiteralPath $out -File).Count | Should -Be 16
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.charges | Should -BeLessOrEqual (16 + 4)
+        $stats.chargesBySource.PSObject.Properties.Value | Measure-Object -Maximum | ForEach-Object Maximum | Should -BeLessOrEqual 2
+        Get-JournalLines | Should -Not -BeNullOrEmpty
+    }
+
+    It 'two processes running the same batch at once charge each image once' {
+        Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 200 }
+        $pwsh = Get-PwshCommand
+        $children = foreach ($n in 1, 2) {
+            $script = "& { $BatchScript } '$Src' '$(Join-Path $Dir "out$n")' '$ModulePath'"
+            Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru `
+                -RedirectStandardOutput (Join-Path $Dir "child$n.out") -RedirectStandardError (Join-Path $Dir "child$n.err")
+        }
+        $children | ForEach-Object { $_.WaitForExit() }
+        $children | ForEach-Object { $_.ExitCode | Should -Be 0 }
+        (Get-ChildItem -LiteralPath (Join-Path $Dir 'out1') -File).Count | Should -Be 16
+        (Get-ChildItem -LiteralPath (Join-Path $Dir 'out2') -File).Count | Should -Be 16
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.charges | Should -Be 16
+        $stats.chargesBySource.PSObject.Properties.Value | Sort-Object -Unique | Should -Be 1
+        $lines = Get-JournalLines
+        ($lines | Where-Object kind -eq 'result') | Should -HaveCount 16
+    }
+}
