@@ -98,11 +98,13 @@ $sw.Stop()
     }
     finally { $emu | Stop-OneMinEmulator }
     $requests = 2 * $Count   # an upload and a feature call per image; downloads go to the other host
-    # The fastest any client can go without a 429: the whole limit at once, then the rest paced evenly.
-    $ideal = [math]::Max(0, $requests - $PerMinute) * 60 / $PerMinute
+    # The time the limit allows at an even pace (requests / limit), and the absolute floor under a
+    # 60 s window: a full minute's worth at once, then the rest a minute later.
+    $ideal = $requests * 60 / $PerMinute
+    $floor = [math]::Ceiling($requests / $PerMinute - 1) * 60
     [pscustomobject]@{
         Count = $Count; PerMinute = $PerMinute; Requests = $requests; Seconds = $run.Seconds; Saved = $run.Saved
-        Ideal = $ideal; Ratio = if ($ideal -gt 0) { $run.Seconds / $ideal } else { $null }; Responses429 = $stats.rateLimited
+        Ideal = $ideal; Ratio = $run.Seconds / $ideal; Floor = $floor; FloorRatio = $run.Seconds / $floor; Responses429 = $stats.rateLimited
     }
 }
 
@@ -178,7 +180,7 @@ ratio or difference taken within one run on one machine, so machine noise cancel
 |---|---|---|---|
 | 1 | throughput: $($t.Count) images, $($t.LatencyMs) ms feature latency, ``-ThrottleLimit $($t.ThrottleLimit)``, whole pipeline with Save-BgImage: wall / ideal (ideal = ceil($($t.Count)/$($t.ThrottleLimit)) x $($t.LatencyMs / 1000) s = $($t.Ideal) s) | **$('{0:0.00}' -f $t.Ratio)** ($('{0:0.0}' -f $t.Seconds) s, $($t.Saved) saved, max $($t.MaxConcurrent) in flight) | ≤ 1.15 |
 | 1b | speed-up over a sequential ``Invoke-RestMethod`` script doing the same protocol | **$('{0:0.0}' -f $t.Speedup)x** ($('{0:0.0}' -f $t.SequentialSeconds) s for $($t.SequentialSaved) images) | ≥ 12x |
-| 2 | rate limit: $($r.Count) images = $($r.Requests) API requests at $($r.PerMinute)/min (emulator enforces the same): wall / ideal (ideal = $('{0:0.0}' -f $r.Ideal) s) | **$('{0:0.00}' -f $r.Ratio)** ($('{0:0.0}' -f $r.Seconds) s, $($r.Saved) saved), **$($r.Responses429) responses 429** | ≈ 1, 0 × 429 |
+| 2 | rate limit: $($r.Count) images = $($r.Requests) API requests at $($r.PerMinute)/min (the emulator enforces the same over any 60 s): wall / the time the limit allows at an even pace ($('{0:0.0}' -f $r.Ideal) s) | **$('{0:0.00}' -f $r.Ratio)** ($('{0:0.0}' -f $r.Seconds) s, $($r.Saved) saved), **$($r.Responses429) responses 429**; against the absolute floor of a burst-then-wait client ($('{0:0}' -f $r.Floor) s): $('{0:0.00}' -f $r.FloorRatio) | ≈ 1, 0 × 429 |
 | 3 | start-up: ``Import-Module`` added to a fresh ``pwsh -NoProfile`` (median of $($s.Runs)) | **$('{0:0}' -f $s.AddedMs) ms** ($('{0:0}' -f $s.BareMs) → $('{0:0}' -f $s.ImportMs) ms) | ≤ 150 ms |
 | 4 | memory: $($m.Count) images of $($m.FileMB) MB, peak working set above idle | **$('{0:0}' -f $m.AddedMB) MB** ($('{0:0}' -f $m.IdleMB) → $('{0:0}' -f $m.PeakMB) MB, $($m.Saved) saved) | ≤ 150 MB |
 "@

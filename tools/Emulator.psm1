@@ -96,8 +96,9 @@ function New-TestImage {
     $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'make-images', '--out', $Path, '--count', $Count,
         '--width', $Width, '--height', $Height, '--prefix', $Prefix, '--format', $Format)
     if ($Bytes -gt 0) { $argList += @('--bytes', $Bytes) }
-    & (Get-DotnetPath) @argList
-    if ($LASTEXITCODE -ne 0) { throw "make-images failed with exit code $LASTEXITCODE" }
+    $said = & (Get-DotnetPath) @argList
+    if ($LASTEXITCODE -ne 0) { throw "make-images failed with exit code $LASTEXITCODE`: $said" }
+    Write-Verbose ($said -join ' ')
 }
 
 function Get-PwshCommand {

@@ -1,0 +1,588 @@
+using System;
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.InteropServices;
+using System.Threading;
+
+namespace OneMinBg.Client
+{
+    /// <summary>
+    /// The record of every paid request, so that a re-run reuses what already succeeded, overlapping runs
+    /// never pay twice for one image, and a killed run can be recovered. One append-only JSON-lines file
+    /// (<see cref="JournalLine"/> describes a line) shared by any number of processes.
+    /// <para>
+    /// Writes: every append happens under an exclusive lock on "&lt;journal&gt;.lock" (a FileStream with
+    /// FileShare.None: on Windows a sharing lock, on Linux and macOS an advisory flock that .NET processes
+    /// respect), taken with short retries for up to <see cref="LockTimeout"/>. Under the lock the instance
+    /// first reads what others appended since its last read, decides, appends one whole line with a
+    /// single write, and flushes it to disk (fsync) before returning.
+    /// </para>
+    /// <para>
+    /// Reads (the Find methods, <see cref="Entries"/>) do not take the lock: they read what was appended
+    /// since the last read and use only lines already ended by '\n', leaving a half-written last line for
+    /// the next read. A decision that matters (<see cref="TryClaim"/>) is always made under the lock.
+    /// </para>
+    /// Thread-safe; the lock file is never deleted.
+    /// </summary>
+    public sealed class Journal
+    {
+        private const int ReadChunkBytes = 1 << 20;
+        private const int MaxLockRetryDelayMs = 25;
+
+        private static readonly ConcurrentDictionary<string, Lazy<Journal>> Shared = new ConcurrentDictionary<string, Lazy<Journal>>(
+            RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
+                ? StringComparer.OrdinalIgnoreCase
+                : StringComparer.Ordinal);
+
+        private readonly object _gate = new object();
+        private readonly string _runId = Guid.NewGuid().ToString("N").Substring(0, 16);
+        private readonly Random _jitter = new Random();
+        private JournalIndex _index = new JournalIndex();
+        private long _offset;
+
+        /// <summary>An instance of its own, with its own run id: two of them behave like two pipelines.</summary>
+        public Journal(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                throw new ArgumentException("A journal path is required.", nameof(path));
+            }
+
+            Path = System.IO.Path.GetFullPath(path);
+            LockPath = Path + ".lock";
+            EnsureFolder();
+        }
+
+        /// <summary>
+        /// Windows: %LOCALAPPDATA%\OneMinBg\journal.jsonl. Elsewhere: $XDG_DATA_HOME/OneMinBg/journal.jsonl when
+        /// XDG_DATA_HOME is set (to an absolute path), else ~/.local/share/OneMinBg/journal.jsonl.
+        /// </summary>
+        public static string DefaultPath
+        {
+            get
+            {
+                string root;
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+                {
+                    root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+                }
+                else
+                {
+                    string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+                    if (!string.IsNullOrEmpty(xdg) && System.IO.Path.IsPathRooted(xdg))
+                    {
+                        root = xdg!;
+                    }
+                    else
+                    {
+                        string? home = Environment.GetEnvironmentVariable("HOME");
+                        if (string.IsNullOrEmpty(home))
+                        {
+                            home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+                        }
+
+                        root = System.IO.Path.Combine(home!, ".local", "share");
+                    }
+                }
+
+                return System.IO.Path.Combine(root, "OneMinBg", "journal.jsonl");
+            }
+        }
+
+        /// <summary>The full path of the journal file.</summary>
+        public string Path { get; }
+
+        /// <summary>The sibling file whose exclusive lock serialises appends.</summary>
+        public string LockPath { get; }
+
+        /// <summary>How long a write waits for the lock before giving up.</summary>
+        internal TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+        /// <summary>Called (with the attempt number) each time the lock is found held: lets tests see a writer waiting.</summary>
+        internal Action<int>? LockContended { get; set; }
+
+        /// <summary>Lines skipped so far as unreadable (torn, garbage, another version).</summary>
+        internal int SkippedLines
+        {
+            get
+            {
+                lock (_gate)
+                {
+                    return _index.Skipped;
+                }
+            }
+        }
+
+        internal string RunId => _runId;
+
+        /// <summary>The one instance for this file in this process (thread-safe); creates its folder.</summary>
+        public static Journal Open(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                throw new ArgumentException("A journal path is required.", nameof(path));
+            }
+
+            string full = System.IO.Path.GetFullPath(path);
+            Journal journal = Shared.GetOrAdd(full, p => new Lazy<Journal>(() => new Journal(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+            journal.EnsureFolder();
+            return journal;
+        }
+
+        public JournalEntry? Find(string fingerprint)
+        {
+            Require(fingerprint, nameof(fingerprint));
+            return Read(index => index.Find(fingerprint));
+        }
+
+        /// <summary>The request a record belongs to, as of that record's latest line.</summary>
+        public JournalEntry? FindByRecordId(string recordId)
+        {
+            Require(recordId, nameof(recordId));
+            return Read(index => index.FindByRecordId(recordId));
+        }
+
+        /// <summary>The asset key this content was uploaded as at this service, if it was.</summary>
+        public string? FindUpload(Uri baseUri, string contentSha256)
+        {
+            string normalized = JournalRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
+            Require(contentSha256, nameof(contentSha256));
+            return Read(index => index.FindUpload(normalized, contentSha256));
+        }
+
+        /// <summary>The latest state of every request, oldest <see cref="JournalEntry.RequestedAt"/> first.</summary>
+        public IReadOnlyList<JournalEntry> Entries() => Read(index => index.Entries());
+
+        /// <summary>
+        /// Claims a request for this run, atomically under the lock. A success → <see cref="ClaimOutcome.AlreadySucceeded"/>;
+        /// a live claim of another run, or of this process → <see cref="ClaimOutcome.HeldByOther"/> (nothing written).
+        /// Otherwise (new, failed, released, or a dead or stale claim) a claim is written → <see cref="ClaimOutcome.Claimed"/>
+        /// with the state before it.
+        /// </summary>
+        /// <param name="staleAfter">For a claim from another host: how long after it was made it stops counting.</param>
+        public ClaimResult TryClaim(JournalRequest request, TimeSpan staleAfter)
+        {
+            if (request == null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
+            return Write("claim " + request.Fingerprint, index =>
+            {
+                JournalEntry? previous = index.Find(request.Fingerprint);
+                if (previous?.State == JournalState.Succeeded)
+                {
+                    return new ClaimResult(ClaimOutcome.AlreadySucceeded, previous);
+                }
+
+                DateTimeOffset now = DateTimeOffset.UtcNow;
+                if (previous?.State == JournalState.Claimed && previous.Owner != null
+                    && JournalProcess.IsAlive(previous.Owner, previous.RequestedAt, staleAfter, now))
+                {
+                    return new ClaimResult(ClaimOutcome.HeldByOther, previous);
+                }
+
+                JournalLine line = JournalLine.About(JournalLine.Claim, request, now);
+                line.Host = JournalProcess.Host;
+                line.ProcessId = JournalProcess.Id;
+                line.ProcessStartedAt = JournalProcess.StartedAt;
+                line.RunId = _runId;
+                Append(line);
+                return new ClaimResult(ClaimOutcome.Claimed, previous);
+            });
+        }
+
+        /// <summary>Gives this run's claim back (it was cancelled before the charged call was sent). Nothing happens when the claim is not this run's.</summary>
+        public void Release(JournalRequest request)
+        {
+            if (request == null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
+            Write("release " + request.Fingerprint, index =>
+            {
+                JournalEntry? current = index.Find(request.Fingerprint);
+                if (current?.State == JournalState.Claimed && current.Owner?.RunId == _runId)
+                {
+                    Append(new JournalLine
+                    {
+                        Version = JournalLine.CurrentVersion,
+                        Kind = JournalLine.Release,
+                        At = DateTimeOffset.UtcNow,
+                        Fingerprint = request.Fingerprint,
+                        RunId = _runId,
+                    });
+                }
+
+                return true;
+            });
+        }
+
+        public void RecordUpload(Uri baseUri, string contentSha256, string assetKey)
+        {
+            string normalized = JournalRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
+            Require(contentSha256, nameof(contentSha256));
+            Require(assetKey, nameof(assetKey));
+            Write("upload " + contentSha256, index =>
+            {
+                if (index.FindUpload(normalized, contentSha256) != assetKey)
+                {
+                    Append(new JournalLine
+                    {
+                        Version = JournalLine.CurrentVersion,
+                        Kind = JournalLine.Upload,
+                        At = DateTimeOffset.UtcNow,
+                        Base = normalized,
+                        Content = contentSha256,
+                        AssetKey = assetKey,
+                    });
+                }
+
+                return true;
+            });
+        }
+
+        /// <summary>
+        /// Records what the feature returned: <see cref="JournalState.Succeeded"/> when the record is SUCCESS, else
+        /// <see cref="JournalState.Failed"/> ("FeatureFailed", may have been charged). Returns the entry as recorded;
+        /// <see cref="Find"/> keeps showing an earlier success if this one failed.
+        /// </summary>
+        public JournalEntry RecordResult(JournalRequest request, AiRecord record, string assetKey)
+        {
+            if (request == null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
+            if (record == null)
+            {
+                throw new ArgumentNullException(nameof(record));
+            }
+
+            Require(record.Id, "record.Id");
+            return Write("result " + record.Id, index =>
+            {
+                JournalLine line = JournalLine.About(JournalLine.Result, request, DateTimeOffset.UtcNow);
+                line.AssetKey = assetKey;
+                SetRecord(line, record.Id, record, previous: null);
+                return AppendAndGet(line);
+            });
+        }
+
+        /// <summary>Records a failure. Returns the entry as recorded; <see cref="Find"/> keeps showing an earlier success.</summary>
+        public JournalEntry RecordFailure(JournalRequest request, string failureKind, string message, bool mayHaveBeenCharged)
+        {
+            if (request == null)
+            {
+                throw new ArgumentNullException(nameof(request));
+            }
+
+            Require(failureKind, nameof(failureKind));
+            return Write("failure " + request.Fingerprint, index =>
+            {
+                JournalLine line = JournalLine.About(JournalLine.Failure, request, DateTimeOffset.UtcNow);
+                line.FailureKind = failureKind;
+                line.Message = message;
+                line.Charged = mayHaveBeenCharged;
+                return AppendAndGet(line);
+            });
+        }
+
+        /// <summary>
+        /// Records a lookup of a recorded result: its fresh link, and its status (a PROCESSING record that has
+        /// since succeeded becomes a success). Nothing is written for a record this journal does not know.
+        /// </summary>
+        public void RecordRefresh(string recordId, AiRecord record)
+        {
+            Require(recordId, nameof(recordId));
+            if (record == null)
+            {
+                throw new ArgumentNullException(nameof(record));
+            }
+
+            Write("refresh " + recordId, index =>
+            {
+                JournalEntry? known = index.FindByRecordId(recordId);
+                if (known != null)
+                {
+                    JournalLine line = JournalLine.About(JournalLine.Result, known.Request, DateTimeOffset.UtcNow);
+                    line.AssetKey = known.AssetKey;
+                    line.Refresh = true;
+                    SetRecord(line, known.RecordId!, record, known);
+                    Append(line);
+                }
+
+                return true;
+            });
+        }
+
+        /// <summary>Records where a result was saved. Nothing is written for a record this journal does not know.</summary>
+        public void RecordSaved(string recordId, string path, long length, string sha256)
+        {
+            Require(recordId, nameof(recordId));
+            Require(path, nameof(path));
+            Write("saved " + recordId, index =>
+            {
+                if (index.FindByRecordId(recordId) != null)
+                {
+                    Append(new JournalLine
+                    {
+                        Version = JournalLine.CurrentVersion,
+                        Kind = JournalLine.Saved,
+                        At = DateTimeOffset.UtcNow,
+                        RecordId = recordId,
+                        SavedPath = path,
+                        SavedLength = length,
+                        SavedSha256 = sha256,
+                    });
+                }
+
+                return true;
+            });
+        }
+
+        public override string ToString() => Path;
+
+        /// <summary>The record's fields; for a refresh, what the lookup left out is kept from what was known.</summary>
+        private static void SetRecord(JournalLine line, string recordId, AiRecord record, JournalEntry? previous)
+        {
+            line.RecordId = recordId;
+            line.Status = record.Status;
+            line.ResultKeys = record.ResultKeys.Count > 0 || previous == null ? record.ResultKeys : previous.ResultKeys;
+            line.TemporaryUrl = record.TemporaryUrl?.AbsoluteUri ?? previous?.TemporaryUrl;
+            line.CreatedAt = record.CreatedAt ?? previous?.CreatedAt;
+            line.UsedCredit = record.UsedCredit ?? previous?.UsedCredit;
+            line.CreditLimit = record.CreditLimit ?? previous?.CreditLimit;
+        }
+
+        private static void Require(string value, string name)
+        {
+            if (string.IsNullOrEmpty(value))
+            {
+                throw new ArgumentException($"'{name}' is required.", name);
+            }
+        }
+
+        private T Read<T>(Func<JournalIndex, T> lookup)
+        {
+            lock (_gate)
+            {
+                CatchUp();
+                return lookup(_index);
+            }
+        }
+
+        /// <summary>Runs <paramref name="decide"/> under the file lock, with the index caught up first.</summary>
+        private T Write<T>(string what, Func<JournalIndex, T> decide)
+        {
+            lock (_gate)
+            {
+                using (AcquireLock(what))
+                {
+                    CatchUp();
+                    return decide(_index);
+                }
+            }
+        }
+
+        private JournalEntry AppendAndGet(JournalLine line)
+        {
+            Append(line);
+            return _index.LastChanged
+                ?? throw new InvalidOperationException($"The journal '{Path}' did not read back the line it wrote. Check that nothing else rewrites this file.");
+        }
+
+        /// <summary>
+        /// Appends one line (under the lock): a '\n' first if the file ends in a torn line, one write, fsync.
+        /// Then reads it back, so the index changes only through what is in the file.
+        /// </summary>
+        private void Append(JournalLine line)
+        {
+            byte[] bytes = line.ToBytes();
+            try
+            {
+                using var stream = new FileStream(Path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
+                long length = stream.Length;
+                if (length > 0)
+                {
+                    stream.Position = length - 1;
+                    if (stream.ReadByte() != '\n')
+                    {
+                        byte[] glued = new byte[bytes.Length + 1];
+                        glued[0] = (byte)'\n';
+                        Buffer.BlockCopy(bytes, 0, glued, 1, bytes.Length);
+                        bytes = glued;
+                    }
+                }
+
+                stream.Position = length;
+                stream.Write(bytes, 0, bytes.Length);
+                stream.Flush(flushToDisk: true);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"Could not write a {line.Kind} line to the journal '{Path}': {ex.Message} Free disk space or fix the file's permissions; a line cut short is skipped the next time.", ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new UnauthorizedAccessException($"Could not write to the journal '{Path}': {ex.Message} Give this account write access to it, or choose another journal path.", ex);
+            }
+
+            CatchUp();
+        }
+
+        /// <summary>
+        /// Applies the complete lines appended since the last read. A last line without '\n' is left for later:
+        /// another writer may be in the middle of it, or it is torn (the next append ends it, and it is skipped).
+        /// A file shorter than what was read (replaced or truncated) is read again from the start.
+        /// </summary>
+        private void CatchUp()
+        {
+            FileStream stream;
+            try
+            {
+                stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
+            }
+            catch (FileNotFoundException)
+            {
+                Reset();
+                return;
+            }
+            catch (DirectoryNotFoundException)
+            {
+                Reset();
+                return;
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"Could not read the journal '{Path}': {ex.Message} Check that the file is readable; moving it away starts a new journal, but then results recorded in it are no longer reused.", ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new UnauthorizedAccessException($"Could not read the journal '{Path}': {ex.Message} Give this account read access to it, or choose another journal path.", ex);
+            }
+
+            using (stream)
+            {
+                long length = stream.Length;
+                if (length < _offset)
+                {
+                    Reset();
+                }
+
+                if (length == _offset)
+                {
+                    return;
+                }
+
+                stream.Position = _offset;
+                byte[] buffer = new byte[(int)Math.Min(Math.Max(length - _offset, 256), ReadChunkBytes)];
+                int filled = 0;
+                while (true)
+                {
+                    int read = stream.Read(buffer, filled, buffer.Length - filled);
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    filled += read;
+                    int start = 0;
+                    while (true)
+                    {
+                        int newline = new ReadOnlySpan<byte>(buffer, start, filled - start).IndexOf((byte)'\n');
+                        if (newline < 0)
+                        {
+                            break;
+                        }
+
+                        _index.Apply(new ReadOnlySpan<byte>(buffer, start, newline));
+                        start += newline + 1;
+                    }
+
+                    _offset += start;
+                    filled -= start;
+                    if (filled > 0 && start > 0)
+                    {
+                        Buffer.BlockCopy(buffer, start, buffer, 0, filled);
+                    }
+
+                    if (filled == buffer.Length)
+                    {
+                        Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer
+                    }
+                }
+            }
+        }
+
+        private void Reset()
+        {
+            if (_offset != 0 || _index.Applied != 0 || _index.Skipped != 0)
+            {
+                _index = new JournalIndex();
+                _offset = 0;
+            }
+        }
+
+        /// <summary>Opens the lock file exclusively, retrying with short waits until <see cref="LockTimeout"/>.</summary>
+        private FileStream AcquireLock(string what)
+        {
+            var waited = Stopwatch.StartNew();
+            int attempt = 0;
+            while (true)
+            {
+                try
+                {
+                    return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
+                }
+                catch (DirectoryNotFoundException)
+                {
+                    EnsureFolder(); // deleted under us: make it again
+                }
+                catch (IOException ex) when (!(ex is PathTooLongException))
+                {
+                    attempt++;
+                    LockContended?.Invoke(attempt);
+                    if (waited.Elapsed >= LockTimeout)
+                    {
+                        throw new IOException(
+                            $"Gave up after {Text.FormatSeconds(waited.Elapsed)} waiting for the lock '{LockPath}' of the journal '{Path}' ({what}): {ex.Message} "
+                            + "Another OneMinBg run is most likely writing to the journal. Let it finish and run this again, or use another journal path.",
+                            ex);
+                    }
+
+                    Thread.Sleep(Math.Min(attempt, MaxLockRetryDelayMs) + _jitter.Next(0, 3));
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    throw new UnauthorizedAccessException($"Could not open the lock file '{LockPath}' of the journal '{Path}': {ex.Message} Give this account write access to the folder, or choose another journal path.", ex);
+                }
+            }
+        }
+
+        private void EnsureFolder()
+        {
+            string? folder = System.IO.Path.GetDirectoryName(Path);
+            if (string.IsNullOrEmpty(folder) || Directory.Exists(folder))
+            {
+                return;
+            }
+
+            try
+            {
+                Directory.CreateDirectory(folder!);
+            }
+            catch (IOException ex)
+            {
+                throw new IOException($"Could not create the folder '{folder}' for the journal '{Path}': {ex.Message} Create it yourself or choose another journal path.", ex);
+            }
+            catch (UnauthorizedAccessException ex)
+            {
+                throw new UnauthorizedAccessException($"Could not create the folder '{folder}' for the journal '{Path}': {ex.Message} Create it yourself or choose another journal path.", ex);
+            }
+        }
+    }
+}

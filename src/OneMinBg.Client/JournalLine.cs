@@ -1,0 +1,330 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace OneMinBg.Client
+{
+    /// <summary>
+    /// One line of the journal: a compact JSON object, UTF-8, ended by '\n'. Every line has "v":1, "kind" and
+    /// "at" (UTC, ISO 8601). By kind:
+    /// <list type="bullet">
+    /// <item>claim: "fp", the request (below), and the owner "host", "pid", "start" (process start, UTC), "run".</item>
+    /// <item>result: "fp", the request, "asset" (the key the feature ran on) and the record "id", "status",
+    /// "keys" (array), "url" (temporaryUrl), "created", "used", "limit"; "refresh":true when it is a lookup's
+    /// renewal of a record already recorded.</item>
+    /// <item>failure: "fp", the request, "fail" (kind), "msg", "charged" (may have been charged).</item>
+    /// <item>release: "fp", "run" (the claim being given back).</item>
+    /// <item>upload: "base" (normalised service URL), "content", "asset".</item>
+    /// <item>saved: "id" (record), "path", "len", "sha" (of the saved file).</item>
+    /// </list>
+    /// The request is "content" (SHA-256 of the source, or "url:" + URL), "src", "img", "prompt", "size",
+    /// "quality", "bg", "model", "base". Absent values are left out. No API key is ever part of a line.
+    /// A reader skips any line it cannot parse, of another version or of an unknown kind, and ignores
+    /// properties it does not know.
+    /// </summary>
+    internal sealed class JournalLine
+    {
+        public const int CurrentVersion = 1;
+
+        public const string Claim = "claim";
+        public const string Result = "result";
+        public const string Failure = "failure";
+        public const string Release = "release";
+        public const string Upload = "upload";
+        public const string Saved = "saved";
+
+        private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
+        {
+            // Prompts stay readable (no \u escapes for non-ASCII); control characters, '\n' included, are still escaped.
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            Indented = false,
+            SkipValidation = false,
+        };
+
+        public int Version { get; set; }
+        public string? Kind { get; set; }
+        public DateTimeOffset? At { get; set; }
+        public string? Fingerprint { get; set; }
+
+        public string? Content { get; set; }
+        public string? SourcePath { get; set; }
+        public string? ImageUrl { get; set; }
+        public string? Prompt { get; set; }
+        public string? Size { get; set; }
+        public string? Quality { get; set; }
+        public string? Background { get; set; }
+        public string? Model { get; set; }
+        public string? Base { get; set; }
+
+        public string? Host { get; set; }
+        public int? ProcessId { get; set; }
+        public DateTimeOffset? ProcessStartedAt { get; set; }
+        public string? RunId { get; set; }
+
+        public string? RecordId { get; set; }
+        public string? Status { get; set; }
+        public IReadOnlyList<string>? ResultKeys { get; set; }
+        public string? TemporaryUrl { get; set; }
+        public DateTimeOffset? CreatedAt { get; set; }
+        public decimal? UsedCredit { get; set; }
+        public decimal? CreditLimit { get; set; }
+        public string? AssetKey { get; set; }
+        public bool Refresh { get; set; }
+
+        public string? FailureKind { get; set; }
+        public string? Message { get; set; }
+        public bool? Charged { get; set; }
+
+        public string? SavedPath { get; set; }
+        public long? SavedLength { get; set; }
+        public string? SavedSha256 { get; set; }
+
+        /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying the whole request.</summary>
+        public static JournalLine About(string kind, JournalRequest request, DateTimeOffset at) => new JournalLine
+        {
+            Version = CurrentVersion,
+            Kind = kind,
+            At = at,
+            Fingerprint = request.Fingerprint,
+            Content = request.ContentSha256,
+            SourcePath = request.SourcePath,
+            ImageUrl = request.ImageUrl,
+            Prompt = request.Prompt,
+            Size = request.Size,
+            Quality = request.Quality,
+            Background = request.Background,
+            Model = request.Model,
+            Base = request.BaseUri.AbsoluteUri,
+        };
+
+        /// <summary>The request this line carries, or null when a required part is missing.</summary>
+        public JournalRequest? ToRequest()
+        {
+            if (string.IsNullOrEmpty(Content) || Prompt == null || string.IsNullOrEmpty(Size) || string.IsNullOrEmpty(Quality)
+                || string.IsNullOrEmpty(Background) || string.IsNullOrEmpty(Model)
+                || Base == null || !Uri.TryCreate(Base, UriKind.Absolute, out Uri? baseUri))
+            {
+                return null;
+            }
+
+            return new JournalRequest(Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
+        }
+
+        /// <summary>The claim's owner, or null when a part is missing.</summary>
+        public JournalOwner? ToOwner()
+        {
+            if (string.IsNullOrEmpty(Host) || ProcessId == null || ProcessStartedAt == null || string.IsNullOrEmpty(RunId))
+            {
+                return null;
+            }
+
+            return new JournalOwner(Host!, ProcessId.Value, ProcessStartedAt.Value, RunId!);
+        }
+
+        /// <summary>The line as UTF-8, ended by '\n'.</summary>
+        public byte[] ToBytes()
+        {
+            using var buffer = new MemoryStream(512);
+            using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("v", Version);
+                String(writer, "kind", Kind);
+                Time(writer, "at", At);
+                String(writer, "fp", Fingerprint);
+                String(writer, "content", Content);
+                String(writer, "src", SourcePath);
+                String(writer, "img", ImageUrl);
+                String(writer, "prompt", Prompt);
+                String(writer, "size", Size);
+                String(writer, "quality", Quality);
+                String(writer, "bg", Background);
+                String(writer, "model", Model);
+                String(writer, "base", Base);
+                String(writer, "host", Host);
+                if (ProcessId.HasValue)
+                {
+                    writer.WriteNumber("pid", ProcessId.Value);
+                }
+
+                Time(writer, "start", ProcessStartedAt);
+                String(writer, "run", RunId);
+                String(writer, "id", RecordId);
+                String(writer, "status", Status);
+                if (ResultKeys != null)
+                {
+                    writer.WriteStartArray("keys");
+                    foreach (string key in ResultKeys)
+                    {
+                        writer.WriteStringValue(key);
+                    }
+
+                    writer.WriteEndArray();
+                }
+
+                String(writer, "url", TemporaryUrl);
+                Time(writer, "created", CreatedAt);
+                Number(writer, "used", UsedCredit);
+                Number(writer, "limit", CreditLimit);
+                String(writer, "asset", AssetKey);
+                if (Refresh)
+                {
+                    writer.WriteBoolean("refresh", true);
+                }
+
+                String(writer, "fail", FailureKind);
+                String(writer, "msg", Message);
+                if (Charged.HasValue)
+                {
+                    writer.WriteBoolean("charged", Charged.Value);
+                }
+
+                String(writer, "path", SavedPath);
+                if (SavedLength.HasValue)
+                {
+                    writer.WriteNumber("len", SavedLength.Value);
+                }
+
+                String(writer, "sha", SavedSha256);
+                writer.WriteEndObject();
+            }
+
+            buffer.WriteByte((byte)'\n');
+            return buffer.ToArray();
+        }
+
+        /// <summary>Reads one line (without its '\n'). Null for anything but a well-formed object of this version and a known kind.</summary>
+        public static JournalLine? Parse(ReadOnlySpan<byte> utf8)
+        {
+            try
+            {
+                var reader = new Utf8JsonReader(utf8, isFinalBlock: true, state: default);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return null;
+                }
+
+                var line = new JournalLine();
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    string name = reader.GetString()!;
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        continue;
+                    }
+
+                    if (!line.ReadProperty(name, ref reader))
+                    {
+                        reader.Skip();
+                    }
+                }
+
+                if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+                {
+                    return null; // cut short, or something after the object (two lines glued together)
+                }
+
+                return line.Version == CurrentVersion && IsKnownKind(line.Kind) && line.At.HasValue ? line : null;
+            }
+            catch (JsonException)
+            {
+                return null;
+            }
+            catch (InvalidOperationException)
+            {
+                return null; // a value of the wrong type
+            }
+            catch (FormatException)
+            {
+                return null;
+            }
+        }
+
+        private static bool IsKnownKind(string? kind) =>
+            kind == Claim || kind == Result || kind == Failure || kind == Release || kind == Upload || kind == Saved;
+
+        /// <summary>Reads the value of a known property; false for an unknown one (the caller skips it).</summary>
+        private bool ReadProperty(string name, ref Utf8JsonReader reader)
+        {
+            switch (name)
+            {
+                case "v": Version = reader.TryGetInt32(out int v) ? v : -1; return true;
+                case "kind": Kind = reader.GetString(); return true;
+                case "at": At = reader.GetDateTimeOffset(); return true;
+                case "fp": Fingerprint = reader.GetString(); return true;
+                case "content": Content = reader.GetString(); return true;
+                case "src": SourcePath = reader.GetString(); return true;
+                case "img": ImageUrl = reader.GetString(); return true;
+                case "prompt": Prompt = reader.GetString(); return true;
+                case "size": Size = reader.GetString(); return true;
+                case "quality": Quality = reader.GetString(); return true;
+                case "bg": Background = reader.GetString(); return true;
+                case "model": Model = reader.GetString(); return true;
+                case "base": Base = reader.GetString(); return true;
+                case "host": Host = reader.GetString(); return true;
+                case "pid": ProcessId = reader.GetInt32(); return true;
+                case "start": ProcessStartedAt = reader.GetDateTimeOffset(); return true;
+                case "run": RunId = reader.GetString(); return true;
+                case "id": RecordId = reader.GetString(); return true;
+                case "status": Status = reader.GetString(); return true;
+                case "keys": ResultKeys = ReadStrings(ref reader); return true;
+                case "url": TemporaryUrl = reader.GetString(); return true;
+                case "created": CreatedAt = reader.GetDateTimeOffset(); return true;
+                case "used": UsedCredit = reader.GetDecimal(); return true;
+                case "limit": CreditLimit = reader.GetDecimal(); return true;
+                case "asset": AssetKey = reader.GetString(); return true;
+                case "refresh": Refresh = reader.GetBoolean(); return true;
+                case "fail": FailureKind = reader.GetString(); return true;
+                case "msg": Message = reader.GetString(); return true;
+                case "charged": Charged = reader.GetBoolean(); return true;
+                case "path": SavedPath = reader.GetString(); return true;
+                case "len": SavedLength = reader.GetInt64(); return true;
+                case "sha": SavedSha256 = reader.GetString(); return true;
+                default: return false;
+            }
+        }
+
+        private static IReadOnlyList<string> ReadStrings(ref Utf8JsonReader reader)
+        {
+            if (reader.TokenType != JsonTokenType.StartArray)
+            {
+                throw new InvalidOperationException("keys is not an array");
+            }
+
+            var list = new List<string>(1);
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+            {
+                list.Add(reader.GetString() ?? "");
+            }
+
+            return list;
+        }
+
+        private static void String(Utf8JsonWriter writer, string name, string? value)
+        {
+            if (value != null)
+            {
+                writer.WriteString(name, value);
+            }
+        }
+
+        private static void Time(Utf8JsonWriter writer, string name, DateTimeOffset? value)
+        {
+            if (value.HasValue)
+            {
+                writer.WriteString(name, value.Value.ToUniversalTime());
+            }
+        }
+
+        private static void Number(Utf8JsonWriter writer, string name, decimal? value)
+        {
+            if (value.HasValue)
+            {
+                writer.WriteNumber(name, value.Value);
+            }
+        }
+    }
+}
