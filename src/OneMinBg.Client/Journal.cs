@@ -39,8 +39,9 @@ namespace OneMinBg.Client
         private readonly object _gate = new object();
         private readonly string _runId = Guid.NewGuid().ToString("N").Substring(0, 16);
         private readonly Random _jitter = new Random();
-        private JournalIndex _index = new JournalIndex();
+        private JournalScan _scan = new JournalScan();
         private long _offset;
+        private byte[] _lineBuffer = new byte[4096];
 
         /// <summary>An instance of its own, with its own run id: two of them behave like two pipelines.</summary>
         public Journal(string path)
@@ -103,17 +104,8 @@ namespace OneMinBg.Client
         /// <summary>Called (with the attempt number) each time the lock is found held: lets tests see a writer waiting.</summary>
         internal Action<int>? LockContended { get; set; }
 
-        /// <summary>Lines skipped so far as unreadable (torn, garbage, another version).</summary>
-        internal int SkippedLines
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _index.Skipped;
-                }
-            }
-        }
+        /// <summary>Lines a full read skips as unusable (torn, garbage, another version, missing what their kind needs).</summary>
+        internal int SkippedLines => Read(view => view.FoldAll().Skipped);
 
         internal string RunId => _runId;
 
@@ -149,11 +141,11 @@ namespace OneMinBg.Client
         {
             string normalized = JournalRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
             Require(contentSha256, nameof(contentSha256));
-            return Read(index => index.FindUpload(normalized, contentSha256));
+            return Read(view => view.FindUpload(normalized, contentSha256));
         }
 
         /// <summary>The latest state of every request, oldest <see cref="JournalEntry.RequestedAt"/> first.</summary>
-        public IReadOnlyList<JournalEntry> Entries() => Read(index => index.Entries());
+        public IReadOnlyList<JournalEntry> Entries() => Read(view => view.FoldAll().Entries());
 
         /// <summary>
         /// Claims a request for this run, atomically under the lock. A success → <see cref="ClaimOutcome.AlreadySucceeded"/>;
@@ -169,7 +161,7 @@ namespace OneMinBg.Client
                 throw new ArgumentNullException(nameof(request));
             }
 
-            return Write("claim " + request.Fingerprint, index =>
+            return Write(JournalLine.Claim, index =>
             {
                 JournalEntry? previous = index.Find(request.Fingerprint);
                 if (previous?.State == JournalState.Succeeded)
@@ -202,7 +194,7 @@ namespace OneMinBg.Client
                 throw new ArgumentNullException(nameof(request));
             }
 
-            Write("release " + request.Fingerprint, index =>
+            Write(JournalLine.Release, index =>
             {
                 JournalEntry? current = index.Find(request.Fingerprint);
                 if (current?.State == JournalState.Claimed && current.Owner?.RunId == _runId)
@@ -226,7 +218,7 @@ namespace OneMinBg.Client
             string normalized = JournalRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
             Require(contentSha256, nameof(contentSha256));
             Require(assetKey, nameof(assetKey));
-            Write("upload " + contentSha256, index =>
+            Write(JournalLine.Upload, index =>
             {
                 if (index.FindUpload(normalized, contentSha256) != assetKey)
                 {
@@ -263,7 +255,7 @@ namespace OneMinBg.Client
             }
 
             Require(record.Id, "record.Id");
-            return Write("result " + record.Id, index =>
+            return Write(JournalLine.Result, index =>
             {
                 JournalLine line = JournalLine.About(JournalLine.Result, request, DateTimeOffset.UtcNow);
                 line.AssetKey = assetKey;
@@ -281,7 +273,7 @@ namespace OneMinBg.Client
             }
 
             Require(failureKind, nameof(failureKind));
-            return Write("failure " + request.Fingerprint, index =>
+            return Write(JournalLine.Failure, index =>
             {
                 JournalLine line = JournalLine.About(JournalLine.Failure, request, DateTimeOffset.UtcNow);
                 line.FailureKind = failureKind;
@@ -303,7 +295,7 @@ namespace OneMinBg.Client
                 throw new ArgumentNullException(nameof(record));
             }
 
-            Write("refresh " + recordId, index =>
+            Write(JournalLine.Result, index =>
             {
                 JournalEntry? known = index.FindByRecordId(recordId);
                 if (known != null)
@@ -324,7 +316,7 @@ namespace OneMinBg.Client
         {
             Require(recordId, nameof(recordId));
             Require(path, nameof(path));
-            Write("saved " + recordId, index =>
+            Write(JournalLine.Saved, index =>
             {
                 if (index.FindByRecordId(recordId) != null)
                 {
@@ -366,39 +358,40 @@ namespace OneMinBg.Client
             }
         }
 
-        private T Read<T>(Func<JournalIndex, T> lookup)
+        private T Read<T>(Func<View, T> lookup)
         {
             lock (_gate)
             {
-                CatchUp();
-                return lookup(_index);
+                using FileStream? stream = OpenForReading();
+                CatchUp(stream);
+                return lookup(new View(this, stream));
             }
         }
 
-        /// <summary>Runs <paramref name="decide"/> under the file lock, with the index caught up first.</summary>
-        private T Write<T>(string what, Func<JournalIndex, T> decide)
+        /// <summary>Runs <paramref name="decide"/> under the file lock, caught up first.</summary>
+        private T Write<T>(string what, Func<View, T> decide)
         {
             lock (_gate)
             {
                 using (AcquireLock(what))
                 {
-                    CatchUp();
-                    return decide(_index);
+                    using FileStream? stream = OpenForReading();
+                    CatchUp(stream);
+                    return decide(new View(this, stream));
                 }
             }
         }
 
+        /// <summary>Appends <paramref name="line"/> and returns the entry as that line recorded it.</summary>
         private JournalEntry AppendAndGet(JournalLine line)
         {
             Append(line);
-            return _index.LastChanged
-                ?? throw new InvalidOperationException($"The journal '{Path}' did not read back the line it wrote. Check that nothing else rewrites this file.");
+            using FileStream? stream = OpenForReading();
+            return Fold(stream, line.Fingerprint!).LastChanged
+                ?? throw new IOException($"The journal '{Path}' did not read back the {line.Kind} line just written to it. Check that nothing else rewrites or truncates this file.");
         }
 
-        /// <summary>
-        /// Appends one line (under the lock): a '\n' first if the file ends in a torn line, one write, fsync.
-        /// Then reads it back, so the index changes only through what is in the file.
-        /// </summary>
+        /// <summary>Appends one line (under the lock): a '\n' first if the file ends in a torn line, one write, fsync; then catches up past it.</summary>
         private void Append(JournalLine line)
         {
             byte[] bytes = line.ToBytes();
@@ -431,98 +424,188 @@ namespace OneMinBg.Client
                 throw new UnauthorizedAccessException($"Could not write to the journal '{Path}': {ex.Message} Give this account write access to it, or choose another journal path.", ex);
             }
 
-            CatchUp();
+            using FileStream? reading = OpenForReading();
+            CatchUp(reading);
         }
 
-        /// <summary>
-        /// Applies the complete lines appended since the last read. A last line without '\n' is left for later:
-        /// another writer may be in the middle of it, or it is torn (the next append ends it, and it is skipped).
-        /// A file shorter than what was read (replaced or truncated) is read again from the start.
-        /// </summary>
-        private void CatchUp()
+        /// <summary>The journal file opened for reading (shared with writers), or null when it does not exist yet.</summary>
+        private FileStream? OpenForReading()
         {
-            FileStream stream;
             try
             {
-                stream = new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
+                return new FileStream(Path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, bufferSize: 1, FileOptions.None);
             }
             catch (FileNotFoundException)
             {
-                Reset();
-                return;
+                return null;
             }
             catch (DirectoryNotFoundException)
             {
+                return null;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw ReadFailed(ex);
+            }
+        }
+
+        /// <summary>
+        /// Notes the complete lines appended since the last read. A last line without '\n' is left for later:
+        /// another writer may be in the middle of it, or it is torn (the next append ends it, and it is skipped).
+        /// A file shorter than what was read (replaced or truncated) is read again from the start.
+        /// </summary>
+        private void CatchUp(FileStream? stream)
+        {
+            if (stream == null)
+            {
                 Reset();
                 return;
             }
-            catch (IOException ex)
-            {
-                throw new IOException($"Could not read the journal '{Path}': {ex.Message} Check that the file is readable; moving it away starts a new journal, but then results recorded in it are no longer reused.", ex);
-            }
-            catch (UnauthorizedAccessException ex)
-            {
-                throw new UnauthorizedAccessException($"Could not read the journal '{Path}': {ex.Message} Give this account read access to it, or choose another journal path.", ex);
-            }
 
-            using (stream)
+            try
             {
                 long length = stream.Length;
-                if (length < _offset)
+                if (length < _offset || (length > _offset && !EndsLineAt(stream, _offset)))
                 {
-                    Reset();
+                    Reset(); // truncated or replaced: what was read no longer describes the file
                 }
 
-                if (length == _offset)
+                if (length != _offset)
                 {
-                    return;
+                    _offset = ReadLines(stream, _offset, long.MaxValue, _scan.Add);
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw ReadFailed(ex);
+            }
+        }
+
+        /// <summary>Whether the byte before <paramref name="offset"/> is still the '\n' that ended the last line read.</summary>
+        private static bool EndsLineAt(FileStream stream, long offset)
+        {
+            if (offset == 0)
+            {
+                return true;
+            }
+
+            stream.Position = offset - 1;
+            return stream.ReadByte() == '\n';
+        }
+
+        /// <summary>The state of one request, folded from its lines (read again from the file: they never change).</summary>
+        private JournalIndex Fold(FileStream? stream, string fingerprint)
+        {
+            var index = new JournalIndex();
+            if (stream == null)
+            {
+                return index;
+            }
+
+            try
+            {
+                foreach (JournalLineSpan span in _scan.LinesOf(fingerprint))
+                {
+                    if (_lineBuffer.Length < span.Length)
+                    {
+                        _lineBuffer = new byte[Math.Max(span.Length, _lineBuffer.Length * 2)];
+                    }
+
+                    stream.Position = span.Offset;
+                    int filled = 0;
+                    int read;
+                    while (filled < span.Length && (read = stream.Read(_lineBuffer, filled, span.Length - filled)) > 0)
+                    {
+                        filled += read;
+                    }
+
+                    index.Apply(new ReadOnlySpan<byte>(_lineBuffer, 0, filled));
+                }
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw ReadFailed(ex);
+            }
+
+            return index;
+        }
+
+        /// <summary>Every request's state, folded from the whole file as far as it has been caught up.</summary>
+        private JournalIndex FoldAll(FileStream? stream)
+        {
+            var index = new JournalIndex();
+            if (stream != null)
+            {
+                try
+                {
+                    ReadLines(stream, 0, _offset, (line, _) => index.Apply(line));
+                }
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+                {
+                    throw ReadFailed(ex);
+                }
+            }
+
+            return index;
+        }
+
+        /// <summary>
+        /// Hands each complete line (without its '\n') between <paramref name="from"/> and <paramref name="limit"/>
+        /// to <paramref name="handler"/>; returns the offset after the last complete line.
+        /// </summary>
+        private static long ReadLines(FileStream stream, long from, long limit, LineHandler handler)
+        {
+            stream.Position = from;
+            long offset = from;
+            byte[] buffer = new byte[(int)Math.Min(Math.Max(stream.Length - from, 256), ReadChunkBytes)];
+            int filled = 0;
+            while (offset + filled < limit)
+            {
+                int read = stream.Read(buffer, filled, (int)Math.Min(buffer.Length - filled, limit - offset - filled));
+                if (read == 0)
+                {
+                    break;
                 }
 
-                stream.Position = _offset;
-                byte[] buffer = new byte[(int)Math.Min(Math.Max(length - _offset, 256), ReadChunkBytes)];
-                int filled = 0;
+                filled += read;
+                int start = 0;
                 while (true)
                 {
-                    int read = stream.Read(buffer, filled, buffer.Length - filled);
-                    if (read == 0)
+                    int newline = new ReadOnlySpan<byte>(buffer, start, filled - start).IndexOf((byte)'\n');
+                    if (newline < 0)
                     {
                         break;
                     }
 
-                    filled += read;
-                    int start = 0;
-                    while (true)
-                    {
-                        int newline = new ReadOnlySpan<byte>(buffer, start, filled - start).IndexOf((byte)'\n');
-                        if (newline < 0)
-                        {
-                            break;
-                        }
+                    handler(new ReadOnlySpan<byte>(buffer, start, newline), offset + start);
+                    start += newline + 1;
+                }
 
-                        _index.Apply(new ReadOnlySpan<byte>(buffer, start, newline));
-                        start += newline + 1;
-                    }
+                offset += start;
+                filled -= start;
+                if (filled > 0 && start > 0)
+                {
+                    Buffer.BlockCopy(buffer, start, buffer, 0, filled);
+                }
 
-                    _offset += start;
-                    filled -= start;
-                    if (filled > 0 && start > 0)
-                    {
-                        Buffer.BlockCopy(buffer, start, buffer, 0, filled);
-                    }
-
-                    if (filled == buffer.Length)
-                    {
-                        Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer
-                    }
+                if (filled == buffer.Length)
+                {
+                    Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer
                 }
             }
+
+            return offset;
         }
+
+        private Exception ReadFailed(Exception ex) => ex is UnauthorizedAccessException
+            ? new UnauthorizedAccessException($"Could not read the journal '{Path}': {ex.Message} Give this account read access to it, or choose another journal path.", ex)
+            : new IOException($"Could not read the journal '{Path}': {ex.Message} Check that the file is readable; moving it away starts a new journal, but then results recorded in it are no longer reused.", ex);
 
         private void Reset()
         {
-            if (_offset != 0 || _index.Applied != 0 || _index.Skipped != 0)
+            if (_offset != 0 || !_scan.IsEmpty)
             {
-                _index = new JournalIndex();
+                _scan = new JournalScan();
                 _offset = 0;
             }
         }
@@ -538,18 +621,19 @@ namespace OneMinBg.Client
                 {
                     return new FileStream(LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1, FileOptions.None);
                 }
-                catch (DirectoryNotFoundException)
-                {
-                    EnsureFolder(); // deleted under us: make it again
-                }
                 catch (IOException ex) when (!(ex is PathTooLongException))
                 {
+                    if (ex is DirectoryNotFoundException)
+                    {
+                        EnsureFolder(); // deleted under us: make it again
+                    }
+
                     attempt++;
                     LockContended?.Invoke(attempt);
                     if (waited.Elapsed >= LockTimeout)
                     {
                         throw new IOException(
-                            $"Gave up after {Text.FormatSeconds(waited.Elapsed)} waiting for the lock '{LockPath}' of the journal '{Path}' ({what}): {ex.Message} "
+                            $"Gave up after {Text.FormatSeconds(waited.Elapsed)} waiting for the lock '{LockPath}' to write a {what} line to the journal '{Path}': {ex.Message} "
                             + "Another OneMinBg run is most likely writing to the journal. Let it finish and run this again, or use another journal path.",
                             ex);
                     }
@@ -583,6 +667,30 @@ namespace OneMinBg.Client
             {
                 throw new UnauthorizedAccessException($"Could not create the folder '{folder}' for the journal '{Path}': {ex.Message} Create it yourself or choose another journal path.", ex);
             }
+        }
+
+        private delegate void LineHandler(ReadOnlySpan<byte> line, long offset);
+
+        /// <summary>The journal as caught up, for one lookup or one decision under the lock.</summary>
+        private sealed class View
+        {
+            private readonly Journal _journal;
+            private readonly FileStream? _stream;
+
+            public View(Journal journal, FileStream? stream)
+            {
+                _journal = journal;
+                _stream = stream;
+            }
+
+            public JournalEntry? Find(string fingerprint) => _journal.Fold(_stream, fingerprint).Find(fingerprint);
+
+            public JournalEntry? FindByRecordId(string recordId) =>
+                _journal._scan.FingerprintOf(recordId) is string fingerprint ? _journal.Fold(_stream, fingerprint).FindByRecordId(recordId) : null;
+
+            public string? FindUpload(string normalizedBase, string contentSha256) => _journal._scan.FindUpload(normalizedBase, contentSha256);
+
+            public JournalIndex FoldAll() => _journal.FoldAll(_stream);
         }
     }
 }

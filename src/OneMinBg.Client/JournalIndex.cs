@@ -15,8 +15,9 @@ namespace OneMinBg.Client
 
         private readonly Dictionary<string, JournalEntry> _byFingerprint = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
         private readonly Dictionary<string, JournalEntry> _byRecordId = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
-        private readonly Dictionary<string, string> _uploads = new Dictionary<string, string>(StringComparer.Ordinal);
         private readonly List<string> _firstSeen = new List<string>();
+        private readonly JournalLineReader _reader = new JournalLineReader();
+        private readonly Dictionary<string, Uri> _baseUris = new Dictionary<string, Uri>(StringComparer.Ordinal);
 
         /// <summary>Lines read and used.</summary>
         public int Applied { get; private set; }
@@ -33,9 +34,6 @@ namespace OneMinBg.Client
         /// <summary>The request as of the record's latest line (its result, refreshes and saves).</summary>
         public JournalEntry? FindByRecordId(string recordId) =>
             _byRecordId.TryGetValue(recordId, out JournalEntry? entry) ? entry : null;
-
-        public string? FindUpload(string normalizedBase, string contentSha256) =>
-            _uploads.TryGetValue(UploadKey(normalizedBase, contentSha256), out string? key) ? key : null;
 
         /// <summary>The latest state of every request, oldest <see cref="JournalEntry.RequestedAt"/> first (ties in file order).</summary>
         public List<JournalEntry> Entries() =>
@@ -54,7 +52,7 @@ namespace OneMinBg.Client
                 return;
             }
 
-            JournalLine? line = JournalLine.Parse(utf8);
+            JournalLine? line = _reader.Read(utf8);
             if (line != null && Apply(line))
             {
                 Applied++;
@@ -82,7 +80,7 @@ namespace OneMinBg.Client
         /// <summary>A new attempt: whatever the previous one left (result, failure, save) no longer describes it.</summary>
         private bool ApplyClaim(JournalLine line)
         {
-            JournalRequest? request = line.ToRequest();
+            JournalRequest? request = RequestOf(line);
             JournalOwner? owner = line.ToOwner();
             if (line.Fingerprint == null || request == null || owner == null)
             {
@@ -101,7 +99,7 @@ namespace OneMinBg.Client
 
         private bool ApplyResult(JournalLine line)
         {
-            JournalRequest? request = line.ToRequest();
+            JournalRequest? request = RequestOf(line);
             if (line.Fingerprint == null || request == null || string.IsNullOrEmpty(line.RecordId) || line.Status == null)
             {
                 return false;
@@ -142,7 +140,7 @@ namespace OneMinBg.Client
 
         private bool ApplyFailure(JournalLine line)
         {
-            JournalRequest? request = line.ToRequest();
+            JournalRequest? request = RequestOf(line);
             if (line.Fingerprint == null || request == null || string.IsNullOrEmpty(line.FailureKind))
             {
                 return false;
@@ -178,16 +176,9 @@ namespace OneMinBg.Client
             return true;
         }
 
-        private bool ApplyUpload(JournalLine line)
-        {
-            if (string.IsNullOrEmpty(line.Base) || string.IsNullOrEmpty(line.Content) || string.IsNullOrEmpty(line.AssetKey))
-            {
-                return false;
-            }
-
-            _uploads[UploadKey(line.Base!, line.Content!)] = line.AssetKey!;
-            return true;
-        }
+        /// <summary>Uploads are looked up in <see cref="JournalScan"/>; here they are only checked.</summary>
+        private static bool ApplyUpload(JournalLine line) =>
+            !string.IsNullOrEmpty(line.Base) && !string.IsNullOrEmpty(line.Content) && !string.IsNullOrEmpty(line.AssetKey);
 
         private bool ApplySaved(JournalLine line)
         {
@@ -256,6 +247,31 @@ namespace OneMinBg.Client
             }
         }
 
+        /// <summary>
+        /// The request a line carries. Loading is dominated by such lines, so the request already known for the
+        /// fingerprint is reused when the line carries the same one, and each service URL is parsed once.
+        /// </summary>
+        private JournalRequest? RequestOf(JournalLine line)
+        {
+            if (line.Fingerprint == null || line.Base == null)
+            {
+                return null;
+            }
+
+            if (!_baseUris.TryGetValue(line.Base, out Uri? baseUri))
+            {
+                if (!Uri.TryCreate(line.Base, UriKind.Absolute, out baseUri))
+                {
+                    return null;
+                }
+
+                _baseUris[line.Base] = baseUri;
+            }
+
+            JournalRequest? known = Find(line.Fingerprint)?.Request;
+            return known != null && line.Carries(known, baseUri) ? known : line.ToRequest(baseUri);
+        }
+
         /// <summary>The outcome of the current attempt: keeps its claim's time and owner, drops an earlier attempt's details.</summary>
         private JournalEntry Continue(JournalLine line, JournalRequest request)
         {
@@ -308,7 +324,5 @@ namespace OneMinBg.Client
 
         internal static string FeatureFailedMessage(string recordId, string status) =>
             $"The service reported status '{status}' for record {recordId}, not SUCCESS. It may have been charged; look it up again with its record id before paying for it again.";
-
-        private static string UploadKey(string normalizedBase, string contentSha256) => normalizedBase + "\n" + contentSha256;
     }
 }

@@ -99,18 +99,24 @@ namespace OneMinBg.Client
             Base = request.BaseUri.AbsoluteUri,
         };
 
-        /// <summary>The request this line carries, or null when a required part is missing.</summary>
-        public JournalRequest? ToRequest()
+        /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"), or null when a required part is missing.</summary>
+        public JournalRequest? ToRequest(Uri baseUri)
         {
             if (string.IsNullOrEmpty(Content) || Prompt == null || string.IsNullOrEmpty(Size) || string.IsNullOrEmpty(Quality)
-                || string.IsNullOrEmpty(Background) || string.IsNullOrEmpty(Model)
-                || Base == null || !Uri.TryCreate(Base, UriKind.Absolute, out Uri? baseUri))
+                || string.IsNullOrEmpty(Background) || string.IsNullOrEmpty(Model))
             {
                 return null;
             }
 
             return new JournalRequest(Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
         }
+
+        /// <summary>Whether this line carries exactly <paramref name="request"/> (whose service is <paramref name="baseUri"/>).</summary>
+        public bool Carries(JournalRequest request, Uri baseUri) =>
+            ReferenceEquals(request.BaseUri, baseUri)
+            && request.ContentSha256 == Content && request.SourcePath == SourcePath && request.ImageUrl == ImageUrl
+            && request.Prompt == Prompt && request.Size == Size && request.Quality == Quality
+            && request.Background == Background && request.Model == Model;
 
         /// <summary>The claim's owner, or null when a part is missing.</summary>
         public JournalOwner? ToOwner()
@@ -134,6 +140,7 @@ namespace OneMinBg.Client
                 String(writer, "kind", Kind);
                 Time(writer, "at", At);
                 String(writer, "fp", Fingerprint);
+                String(writer, "id", RecordId); // early, with the fingerprint: loading files a line by these (JournalScan)
                 String(writer, "content", Content);
                 String(writer, "src", SourcePath);
                 String(writer, "img", ImageUrl);
@@ -151,7 +158,6 @@ namespace OneMinBg.Client
 
                 Time(writer, "start", ProcessStartedAt);
                 String(writer, "run", RunId);
-                String(writer, "id", RecordId);
                 String(writer, "status", Status);
                 if (ResultKeys != null)
                 {
@@ -196,112 +202,7 @@ namespace OneMinBg.Client
         }
 
         /// <summary>Reads one line (without its '\n'). Null for anything but a well-formed object of this version and a known kind.</summary>
-        public static JournalLine? Parse(ReadOnlySpan<byte> utf8)
-        {
-            try
-            {
-                var reader = new Utf8JsonReader(utf8, isFinalBlock: true, state: default);
-                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
-                {
-                    return null;
-                }
-
-                var line = new JournalLine();
-                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-                {
-                    string name = reader.GetString()!;
-                    reader.Read();
-                    if (reader.TokenType == JsonTokenType.Null)
-                    {
-                        continue;
-                    }
-
-                    if (!line.ReadProperty(name, ref reader))
-                    {
-                        reader.Skip();
-                    }
-                }
-
-                if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
-                {
-                    return null; // cut short, or something after the object (two lines glued together)
-                }
-
-                return line.Version == CurrentVersion && IsKnownKind(line.Kind) && line.At.HasValue ? line : null;
-            }
-            catch (JsonException)
-            {
-                return null;
-            }
-            catch (InvalidOperationException)
-            {
-                return null; // a value of the wrong type
-            }
-            catch (FormatException)
-            {
-                return null;
-            }
-        }
-
-        private static bool IsKnownKind(string? kind) =>
-            kind == Claim || kind == Result || kind == Failure || kind == Release || kind == Upload || kind == Saved;
-
-        /// <summary>Reads the value of a known property; false for an unknown one (the caller skips it).</summary>
-        private bool ReadProperty(string name, ref Utf8JsonReader reader)
-        {
-            switch (name)
-            {
-                case "v": Version = reader.TryGetInt32(out int v) ? v : -1; return true;
-                case "kind": Kind = reader.GetString(); return true;
-                case "at": At = reader.GetDateTimeOffset(); return true;
-                case "fp": Fingerprint = reader.GetString(); return true;
-                case "content": Content = reader.GetString(); return true;
-                case "src": SourcePath = reader.GetString(); return true;
-                case "img": ImageUrl = reader.GetString(); return true;
-                case "prompt": Prompt = reader.GetString(); return true;
-                case "size": Size = reader.GetString(); return true;
-                case "quality": Quality = reader.GetString(); return true;
-                case "bg": Background = reader.GetString(); return true;
-                case "model": Model = reader.GetString(); return true;
-                case "base": Base = reader.GetString(); return true;
-                case "host": Host = reader.GetString(); return true;
-                case "pid": ProcessId = reader.GetInt32(); return true;
-                case "start": ProcessStartedAt = reader.GetDateTimeOffset(); return true;
-                case "run": RunId = reader.GetString(); return true;
-                case "id": RecordId = reader.GetString(); return true;
-                case "status": Status = reader.GetString(); return true;
-                case "keys": ResultKeys = ReadStrings(ref reader); return true;
-                case "url": TemporaryUrl = reader.GetString(); return true;
-                case "created": CreatedAt = reader.GetDateTimeOffset(); return true;
-                case "used": UsedCredit = reader.GetDecimal(); return true;
-                case "limit": CreditLimit = reader.GetDecimal(); return true;
-                case "asset": AssetKey = reader.GetString(); return true;
-                case "refresh": Refresh = reader.GetBoolean(); return true;
-                case "fail": FailureKind = reader.GetString(); return true;
-                case "msg": Message = reader.GetString(); return true;
-                case "charged": Charged = reader.GetBoolean(); return true;
-                case "path": SavedPath = reader.GetString(); return true;
-                case "len": SavedLength = reader.GetInt64(); return true;
-                case "sha": SavedSha256 = reader.GetString(); return true;
-                default: return false;
-            }
-        }
-
-        private static IReadOnlyList<string> ReadStrings(ref Utf8JsonReader reader)
-        {
-            if (reader.TokenType != JsonTokenType.StartArray)
-            {
-                throw new InvalidOperationException("keys is not an array");
-            }
-
-            var list = new List<string>(1);
-            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-            {
-                list.Add(reader.GetString() ?? "");
-            }
-
-            return list;
-        }
+        public static JournalLine? Parse(ReadOnlySpan<byte> utf8) => new JournalLineReader().Read(utf8);
 
         private static void String(Utf8JsonWriter writer, string name, string? value)
         {

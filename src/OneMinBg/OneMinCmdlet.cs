@@ -33,6 +33,13 @@ namespace OneMinBg
         [ValidateNotNull]
         public Uri? BaseUri { get; set; }
 
+        /// <summary>
+        /// Allow a plain http:// -BaseUri on another machine (the key would cross the network
+        /// unencrypted). Loopback http:// (a local emulator or proxy) needs no switch.
+        /// </summary>
+        [Parameter]
+        public SwitchParameter AllowInsecureHttp { get; set; }
+
         /// <summary>How long one HTTP call may take before it is abandoned. Image calls can take minutes.</summary>
         [Parameter]
         [ValidateRange(1, 86400)]
@@ -127,6 +134,7 @@ namespace OneMinBg
                 Timeout = TimeSpan.FromSeconds(TimeoutSec),
                 MaxRetryCount = MaximumRetryCount,
                 RequestsPerMinute = ResolveRequestsPerMinute(),
+                AllowInsecureHttp = AllowInsecureHttp,
                 Verbose = message => Runner.PostVerbose(message),
                 Debug = message => Runner.PostDebug(message),
             };

@@ -4,7 +4,9 @@ BeforeAll {
     $script:Emu = Start-OneMinEmulator
     Use-Emulator $Emu
 
-    function Invoke-Batch([string] $Source, [string] $Destination, [hashtable] $Extra = @{}) {
+    function Invoke-Batch {
+        [CmdletBinding()]
+        param([string] $Source, [string] $Destination, [hashtable] $Extra = @{})
         Get-ChildItem -LiteralPath $Source -File | Invoke-BackgroundReplace -Prompt 'white studio backdrop' @Extra |
             Save-BgImage -Destination $Destination
     }
@@ -77,7 +79,8 @@ Describe 'Re-runs are free' {
         $file = Join-Path $Src 'image1.png'
         $first = Invoke-BackgroundReplace -LiteralPath $file -Prompt 'beach'
         & $Change $file
-        $params = @{ Prompt = 'beach' } + $Extra
+        $params = @{ Prompt = 'beach' }
+        foreach ($k in $Extra.Keys) { $params[$k] = $Extra[$k] }
         $second = Invoke-BackgroundReplace -LiteralPath $file @params
         $second.Reused | Should -BeFalse
         $second.Id | Should -Not -Be $first.Id
@@ -94,9 +97,8 @@ Describe 'Re-runs are free' {
 
     It 'says under -WhatIf which images would be reused and which sent' {
         $null = Invoke-BackgroundReplace -LiteralPath (Join-Path $Src 'image1.png') -Prompt 'beach'
-        $whatIf = Start-InRunspace -Script "Get-ChildItem -LiteralPath '$Src' -File | Invoke-BackgroundReplace -Prompt beach -WhatIf *>&1 | Out-String -Stream"
-        $lines = $whatIf.PowerShell.EndInvoke($whatIf.Async)
-        $whatIf.PowerShell.Dispose()
+        # -WhatIf writes to the host, so a real pwsh shows what a user sees.
+        $lines = Invoke-FreshPwsh "Import-Module '$ModulePath'; Get-ChildItem -LiteralPath '$Src' -File | Invoke-BackgroundReplace -Prompt beach -WhatIf"
         ($lines -match 'Reuse the earlier result') | Should -HaveCount 1
         ($lines -match 'spending 1min.ai credits') | Should -HaveCount 2
         (Get-OneMinEmulatorStats $Emu).charges | Should -Be 1
@@ -127,7 +129,7 @@ Describe 'Get-BgResult lists the journal' {
         $script:Src = Join-Path $TestDrive 'list'
         $null = New-Item -ItemType Directory -Path $Src
         New-TestImage -Path $Src -Count 3 -Prefix 'cat'
-        New-TestImage -Path $Src -Count 1 -Prefix 'dog'
+        New-TestImage -Path $Src -Count 1 -Prefix 'dog' -Width 70   # another size: not the same content as cat1
         $script:Start = [DateTime]::UtcNow.AddSeconds(-1)
         $null = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach' -ThrottleLimit 1
         Set-OneMinEmulatorConfig $Emu @{ recordStatus = 'FAILURE' }
