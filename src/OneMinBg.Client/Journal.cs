@@ -15,14 +15,21 @@ namespace OneMinBg.Client
     /// <para>
     /// Writes: every append happens under an exclusive lock on "&lt;journal&gt;.lock" (a FileStream with
     /// FileShare.None: on Windows a sharing lock, on Linux and macOS an advisory flock that .NET processes
-    /// respect), taken with short retries for up to <see cref="LockTimeout"/>. Under the lock the instance
-    /// first reads what others appended since its last read, decides, appends one whole line with a
-    /// single write, and flushes it to disk (fsync) before returning.
+    /// respect), taken with short retries for up to 30 s. Under the lock the instance first catches up with
+    /// what others appended since its last read, decides, appends one whole line with a single write (after
+    /// a '\n' if the file ends in a torn line), and flushes it to disk (fsync) before returning.
     /// </para>
     /// <para>
-    /// Reads (the Find methods, <see cref="Entries"/>) do not take the lock: they read what was appended
-    /// since the last read and use only lines already ended by '\n', leaving a half-written last line for
-    /// the next read. A decision that matters (<see cref="TryClaim"/>) is always made under the lock.
+    /// Reads (the Find methods, <see cref="Entries"/>) do not take the lock. They catch up with the complete
+    /// lines appended since the last read, leaving a half-written last line (another writer may be in the
+    /// middle of it) for the next read. Decisions (<see cref="TryClaim"/>, and whether a line is needed at
+    /// all) are always made under the lock.
+    /// </para>
+    /// <para>
+    /// In memory (<see cref="JournalScan"/>) each request, record and upload is held as a key and the
+    /// offsets of its lines; a lookup reads that request's few lines again (they never change) and folds
+    /// them into its state (<see cref="JournalIndex"/>). So loading costs little more than reading the file,
+    /// lookups are O(1), and every answer comes from what is on disk.
     /// </para>
     /// Thread-safe; the lock file is never deleted.
     /// </summary>
@@ -95,8 +102,8 @@ namespace OneMinBg.Client
         /// <summary>The full path of the journal file.</summary>
         public string Path { get; }
 
-        /// <summary>The sibling file whose exclusive lock serialises appends.</summary>
-        public string LockPath { get; }
+        /// <summary>The sibling file whose exclusive lock serialises appends ("&lt;journal&gt;.lock").</summary>
+        internal string LockPath { get; }
 
         /// <summary>How long a write waits for the lock before giving up.</summary>
         internal TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(30);
@@ -126,14 +133,14 @@ namespace OneMinBg.Client
         public JournalEntry? Find(string fingerprint)
         {
             Require(fingerprint, nameof(fingerprint));
-            return Read(index => index.Find(fingerprint));
+            return Read(view => view.Find(fingerprint));
         }
 
         /// <summary>The request a record belongs to, as of that record's latest line.</summary>
         public JournalEntry? FindByRecordId(string recordId)
         {
             Require(recordId, nameof(recordId));
-            return Read(index => index.FindByRecordId(recordId));
+            return Read(view => view.FindByRecordId(recordId));
         }
 
         /// <summary>The asset key this content was uploaded as at this service, if it was.</summary>
@@ -161,9 +168,9 @@ namespace OneMinBg.Client
                 throw new ArgumentNullException(nameof(request));
             }
 
-            return Write(JournalLine.Claim, index =>
+            return Write(JournalLine.Claim, view =>
             {
-                JournalEntry? previous = index.Find(request.Fingerprint);
+                JournalEntry? previous = view.Find(request.Fingerprint);
                 if (previous?.State == JournalState.Succeeded)
                 {
                     return new ClaimResult(ClaimOutcome.AlreadySucceeded, previous);
@@ -194,19 +201,15 @@ namespace OneMinBg.Client
                 throw new ArgumentNullException(nameof(request));
             }
 
-            Write(JournalLine.Release, index =>
+            Write(JournalLine.Release, view =>
             {
-                JournalEntry? current = index.Find(request.Fingerprint);
+                JournalEntry? current = view.Find(request.Fingerprint);
                 if (current?.State == JournalState.Claimed && current.Owner?.RunId == _runId)
                 {
-                    Append(new JournalLine
-                    {
-                        Version = JournalLine.CurrentVersion,
-                        Kind = JournalLine.Release,
-                        At = DateTimeOffset.UtcNow,
-                        Fingerprint = request.Fingerprint,
-                        RunId = _runId,
-                    });
+                    JournalLine line = JournalLine.Now(JournalLine.Release);
+                    line.Fingerprint = request.Fingerprint;
+                    line.RunId = _runId;
+                    Append(line);
                 }
 
                 return true;
@@ -218,19 +221,15 @@ namespace OneMinBg.Client
             string normalized = JournalRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
             Require(contentSha256, nameof(contentSha256));
             Require(assetKey, nameof(assetKey));
-            Write(JournalLine.Upload, index =>
+            Write(JournalLine.Upload, view =>
             {
-                if (index.FindUpload(normalized, contentSha256) != assetKey)
+                if (view.FindUpload(normalized, contentSha256) != assetKey)
                 {
-                    Append(new JournalLine
-                    {
-                        Version = JournalLine.CurrentVersion,
-                        Kind = JournalLine.Upload,
-                        At = DateTimeOffset.UtcNow,
-                        Base = normalized,
-                        Content = contentSha256,
-                        AssetKey = assetKey,
-                    });
+                    JournalLine line = JournalLine.Now(JournalLine.Upload);
+                    line.Base = normalized;
+                    line.Content = contentSha256;
+                    line.AssetKey = assetKey;
+                    Append(line);
                 }
 
                 return true;
@@ -255,9 +254,9 @@ namespace OneMinBg.Client
             }
 
             Require(record.Id, "record.Id");
-            return Write(JournalLine.Result, index =>
+            return Write(JournalLine.Result, view =>
             {
-                JournalLine line = JournalLine.About(JournalLine.Result, request, DateTimeOffset.UtcNow);
+                JournalLine line = JournalLine.About(JournalLine.Result, request);
                 line.AssetKey = assetKey;
                 SetRecord(line, record.Id, record, previous: null);
                 return AppendAndGet(line);
@@ -273,9 +272,9 @@ namespace OneMinBg.Client
             }
 
             Require(failureKind, nameof(failureKind));
-            return Write(JournalLine.Failure, index =>
+            return Write(JournalLine.Failure, view =>
             {
-                JournalLine line = JournalLine.About(JournalLine.Failure, request, DateTimeOffset.UtcNow);
+                JournalLine line = JournalLine.About(JournalLine.Failure, request);
                 line.FailureKind = failureKind;
                 line.Message = message;
                 line.Charged = mayHaveBeenCharged;
@@ -295,12 +294,12 @@ namespace OneMinBg.Client
                 throw new ArgumentNullException(nameof(record));
             }
 
-            Write(JournalLine.Result, index =>
+            Write(JournalLine.Result, view =>
             {
-                JournalEntry? known = index.FindByRecordId(recordId);
+                JournalEntry? known = view.FindByRecordId(recordId);
                 if (known != null)
                 {
-                    JournalLine line = JournalLine.About(JournalLine.Result, known.Request, DateTimeOffset.UtcNow);
+                    JournalLine line = JournalLine.About(JournalLine.Result, known.Request);
                     line.AssetKey = known.AssetKey;
                     line.Refresh = true;
                     SetRecord(line, known.RecordId!, record, known);
@@ -316,20 +315,16 @@ namespace OneMinBg.Client
         {
             Require(recordId, nameof(recordId));
             Require(path, nameof(path));
-            Write(JournalLine.Saved, index =>
+            Write(JournalLine.Saved, view =>
             {
-                if (index.FindByRecordId(recordId) != null)
+                if (view.FindByRecordId(recordId) != null)
                 {
-                    Append(new JournalLine
-                    {
-                        Version = JournalLine.CurrentVersion,
-                        Kind = JournalLine.Saved,
-                        At = DateTimeOffset.UtcNow,
-                        RecordId = recordId,
-                        SavedPath = path,
-                        SavedLength = length,
-                        SavedSha256 = sha256,
-                    });
+                    JournalLine line = JournalLine.Now(JournalLine.Saved);
+                    line.RecordId = recordId;
+                    line.SavedPath = path;
+                    line.SavedLength = length;
+                    line.SavedSha256 = sha256;
+                    Append(line);
                 }
 
                 return true;
@@ -387,7 +382,7 @@ namespace OneMinBg.Client
         {
             Append(line);
             using FileStream? stream = OpenForReading();
-            return Fold(stream, line.Fingerprint!).LastChanged
+            return Fold(stream, _scan.LinesOf(line.Fingerprint!)).LastChanged
                 ?? throw new IOException($"The journal '{Path}' did not read back the {line.Kind} line just written to it. Check that nothing else rewrites or truncates this file.");
         }
 
@@ -494,40 +489,46 @@ namespace OneMinBg.Client
         }
 
         /// <summary>The state of one request, folded from its lines (read again from the file: they never change).</summary>
-        private JournalIndex Fold(FileStream? stream, string fingerprint)
+        private JournalIndex Fold(FileStream? stream, List<JournalLineSpan> lines)
         {
             var index = new JournalIndex();
+            foreach (JournalLineSpan line in lines)
+            {
+                index.Apply(ReadLine(stream, line));
+            }
+
+            return index;
+        }
+
+        /// <summary>One line, from the reusable buffer: valid until the next read.</summary>
+        private ReadOnlySpan<byte> ReadLine(FileStream? stream, JournalLineSpan line)
+        {
             if (stream == null)
             {
-                return index;
+                return default;
+            }
+
+            if (_lineBuffer.Length < line.Length)
+            {
+                _lineBuffer = new byte[Math.Max(line.Length, _lineBuffer.Length * 2)];
             }
 
             try
             {
-                foreach (JournalLineSpan span in _scan.LinesOf(fingerprint))
+                stream.Position = line.Offset;
+                int filled = 0;
+                int read;
+                while (filled < line.Length && (read = stream.Read(_lineBuffer, filled, line.Length - filled)) > 0)
                 {
-                    if (_lineBuffer.Length < span.Length)
-                    {
-                        _lineBuffer = new byte[Math.Max(span.Length, _lineBuffer.Length * 2)];
-                    }
-
-                    stream.Position = span.Offset;
-                    int filled = 0;
-                    int read;
-                    while (filled < span.Length && (read = stream.Read(_lineBuffer, filled, span.Length - filled)) > 0)
-                    {
-                        filled += read;
-                    }
-
-                    index.Apply(new ReadOnlySpan<byte>(_lineBuffer, 0, filled));
+                    filled += read;
                 }
+
+                return new ReadOnlySpan<byte>(_lineBuffer, 0, filled);
             }
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 throw ReadFailed(ex);
             }
-
-            return index;
         }
 
         /// <summary>Every request's state, folded from the whole file as far as it has been caught up.</summary>
@@ -683,12 +684,26 @@ namespace OneMinBg.Client
                 _stream = stream;
             }
 
-            public JournalEntry? Find(string fingerprint) => _journal.Fold(_stream, fingerprint).Find(fingerprint);
+            public JournalEntry? Find(string fingerprint) =>
+                _journal.Fold(_stream, _journal._scan.LinesOf(fingerprint)).Find(fingerprint);
 
             public JournalEntry? FindByRecordId(string recordId) =>
-                _journal._scan.FingerprintOf(recordId) is string fingerprint ? _journal.Fold(_stream, fingerprint).FindByRecordId(recordId) : null;
+                _journal.Fold(_stream, _journal._scan.LinesOfRecord(recordId)).FindByRecordId(recordId);
 
-            public string? FindUpload(string normalizedBase, string contentSha256) => _journal._scan.FindUpload(normalizedBase, contentSha256);
+            /// <summary>The asset key of the upload line the scan points to, when that line says so.</summary>
+            public string? FindUpload(string normalizedBase, string contentSha256)
+            {
+                if (!(_journal._scan.UploadLine(normalizedBase, contentSha256) is JournalLineSpan span))
+                {
+                    return null;
+                }
+
+                JournalLine? line = JournalLine.Parse(_journal.ReadLine(_stream, span));
+                return line != null && line.Kind == JournalLine.Upload && line.Base == normalizedBase && line.Content == contentSha256
+                    && !string.IsNullOrEmpty(line.AssetKey)
+                    ? line.AssetKey
+                    : null;
+            }
 
             public JournalIndex FoldAll() => _journal.FoldAll(_stream);
         }

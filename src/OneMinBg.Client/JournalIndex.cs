@@ -5,9 +5,10 @@ using System.Linq;
 namespace OneMinBg.Client
 {
     /// <summary>
-    /// The journal's lines folded into the latest state per request, per record and per upload: O(1) lookups.
-    /// Entries are copied on every change, so a snapshot handed out never changes. Not thread-safe: the
-    /// journal serialises access.
+    /// Journal lines folded, in file order, into the latest state of each request and of each record: all
+    /// the lines of one request for a lookup, or the whole file for a listing. Applying the same lines always
+    /// gives the same states. Entries are copied on every change, so a snapshot handed out never changes.
+    /// Not thread-safe.
     /// </summary>
     internal sealed class JournalIndex
     {
@@ -18,9 +19,6 @@ namespace OneMinBg.Client
         private readonly List<string> _firstSeen = new List<string>();
         private readonly JournalLineReader _reader = new JournalLineReader();
         private readonly Dictionary<string, Uri> _baseUris = new Dictionary<string, Uri>(StringComparer.Ordinal);
-
-        /// <summary>Lines read and used.</summary>
-        public int Applied { get; private set; }
 
         /// <summary>Lines skipped: unparseable, torn, another version, an unknown kind, or missing what their kind needs.</summary>
         public int Skipped { get; private set; }
@@ -53,11 +51,7 @@ namespace OneMinBg.Client
             }
 
             JournalLine? line = _reader.Read(utf8);
-            if (line != null && Apply(line))
-            {
-                Applied++;
-            }
-            else
+            if (line == null || !Apply(line))
             {
                 Skipped++;
             }

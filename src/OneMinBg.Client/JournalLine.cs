@@ -21,6 +21,7 @@ namespace OneMinBg.Client
     /// </list>
     /// The request is "content" (SHA-256 of the source, or "url:" + URL), "src", "img", "prompt", "size",
     /// "quality", "bg", "model", "base". Absent values are left out. No API key is ever part of a line.
+    /// The writer puts "v", "kind", "at", "fp" and "id" first: loading reads no further (<see cref="JournalScan"/>).
     /// A reader skips any line it cannot parse, of another version or of an unknown kind, and ignores
     /// properties it does not know.
     /// </summary>
@@ -81,23 +82,27 @@ namespace OneMinBg.Client
         public long? SavedLength { get; set; }
         public string? SavedSha256 { get; set; }
 
+        /// <summary>A line of <paramref name="kind"/>, written now.</summary>
+        public static JournalLine Now(string kind) =>
+            new JournalLine { Version = CurrentVersion, Kind = kind, At = DateTimeOffset.UtcNow };
+
         /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying the whole request.</summary>
-        public static JournalLine About(string kind, JournalRequest request, DateTimeOffset at) => new JournalLine
+        public static JournalLine About(string kind, JournalRequest request, DateTimeOffset? at = null)
         {
-            Version = CurrentVersion,
-            Kind = kind,
-            At = at,
-            Fingerprint = request.Fingerprint,
-            Content = request.ContentSha256,
-            SourcePath = request.SourcePath,
-            ImageUrl = request.ImageUrl,
-            Prompt = request.Prompt,
-            Size = request.Size,
-            Quality = request.Quality,
-            Background = request.Background,
-            Model = request.Model,
-            Base = request.BaseUri.AbsoluteUri,
-        };
+            JournalLine line = Now(kind);
+            line.At = at ?? line.At;
+            line.Fingerprint = request.Fingerprint;
+            line.Content = request.ContentSha256;
+            line.SourcePath = request.SourcePath;
+            line.ImageUrl = request.ImageUrl;
+            line.Prompt = request.Prompt;
+            line.Size = request.Size;
+            line.Quality = request.Quality;
+            line.Background = request.Background;
+            line.Model = request.Model;
+            line.Base = request.BaseUri.AbsoluteUri;
+            return line;
+        }
 
         /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"), or null when a required part is missing.</summary>
         public JournalRequest? ToRequest(Uri baseUri)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Text;
 using System.Text.Json;
 
 namespace OneMinBg.Client
@@ -19,36 +20,48 @@ namespace OneMinBg.Client
 
     /// <summary>
     /// What loading a journal keeps: for every request, where its lines are; for every record, its request;
-    /// and the upload cache. A line is only glanced at: its leading "v", "kind", "fp" and "id" (the writer puts
-    /// them first), or for an upload its "base", "content" and "asset". So loading 50,000 requests costs little
-    /// more than reading the file, and a request's state is folded from its few lines (<see cref="JournalIndex"/>)
-    /// when it is asked for; a line that looks usable here but is not is skipped by that fold.
+    /// for every upload, its line. A line is only glanced at: its leading "v", "kind", "fp" and "id" (the writer
+    /// puts them first), or for an upload "base" and "content". Everything is held as plain values
+    /// (<see cref="JournalKey"/>, offsets), so loading 50,000 requests costs little more than reading the
+    /// file. A request's state is folded from its few lines (<see cref="JournalIndex"/>) when it is asked for;
+    /// a line that looks usable here but is not is skipped by that fold.
     /// Not thread-safe: the journal serialises access.
     /// </summary>
     internal sealed class JournalScan
     {
+        private const int NoLine = -1;
         private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
 
-        private readonly Dictionary<string, List<JournalLineSpan>> _linesByFingerprint = new Dictionary<string, List<JournalLineSpan>>(StringComparer.OrdinalIgnoreCase);
-        private readonly Dictionary<string, string> _fingerprintByRecordId = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        private readonly Dictionary<string, Dictionary<string, string>> _uploadsByBase = new Dictionary<string, Dictionary<string, string>>(StringComparer.Ordinal);
-        private readonly char[] _chars = new char[128];
-        private string? _lastFingerprint;
-        private string? _lastBase;
+        private readonly Dictionary<JournalKey, int> _requestByFingerprint = new Dictionary<JournalKey, int>();
+        private readonly Dictionary<JournalKey, int> _requestByRecordId = new Dictionary<JournalKey, int>();
+        private readonly Dictionary<(JournalKey Base, JournalKey Content), JournalLineSpan> _uploads = new Dictionary<(JournalKey, JournalKey), JournalLineSpan>();
+        private Request[] _requests = new Request[64];
+        private int _requestCount;
+        private Line[] _lines = new Line[256];
+        private int _lineCount;
+        private byte[] _lastBase = Array.Empty<byte>();
+        private JournalKey _lastBaseKey;
 
-        public bool IsEmpty => _linesByFingerprint.Count == 0 && _uploadsByBase.Count == 0;
+        public bool IsEmpty => _requestCount == 0 && _uploads.Count == 0;
+
+        private enum Step
+        {
+            Continue,
+            Reject,
+            Fallback,
+        }
 
         /// <summary>The lines of one request, in file order; empty when it has none.</summary>
-        public IReadOnlyList<JournalLineSpan> LinesOf(string fingerprint) =>
-            _linesByFingerprint.TryGetValue(fingerprint, out List<JournalLineSpan>? lines) ? lines : (IReadOnlyList<JournalLineSpan>)Array.Empty<JournalLineSpan>();
+        public List<JournalLineSpan> LinesOf(string fingerprint) =>
+            _requestByFingerprint.TryGetValue(JournalKey.Of(fingerprint), out int request) ? LinesOf(request) : new List<JournalLineSpan>();
 
-        /// <summary>The request a record was recorded for.</summary>
-        public string? FingerprintOf(string recordId) =>
-            _fingerprintByRecordId.TryGetValue(recordId, out string? fingerprint) ? fingerprint : null;
+        /// <summary>The lines of the request a record was recorded for; empty when the record is not known.</summary>
+        public List<JournalLineSpan> LinesOfRecord(string recordId) =>
+            _requestByRecordId.TryGetValue(JournalKey.Of(recordId), out int request) ? LinesOf(request) : new List<JournalLineSpan>();
 
-        /// <summary>The asset key of the latest upload of this content to this (normalised) service URL.</summary>
-        public string? FindUpload(string normalizedBase, string contentSha256) =>
-            _uploadsByBase.TryGetValue(normalizedBase, out Dictionary<string, string>? uploads) && uploads.TryGetValue(contentSha256, out string? key) ? key : null;
+        /// <summary>The line of the latest upload of this content to this (normalised) service URL.</summary>
+        public JournalLineSpan? UploadLine(string normalizedBase, string contentSha256) =>
+            _uploads.TryGetValue((JournalKey.Of(normalizedBase), JournalKey.Of(contentSha256)), out JournalLineSpan line) ? line : (JournalLineSpan?)null;
 
         /// <summary>Notes one line (without its '\n') found at <paramref name="offset"/>.</summary>
         public void Add(ReadOnlySpan<byte> utf8, long offset)
@@ -59,7 +72,7 @@ namespace OneMinBg.Client
                 offset = Utf8Bom.Length;
             }
 
-            var glimpse = new Glimpse();
+            var glimpse = default(Glimpse);
             try
             {
                 bool? plain = ReadPlainPrefix(utf8, ref glimpse);
@@ -81,46 +94,80 @@ namespace OneMinBg.Client
             switch (glimpse.Kind)
             {
                 case JournalLine.Upload:
-                    if (!_uploadsByBase.TryGetValue(glimpse.Base!, out Dictionary<string, string>? uploads))
-                    {
-                        uploads = new Dictionary<string, string>(StringComparer.Ordinal);
-                        _uploadsByBase.Add(glimpse.Base!, uploads);
-                    }
-
-                    uploads[glimpse.Content!] = glimpse.Asset!;
+                    _uploads[(glimpse.Base, glimpse.Content)] = span;
                     break;
                 case JournalLine.Saved:
-                    if (FingerprintOf(glimpse.RecordId!) is string owner)
+                    if (_requestByRecordId.TryGetValue(glimpse.RecordId, out int owner))
                     {
                         Note(owner, span);
                     }
 
                     break;
                 case JournalLine.Result:
-                    _fingerprintByRecordId[glimpse.RecordId!] = glimpse.Fingerprint!;
-                    Note(glimpse.Fingerprint!, span);
+                    int request = RequestOf(glimpse.Fingerprint);
+                    _requestByRecordId[glimpse.RecordId] = request;
+                    Note(request, span);
                     break;
                 default:
-                    Note(glimpse.Fingerprint!, span);
+                    Note(RequestOf(glimpse.Fingerprint), span);
                     break;
             }
         }
 
-        private void Note(string fingerprint, JournalLineSpan span)
+        private List<JournalLineSpan> LinesOf(int request)
         {
-            if (!_linesByFingerprint.TryGetValue(fingerprint, out List<JournalLineSpan>? lines))
+            var lines = new List<JournalLineSpan>(4);
+            for (int line = _requests[request].First; line != NoLine; line = _lines[line].Next)
             {
-                lines = new List<JournalLineSpan>(2);
-                _linesByFingerprint.Add(fingerprint, lines);
+                lines.Add(_lines[line].Span);
             }
 
-            lines.Add(span);
+            return lines;
+        }
+
+        private int RequestOf(JournalKey fingerprint)
+        {
+            if (!_requestByFingerprint.TryGetValue(fingerprint, out int request))
+            {
+                if (_requestCount == _requests.Length)
+                {
+                    Array.Resize(ref _requests, _requests.Length * 2);
+                }
+
+                request = _requestCount++;
+                _requests[request] = new Request { First = NoLine, Last = NoLine };
+                _requestByFingerprint.Add(fingerprint, request);
+            }
+
+            return request;
+        }
+
+        private void Note(int request, JournalLineSpan span)
+        {
+            if (_lineCount == _lines.Length)
+            {
+                Array.Resize(ref _lines, _lines.Length * 2);
+            }
+
+            int line = _lineCount++;
+            _lines[line] = new Line { Span = span, Next = NoLine };
+            ref Request owner = ref _requests[request];
+            if (owner.Last == NoLine)
+            {
+                owner.First = line;
+            }
+            else
+            {
+                _lines[owner.Last].Next = line;
+            }
+
+            owner.Last = line;
         }
 
         /// <summary>
         /// The fast way, for lines as this writer writes them: leading "name":value pairs without whitespace,
-        /// escapes, nesting or non-ASCII text. True or false when it can tell; null when the line is written
-        /// otherwise (it is then read as JSON).
+        /// escapes or nesting. True or false when it can tell; null when the line is written otherwise (it is
+        /// then read as JSON).
         /// </summary>
         private bool? ReadPlainPrefix(ReadOnlySpan<byte> line, ref Glimpse glimpse)
         {
@@ -168,7 +215,8 @@ namespace OneMinBg.Client
                     int end = pos;
                     while (end < line.Length && line[end] != (byte)',' && line[end] != (byte)'}')
                     {
-                        if (line[end] == (byte)'{' || line[end] == (byte)'[' || line[end] == (byte)'"' || line[end] == (byte)' ')
+                        byte c = line[end];
+                        if (c == (byte)'{' || c == (byte)'[' || c == (byte)'"' || c == (byte)' ' || c == (byte)'\t')
                         {
                             return null; // nesting or whitespace
                         }
@@ -214,7 +262,7 @@ namespace OneMinBg.Client
                     return Step.Reject;
                 }
 
-                glimpse.Version = JournalLine.CurrentVersion;
+                glimpse.HasVersion = true;
                 return Step.Continue;
             }
 
@@ -224,40 +272,57 @@ namespace OneMinBg.Client
                 return glimpse.Kind == null ? Step.Reject : Step.Continue;
             }
 
-            string? text;
-            if (name.SequenceEqual("fp"u8))
-            {
-                text = glimpse.Fingerprint = Ascii(value, ref _lastFingerprint);
-            }
-            else if (name.SequenceEqual("id"u8))
-            {
-                text = glimpse.RecordId = Ascii(value);
-            }
-            else if (name.SequenceEqual("base"u8))
-            {
-                text = glimpse.Base = Ascii(value, ref _lastBase);
-            }
-            else if (name.SequenceEqual("content"u8))
-            {
-                text = glimpse.Content = Ascii(value);
-            }
-            else if (name.SequenceEqual("asset"u8))
-            {
-                text = glimpse.Asset = Ascii(value);
-            }
-            else
+            bool wanted = name.SequenceEqual("fp"u8) || name.SequenceEqual("id"u8) || name.SequenceEqual("base"u8) || name.SequenceEqual("content"u8);
+            if (!wanted)
             {
                 return Step.Continue;
             }
 
-            // Another type, or text the plain reading cannot take: let the JSON reader decide.
-            return isString && text != null ? Step.Continue : Step.Fallback;
+            if (!isString || value.Length == 0)
+            {
+                return Step.Fallback; // another type: let the JSON reader decide
+            }
+
+            Keep(name, value, ref glimpse);
+            return Step.Continue;
+        }
+
+        /// <summary>Stores a wanted value (UTF-8, without escapes) as its key.</summary>
+        private void Keep(ReadOnlySpan<byte> name, ReadOnlySpan<byte> value, ref Glimpse glimpse)
+        {
+            if (name.SequenceEqual("fp"u8))
+            {
+                glimpse.Fingerprint = JournalKey.Of(value);
+                glimpse.Has |= Wanted.Fingerprint;
+            }
+            else if (name.SequenceEqual("id"u8))
+            {
+                glimpse.RecordId = JournalKey.Of(value);
+                glimpse.Has |= Wanted.RecordId;
+            }
+            else if (name.SequenceEqual("base"u8))
+            {
+                // One service URL serves a whole batch: its key (a hash) is made once.
+                if (!value.SequenceEqual(_lastBase))
+                {
+                    _lastBase = value.ToArray();
+                    _lastBaseKey = JournalKey.Of(value);
+                }
+
+                glimpse.Base = _lastBaseKey;
+                glimpse.Has |= Wanted.Base;
+            }
+            else
+            {
+                glimpse.Content = JournalKey.Of(value);
+                glimpse.Has |= Wanted.Content;
+            }
         }
 
         /// <summary>The slow way: any JSON object, read until its kind and what it is filed under are known.</summary>
         private bool ReadJsonPrefix(ReadOnlySpan<byte> utf8, ref Glimpse glimpse)
         {
-            glimpse = new Glimpse();
+            glimpse = default;
             var reader = new Utf8JsonReader(utf8, isFinalBlock: true, state: default);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
@@ -266,53 +331,39 @@ namespace OneMinBg.Client
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
-                if (reader.ValueTextEquals("v"u8))
+                bool isVersion = reader.ValueTextEquals("v"u8);
+                bool isKind = reader.ValueTextEquals("kind"u8);
+                byte[]? wanted = WantedName(ref reader);
+                reader.Read();
+                if (isVersion)
                 {
-                    reader.Read();
                     if (reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out int version) || version != JournalLine.CurrentVersion)
                     {
                         return false;
                     }
 
-                    glimpse.Version = version;
+                    glimpse.HasVersion = true;
                 }
-                else if (reader.ValueTextEquals("kind"u8))
+                else if (isKind)
                 {
-                    reader.Read();
                     glimpse.Kind = JournalLineReader.KindOf(ref reader);
                     if (glimpse.Kind == null)
                     {
                         return false;
                     }
                 }
-                else if (reader.ValueTextEquals("fp"u8))
+                else if (wanted != null)
                 {
-                    reader.Read();
-                    glimpse.Fingerprint = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("id"u8))
-                {
-                    reader.Read();
-                    glimpse.RecordId = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("base"u8))
-                {
-                    reader.Read();
-                    glimpse.Base = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("content"u8))
-                {
-                    reader.Read();
-                    glimpse.Content = reader.GetString();
-                }
-                else if (reader.ValueTextEquals("asset"u8))
-                {
-                    reader.Read();
-                    glimpse.Asset = reader.GetString();
+                    string text = reader.GetString() ?? "";
+                    if (text.Length == 0)
+                    {
+                        return false;
+                    }
+
+                    Keep(wanted, Encoding.UTF8.GetBytes(text), ref glimpse);
                 }
                 else
                 {
-                    reader.Read();
                     reader.Skip();
                 }
 
@@ -324,6 +375,24 @@ namespace OneMinBg.Client
 
             return false;
         }
+
+        private static byte[]? WantedName(ref Utf8JsonReader reader)
+        {
+            foreach (byte[] name in WantedNames)
+            {
+                if (reader.ValueTextEquals(name))
+                {
+                    return name;
+                }
+            }
+
+            return null;
+        }
+
+        private static readonly byte[][] WantedNames =
+        {
+            Encoding.ASCII.GetBytes("fp"), Encoding.ASCII.GetBytes("id"), Encoding.ASCII.GetBytes("base"), Encoding.ASCII.GetBytes("content"),
+        };
 
         private static string? KindOf(ReadOnlySpan<byte> value)
         {
@@ -355,86 +424,55 @@ namespace OneMinBg.Client
             return value.SequenceEqual("release"u8) ? JournalLine.Release : null;
         }
 
-        private string? Ascii(ReadOnlySpan<byte> value)
+        [Flags]
+        private enum Wanted
         {
-            string? none = null;
-            return Ascii(value, ref none);
+            None = 0,
+            Fingerprint = 1,
+            RecordId = 2,
+            Base = 4,
+            Content = 8,
         }
 
-        /// <summary>
-        /// An ASCII value as a string: <paramref name="recent"/> itself when equal (a result's fingerprint is its
-        /// claim's; one service URL serves a batch), else a new string that becomes the recent one. Null for
-        /// non-ASCII text (the line is then read as JSON).
-        /// </summary>
-        private string? Ascii(ReadOnlySpan<byte> value, ref string? recent)
+        private struct Request
         {
-            if (recent != null && recent.Length == value.Length && SameAscii(value, recent))
-            {
-                return recent;
-            }
-
-            char[] chars = value.Length <= _chars.Length ? _chars : new char[value.Length];
-            for (int i = 0; i < value.Length; i++)
-            {
-                if (value[i] >= 0x80)
-                {
-                    return null;
-                }
-
-                chars[i] = (char)value[i];
-            }
-
-            recent = new string(chars, 0, value.Length);
-            return recent;
+            public int First;
+            public int Last;
         }
 
-        private static bool SameAscii(ReadOnlySpan<byte> value, string text)
+        private struct Line
         {
-            for (int i = 0; i < value.Length; i++)
-            {
-                if (value[i] != text[i])
-                {
-                    return false;
-                }
-            }
-
-            return true;
-        }
-
-        private enum Step
-        {
-            Continue,
-            Reject,
-            Fallback,
+            public JournalLineSpan Span;
+            public int Next;
         }
 
         /// <summary>What a glance at a line found.</summary>
         private struct Glimpse
         {
-            public int Version;
+            public bool HasVersion;
             public string? Kind;
-            public string? Fingerprint;
-            public string? RecordId;
-            public string? Base;
-            public string? Content;
-            public string? Asset;
+            public Wanted Has;
+            public JournalKey Fingerprint;
+            public JournalKey RecordId;
+            public JournalKey Base;
+            public JournalKey Content;
 
             /// <summary>The version, the kind, and what the kind is filed under are known.</summary>
             public bool IsComplete
             {
                 get
                 {
-                    if (Version != JournalLine.CurrentVersion || Kind == null)
+                    if (!HasVersion || Kind == null)
                     {
                         return false;
                     }
 
                     switch (Kind)
                     {
-                        case JournalLine.Upload: return !string.IsNullOrEmpty(Base) && !string.IsNullOrEmpty(Content) && !string.IsNullOrEmpty(Asset);
-                        case JournalLine.Saved: return !string.IsNullOrEmpty(RecordId);
-                        case JournalLine.Result: return !string.IsNullOrEmpty(Fingerprint) && !string.IsNullOrEmpty(RecordId);
-                        default: return !string.IsNullOrEmpty(Fingerprint);
+                        case JournalLine.Upload: return (Has & (Wanted.Base | Wanted.Content)) == (Wanted.Base | Wanted.Content);
+                        case JournalLine.Saved: return (Has & Wanted.RecordId) != 0;
+                        case JournalLine.Result: return (Has & (Wanted.Fingerprint | Wanted.RecordId)) == (Wanted.Fingerprint | Wanted.RecordId);
+                        default: return (Has & Wanted.Fingerprint) != 0;
                     }
                 }
             }

@@ -264,6 +264,70 @@ public sealed class JournalTests : TempDirTest
     }
 
     [Fact]
+    public void Prompts_paths_and_keys_with_any_characters_round_trip_on_one_line()
+    {
+        var journal = new Journal(JournalPath);
+        JournalRequest request = JournalSamples.Request(
+            prompt: "un café \"au bord\" de la mer\nà l'aube, 海辺 🌅 \\ \u2028 fin",
+            source: Path.Combine(Dir.Path, "Photos ünïcode", "chat \"1\".png"));
+        journal.TryClaim(request, JournalSamples.Stale);
+        journal.RecordUpload(JournalSamples.Service, request.ContentSha256, "images/2026_01_15_café \"1\".png");
+        journal.RecordResult(request, JournalSamples.Record("B6F7C3D2-1A2B-4C3D-8E9F-0A1B2C3D4E5F"), "images/2026_01_15_café \"1\".png");
+
+        Assert.Equal(3, JournalSamples.ParseAll(JournalPath).Count);
+        var reader = new Journal(JournalPath);
+        JournalEntry entry = reader.Find(request.Fingerprint)!;
+        Assert.Equal(request.Prompt, entry.Request.Prompt);
+        Assert.Equal(request.SourcePath, entry.Request.SourcePath);
+        Assert.Equal(request.Fingerprint, entry.Request.Fingerprint);
+        Assert.Equal("images/2026_01_15_café \"1\".png", reader.FindUpload(JournalSamples.Service, request.ContentSha256));
+        Assert.Equal(JournalState.Succeeded, reader.FindByRecordId("b6f7c3d2-1a2b-4c3d-8e9f-0a1b2c3d4e5f")!.State);
+        Assert.Equal(0, reader.SkippedLines);
+    }
+
+    [Fact]
+    public void Lines_written_by_hand_in_another_order_with_spaces_and_escapes_are_read()
+    {
+        JournalRequest claimed = JournalSamples.Numbered(1);
+        JournalRequest succeeded = JournalSamples.Numbered(2);
+        string escapedFingerprint = "\\u00" + ((int)succeeded.Fingerprint[0]).ToString("x2") + succeeded.Fingerprint.Substring(1);
+        File.WriteAllText(JournalPath, string.Concat(
+            "{ \"fp\": \"" + claimed.Fingerprint + "\", \"kind\": \"claim\", \"v\": 1, \"at\": \"2026-01-15T14:00:30Z\", \"content\": \"" + claimed.ContentSha256
+                + "\", \"prompt\": \"p\", \"size\": \"1024x1024\", \"quality\": \"medium\", \"bg\": \"auto\", \"model\": \"m\", \"base\": \"https://api.1min.ai/\","
+                + " \"host\": \"elsewhere\", \"pid\": 1, \"start\": \"2026-01-15T14:00:00Z\", \"run\": \"r\" }\n",
+            "{\"v\":1,\"kind\":\"result\",\"at\":\"2026-01-15T14:00:30Z\",\"fp\":\"" + escapedFingerprint + "\",\"content\":\"" + succeeded.ContentSha256
+                + "\",\"prompt\":\"p\",\"size\":\"1024x1024\",\"quality\":\"medium\",\"bg\":\"auto\",\"model\":\"m\",\"base\":\"https://api.1min.ai/\",\"status\":\"SUCCESS\",\"id\":\"rec-\\u0031\"}\n",
+            "{\"v\":1,\"kind\":\"saved\",\"at\":\"2026-01-15T14:00:31Z\",\"path\":\"/out/x.png\",\"len\":5,\"id\":\"REC-1\"}\n",
+            "{\"kind\":\"upload\",\"base\":\"https://api.1min.ai:443/\",\"asset\":\"images/\\u00e9.png\",\"v\":1,\"at\":\"2026-01-15T14:00:30Z\",\"content\":\"c\"}\n"));
+
+        var journal = new Journal(JournalPath);
+
+        Assert.Equal(JournalState.Claimed, journal.Find(claimed.Fingerprint)!.State);
+        JournalEntry entry = journal.Find(succeeded.Fingerprint)!;
+        Assert.Equal(JournalState.Succeeded, entry.State);
+        Assert.Equal("rec-1", entry.RecordId);
+        Assert.Equal("/out/x.png", entry.SavedPath);
+        Assert.Equal("images/é.png", journal.FindUpload(JournalSamples.Service, "c"));
+        Assert.Equal(0, journal.SkippedLines);
+    }
+
+    [Fact]
+    public void A_line_longer_than_the_read_buffer_is_read_whole()
+    {
+        var writer = new Journal(JournalPath);
+        JournalRequest request = JournalSamples.Request();
+        writer.RecordUpload(JournalSamples.Service, JournalSamples.Sha("dog"), "images/dog.png");
+        var reader = new Journal(JournalPath);
+        Assert.Equal("images/dog.png", reader.FindUpload(JournalSamples.Service, JournalSamples.Sha("dog")));
+        string message = new string('x', 3 * 1024 * 1024);
+
+        writer.RecordFailure(request, "BadRequest", message, mayHaveBeenCharged: false);
+
+        Assert.Equal(message, reader.Find(request.Fingerprint)!.FailureMessage);
+        Assert.Equal(message, new Journal(JournalPath).Find(request.Fingerprint)!.FailureMessage);
+    }
+
+    [Fact]
     public void A_request_that_succeeded_is_not_claimed_again_and_nothing_is_written()
     {
         var journal = new Journal(JournalPath);
