@@ -176,6 +176,7 @@ namespace OneMinBg.Commands
             private readonly string _subject;
             private bool _featureSent;
             private bool _usedCachedUpload;
+            private bool _claimed;
 
             public Job(OneMinClient client, Journal journal, JournalRequest request, string? file, bool force, TimeSpan staleAfter)
             {
@@ -192,6 +193,7 @@ namespace OneMinBg.Commands
 
             public async Task RunAsync(BatchRunner.WorkItem item)
             {
+                // -Force pays again on purpose, so it neither waits for nor blocks other runs.
                 if (!_force && !await ClaimAsync(item).ConfigureAwait(false))
                 {
                     return;
@@ -241,7 +243,7 @@ namespace OneMinBg.Commands
                 catch (Exception ex) when (_file != null && ex is InvalidImageException or IOException or UnauthorizedAccessException)
                 {
                     // The file changed or vanished between the check and the upload.
-                    _journal.Release(_request);
+                    Release();
                     item.Error(ErrorRecords.FromFile(ex, _file));
                 }
                 catch (OperationCanceledException)
@@ -254,7 +256,7 @@ namespace OneMinBg.Commands
                     }
                     else
                     {
-                        _journal.Release(_request);
+                        Release();
                     }
                     throw;
                 }
@@ -287,8 +289,18 @@ namespace OneMinBg.Commands
                             break;
                         default:
                             WarnIfMaybeCharged(item, claim.Entry);
+                            _claimed = true;
                             return true;
                     }
+                }
+            }
+
+            /// <summary>Gives the claim back so a later run sends the image; only a claim this job made.</summary>
+            private void Release()
+            {
+                if (_claimed)
+                {
+                    _journal.Release(_request);
                 }
             }
 
