@@ -9,7 +9,8 @@
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Core', 'Desktop')
     DotNetFrameworkVersion = '4.7.2'
-    CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage')
+    FormatsToProcess       = @('OneMinBg.Format.ps1xml')
+    CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage', 'Set-OneMinBgConfig', 'Get-OneMinBgConfig', 'Test-OneMinBgConnection')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -30,7 +30,7 @@ function Invoke-Build {
     if (Test-Path $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
     Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $ModuleOut
-    Copy-Item (Join-Path $Root 'OneMinBg.psd1') -Destination $ModuleOut
+    Copy-Item (Join-Path $Root 'OneMinBg.psd1'), (Join-Path $Root 'src/OneMinBg/OneMinBg.Format.ps1xml') -Destination $ModuleOut
     Write-Host "Module: $ModuleOut"
 }
 

@@ -23,9 +23,11 @@ namespace OneMinBg.Client
         private readonly ApiErrors _errors;
         private readonly Log _log;
         private readonly long _maxBytes;
+        private readonly HttpClient _http;
 
-        public Downloader(RetryPolicy retry, ApiErrors errors, Log log, long maxBytes)
+        public Downloader(HttpClient http, RetryPolicy retry, ApiErrors errors, Log log, long maxBytes)
         {
+            _http = http;
             _retry = retry;
             _errors = errors;
             _log = log;
@@ -96,7 +98,7 @@ namespace OneMinBg.Client
             {
                 using var request = new HttpRequestMessage(HttpMethod.Get, current);
                 _log.Debug($"{call.Operation}: requesting {Text.WithoutQuery(current)}.");
-                using var response = await Transport.SendAsync(request, token).ConfigureAwait(false);
+                using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
                 int status = (int)response.StatusCode;
                 _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} from {current.Host}.");
                 if (IsRedirect(status) && response.Headers.Location != null)

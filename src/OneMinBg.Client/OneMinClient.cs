@@ -25,6 +25,7 @@ namespace OneMinBg.Client
         private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
         private readonly string _apiKey;
+        private readonly HttpClient _http;
         private readonly Uri _apiRoot;
         private readonly ApiErrors _errors;
         private readonly Log _log;
@@ -47,7 +48,8 @@ namespace OneMinBg.Client
             _log = new Log(options.Verbose, options.Debug, _apiKey);
             RateLimiter? limiter = options.RequestsPerMinute > 0 ? RateLimiter.For(_apiRoot, _apiKey) : null;
             _retry = new RetryPolicy(options, limiter, _errors, _log);
-            _downloader = new Downloader(_retry, _errors, _log, options.MaxDownloadBytes);
+            _http = Transport.For(options.Proxy, options.ProxyCredential);
+            _downloader = new Downloader(_http, _retry, _errors, _log, options.MaxDownloadBytes);
         }
 
         /// <summary>The API root every call goes to (the base URL with a trailing slash).</summary>
@@ -170,7 +172,7 @@ namespace OneMinBg.Client
                 request.Content = content?.Invoke();
                 _log.Debug($"{call.Operation}: sending to {uri} (attempt {attempt}).");
                 var elapsed = Stopwatch.StartNew();
-                using var response = await Transport.SendAsync(request, token).ConfigureAwait(false);
+                using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
                 int status = (int)response.StatusCode;
                 _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after {Text.FormatSeconds(elapsed.Elapsed)}.");
                 if (status == 404 && notFoundIsAbsent)

@@ -39,5 +39,11 @@ namespace OneMinBg.Client
 
         /// <summary>Request and response details (never the key), for -Debug. Called from any thread.</summary>
         public Action<string>? Debug { get; set; }
+
+        /// <summary>An explicit proxy for every call (API and downloads); null uses the system proxy.</summary>
+        public Uri? Proxy { get; set; }
+
+        /// <summary>Credentials for <see cref="Proxy"/>.</summary>
+        public System.Net.NetworkCredential? ProxyCredential { get; set; }
     }
 }

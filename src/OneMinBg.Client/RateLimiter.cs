@@ -61,9 +61,7 @@ namespace OneMinBg.Client
         public static RateLimiter For(Uri baseUri, string apiKey)
         {
             string origin = baseUri.GetLeftPart(UriPartial.Authority).ToLowerInvariant();
-            using var sha = SHA256.Create();
-            string keyHash = BitConverter.ToString(sha.ComputeHash(Encoding.UTF8.GetBytes(apiKey)));
-            return Shared.GetOrAdd(origin + "|" + keyHash, _ => new RateLimiter(SystemClock.Instance));
+            return Shared.GetOrAdd(origin + "|" + Text.Sha256Hex(apiKey), _ => new RateLimiter(SystemClock.Instance));
         }
 
         /// <summary>Reserves a slot and waits for it. Returns how long it waited.</summary>

@@ -71,5 +71,18 @@ namespace OneMinBg.Client
 
         /// <summary>scheme://host[:port]/path of a URL: presigned download links carry their signature in the query.</summary>
         public static string WithoutQuery(Uri url) => url.GetLeftPart(UriPartial.Path);
+
+        /// <summary>Lower-case hex SHA-256 of a string's UTF-8 bytes: to tell secrets apart without keeping them.</summary>
+        public static string Sha256Hex(string text)
+        {
+            using var sha = System.Security.Cryptography.SHA256.Create();
+            byte[] hash = sha.ComputeHash(System.Text.Encoding.UTF8.GetBytes(text));
+            var sb = new System.Text.StringBuilder(hash.Length * 2);
+            foreach (byte b in hash)
+            {
+                sb.Append(b.ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+            }
+            return sb.ToString();
+        }
     }
 }

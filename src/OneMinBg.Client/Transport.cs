@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.IO;
 using System.Net;
 using System.Net.Http;
@@ -12,19 +13,33 @@ using System.Threading.Tasks;
 namespace OneMinBg.Client
 {
     /// <summary>
-    /// The one HttpClient of the process and the primitives every call uses. Redirects are never followed
-    /// by the handler (it would forward the API-KEY header, which .NET only strips for Authorization),
-    /// cookies are off, the system proxy is used, and timeouts are per attempt, set by the caller.
+    /// The HttpClients of the process and the primitives every call uses: one shared client that uses
+    /// the system proxy (and HTTPS_PROXY/NO_PROXY where .NET reads them), plus one per explicit proxy.
+    /// Redirects are never followed by the handler (it would forward the API-KEY header, which .NET
+    /// only strips for Authorization), cookies are off, and timeouts are per attempt, set by the caller.
     /// </summary>
     internal static class Transport
     {
         public static readonly string UserAgent = "OneMinBg/" + AssemblyVersion();
 
-        private static readonly Lazy<HttpClient> LazyClient = new Lazy<HttpClient>(Create, LazyThreadSafetyMode.ExecutionAndPublication);
+        private static readonly Lazy<HttpClient> LazyClient = new Lazy<HttpClient>(() => Create(null), LazyThreadSafetyMode.ExecutionAndPublication);
+        private static readonly ConcurrentDictionary<string, HttpClient> Proxied = new ConcurrentDictionary<string, HttpClient>(StringComparer.Ordinal);
 
         public static HttpClient Client => LazyClient.Value;
 
-        private static HttpClient Create()
+        /// <summary>The client for an explicit proxy (made once per proxy and credential), else the shared one.</summary>
+        public static HttpClient For(Uri? proxy, NetworkCredential? credential)
+        {
+            if (proxy == null)
+            {
+                return Client;
+            }
+            // The password is part of what makes a client distinct, but only as a hash in memory.
+            string secret = credential == null ? "" : Text.Sha256Hex(credential.UserName + "\n" + credential.Password);
+            return Proxied.GetOrAdd(proxy.AbsoluteUri + "|" + secret, _ => Create(new WebProxy(proxy) { Credentials = credential }));
+        }
+
+        private static HttpClient Create(IWebProxy? proxy)
         {
             // Windows PowerShell 5.1: HttpClient goes through ServicePointManager, which allows only
             // two connections per host unless raised, so parallel work would queue.
@@ -39,6 +54,11 @@ namespace OneMinBg.Client
                 AllowAutoRedirect = false,
                 UseCookies = false,
             };
+            if (proxy != null)
+            {
+                handler.Proxy = proxy;
+                handler.UseProxy = true;
+            }
             var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
             client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
             return client;
@@ -54,11 +74,11 @@ namespace OneMinBg.Client
         }
 
         /// <summary>Sends a request; network failures come out as <see cref="TransportException"/>, cancellation as is.</summary>
-        public static async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
         {
             try
             {
-                return await Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+                return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
             {

@@ -171,6 +171,16 @@ namespace OneMinBg
             _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, status));
         }
 
+        /// <summary>Called on the pipeline thread for every object written, e.g. to count it for a summary.</summary>
+        public Action<object>? OnOutput { get; set; }
+
+        /// <summary>Writes an object on the pipeline thread (the caller is on it).</summary>
+        public void WriteOutput(object value)
+        {
+            OnOutput?.Invoke(value);
+            _cmdlet.WriteObject(value);
+        }
+
         public void PostVerbose(string message) => Post(() => _cmdlet.WriteVerbose(message));
 
         public void PostDebug(string message) => Post(() => _cmdlet.WriteDebug(message));
@@ -206,7 +216,7 @@ namespace OneMinBg
             internal bool HasError { get; private set; }
             internal bool Cancelled { get; set; }
 
-            public void Output(object value) => _runner.Post(() => _runner._cmdlet.WriteObject(value));
+            public void Output(object value) => _runner.Post(() => _runner.WriteOutput(value));
 
             public void Verbose(string message) => _runner.PostVerbose(message);
 

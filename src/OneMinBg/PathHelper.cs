@@ -16,7 +16,7 @@ namespace OneMinBg
         /// Resolves one -Path (wildcards) or -LiteralPath value to existing files. Writes one
         /// non-terminating error for each value or match that is not a readable file and skips it.
         /// </summary>
-        public static List<string> ResolveFiles(PSCmdlet cmdlet, string path, bool literal)
+        public static List<string> ResolveFiles(PSCmdlet cmdlet, string path, bool literal, Action<ErrorRecord> writeError)
         {
             var files = new List<string>();
             ICollection<string> matches;
@@ -34,26 +34,26 @@ namespace OneMinBg
             }
             catch (ItemNotFoundException ex)
             {
-                cmdlet.WriteError(ErrorRecords.Create(ex, "FileNotFound", ErrorCategory.ObjectNotFound, path,
+                writeError(ErrorRecords.Create(ex, "FileNotFound", ErrorCategory.ObjectNotFound, path,
                     $"Cannot find the file '{path}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
                 return files;
             }
             catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
             {
-                cmdlet.WriteError(ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
+                writeError(ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
                     $"Cannot use the path '{path}': {ex.Message}"));
                 return files;
             }
 
             if (!IsFileSystem(provider))
             {
-                cmdlet.WriteError(NotFileSystem(path, provider));
+                writeError(NotFileSystem(path, provider));
                 return files;
             }
 
             if (matches.Count == 0)
             {
-                cmdlet.WriteError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, path,
+                writeError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, path,
                     $"No file matches '{path}'. Check the pattern and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
             }
 
@@ -61,12 +61,12 @@ namespace OneMinBg
             {
                 if (Directory.Exists(match))
                 {
-                    cmdlet.WriteError(ErrorRecords.Create("PathIsDirectory", ErrorCategory.InvalidArgument, match,
+                    writeError(ErrorRecords.Create("PathIsDirectory", ErrorCategory.InvalidArgument, match,
                         $"'{match}' is a folder, not an image file. Pass its files instead, e.g. Get-ChildItem '{match}' -File."));
                 }
                 else if (!File.Exists(match))
                 {
-                    cmdlet.WriteError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, match,
+                    writeError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, match,
                         $"Cannot find the file '{match}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
                 }
                 else

@@ -13,6 +13,8 @@ function Use-Emulator {
     # The client-side limit (180/min by default) would only slow the suite down; the tests that
     # are about pacing set it themselves.
     $env:ONEMIN_REQUESTS_PER_MINUTE = '0'
+    # Never the user's real saved configuration: each suite starts with none.
+    $env:ONEMIN_CONFIG_PATH = Join-Path $TestDrive "config-$([guid]::NewGuid().ToString('N'))/config.json"
     Use-FreshJournal
 }
 
@@ -23,7 +25,7 @@ function Use-FreshJournal {
 }
 
 function Clear-EmulatorEnvironment {
-    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH -ErrorAction SilentlyContinue
+    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH, Env:ONEMIN_CONFIG_PATH -ErrorAction SilentlyContinue
 }
 
 function Invoke-FreshPwsh {

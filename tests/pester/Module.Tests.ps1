@@ -10,10 +10,10 @@ AfterAll {
 }
 
 Describe 'Loading the module' {
-    It 'imports in a fresh pwsh -NoProfile and exports exactly the three cmdlets' {
-        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module OneMinBg).Name -join ','"
+    It 'imports in a fresh pwsh -NoProfile and exports exactly its cmdlets' {
+        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module OneMinBg | Sort-Object Name).Name -join ','"
         $LASTEXITCODE | Should -Be 0
-        ($out | Select-Object -Last 1) | Should -Be 'Get-BgResult,Invoke-BackgroundReplace,Save-BgImage'
+        ($out | Select-Object -Last 1) | Should -Be 'Get-BgResult,Get-OneMinBgConfig,Invoke-BackgroundReplace,Save-BgImage,Set-OneMinBgConfig,Test-OneMinBgConnection'
     }
 
     It 'imports twice with -Force in one process' {

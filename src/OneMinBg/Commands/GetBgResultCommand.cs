@@ -12,7 +12,7 @@ namespace OneMinBg.Commands
     /// </summary>
     [Cmdlet(VerbsCommon.Get, "BgResult", DefaultParameterSetName = JournalSet)]
     [OutputType(typeof(BgResult))]
-    public sealed class GetBgResultCommand : OneMinCmdlet
+    public sealed class GetBgResultCommand : BatchCmdlet
     {
         private const string JournalSet = "Journal";
         private const string IdSet = "Id";
@@ -24,6 +24,7 @@ namespace OneMinBg.Commands
         /// <summary>Record ids (the Id of a BgResult) to look up at the service.</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
         [ValidateNotNullOrEmpty]
+        [ArgumentCompleter(typeof(RecordIdCompleter))]
         public string[] Id { get; set; } = Array.Empty<string>();
 
         /// <summary>

@@ -15,7 +15,7 @@ namespace OneMinBg.Commands
     [Cmdlet(VerbsLifecycle.Invoke, "BackgroundReplace", DefaultParameterSetName = LiteralPathSet,
         SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
     [OutputType(typeof(BgResult))]
-    public sealed class InvokeBackgroundReplaceCommand : OneMinCmdlet
+    public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     {
         private const string PathSet = "Path";
         private const string LiteralPathSet = "LiteralPath";
@@ -47,6 +47,7 @@ namespace OneMinBg.Commands
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
         [ValidateLength(1, BackgroundRequest.MaxPromptLength)]
+        [ArgumentCompleter(typeof(PromptCompleter))]
         public string Prompt { get; set; } = "";
 
         /// <summary>Output size; Auto picks the one closest to the source's aspect ratio.</summary>
@@ -76,14 +77,45 @@ namespace OneMinBg.Commands
         [Parameter]
         public SwitchParameter Force { get; set; }
 
+        /// <summary>The name of a variable to set, at the end, to a BatchSummary of this run.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SummaryVariable { get; set; }
+
         internal override string Activity => "Replacing backgrounds";
 
         private Journal _journal = null!;
+        private int _reused;
+        private int _reusedHere;
+        private BgResult? _latest;
 
         protected override void BeginProcessing()
         {
             base.BeginProcessing();
             _journal = OpenJournal();
+            Runner.OnOutput = CountResult;
+        }
+
+        protected override void EndProcessing()
+        {
+            base.EndProcessing();
+            PublishSummary(SummaryVariable, _reusedHere, _reused, _latest?.UsedCredit, _latest?.CreditLimit);
+        }
+
+        /// <summary>Counts what the summary reports; reused results count as done but are not in the runner's count.</summary>
+        private void CountResult(object output)
+        {
+            if (output is BgResult result)
+            {
+                if (result.Reused)
+                {
+                    _reused++;
+                }
+                if (result.UsedCredit != null && (_latest?.UsedCredit == null || result.UsedCredit >= _latest.UsedCredit))
+                {
+                    _latest = result;
+                }
+            }
         }
 
         protected override void ProcessRecord()
@@ -93,7 +125,8 @@ namespace OneMinBg.Commands
                 foreach (string url in ImageUrl)
                 {
                     // No local file to measure: Auto falls back to square.
-                    Submit(null, url, "url:" + url, Size == AutoSize ? ImageInspector.SquareSize : Size);
+                    string size = Setting(nameof(Size), Size, Config.Size);
+                    Submit(null, url, "url:" + url, size == AutoSize ? ImageInspector.SquareSize : size);
                 }
                 return;
             }
@@ -101,7 +134,7 @@ namespace OneMinBg.Commands
             bool literal = ParameterSetName == LiteralPathSet;
             foreach (string input in literal ? LiteralPath : Path)
             {
-                foreach (string file in PathHelper.ResolveFiles(this, input, literal))
+                foreach (string file in PathHelper.ResolveFiles(this, input, literal, WriteItemError))
                 {
                     SubmitFile(file);
                 }
@@ -121,12 +154,12 @@ namespace OneMinBg.Commands
             }
             catch (Exception ex) when (ex is InvalidImageException or IOException or UnauthorizedAccessException)
             {
-                WriteError(ErrorRecords.FromFile(ex, file));
+                WriteItemError(ErrorRecords.FromFile(ex, file));
                 return;
             }
 
-            string size = Size == AutoSize ? ImageInspector.ClosestSize(image.Width, image.Height) : Size;
-            Submit(file, null, sha256, size);
+            string size = Setting(nameof(Size), Size, Config.Size);
+            Submit(file, null, sha256, size == AutoSize ? ImageInspector.ClosestSize(image.Width, image.Height) : size);
         }
 
         private void Submit(string? file, string? imageUrl, string contentSha256, string size)
@@ -134,21 +167,29 @@ namespace OneMinBg.Commands
             string target = file ?? imageUrl!;
             _baseUri ??= ResolveBaseUri();
             // Pipeline-bound parameters change with the next input: capture this input's values now.
-            var request = new JournalRequest(contentSha256, file, imageUrl, Prompt, size, Quality.ToLowerInvariant(),
-                Background.ToLowerInvariant(), Model, _baseUri);
+            var request = new JournalRequest(contentSha256, file, imageUrl, Prompt, size,
+                Setting(nameof(Quality), Quality, Config.Quality).ToLowerInvariant(),
+                Setting(nameof(Background), Background, Config.Background).ToLowerInvariant(),
+                Setting(nameof(Model), Model, Config.Model), _baseUri);
 
             if (!Force && _journal.Find(request.Fingerprint) is { State: JournalState.Succeeded } done)
             {
                 if (ShouldProcess(target, $"Reuse the earlier result {done.RecordId} of the same image and settings (no charge)"))
                 {
                     WriteVerbose($"{Describe(file, imageUrl)}: reusing result {done.RecordId} of {done.CompletedAt:u} from the journal (same image and settings); -Force pays for a new one.");
-                    WriteObject(BgResult.From(done, file, reused: true));
+                    _reusedHere++;
+                    Runner.WriteOutput(BgResult.From(done, file, reused: true));
+                }
+                else
+                {
+                    CountSkipped();
                 }
                 return;
             }
 
             if (!ShouldProcess(target, $"Replace the background ({size}, quality {request.Quality}), spending 1min.ai credits"))
             {
+                CountSkipped();
                 return;
             }
 
@@ -156,6 +197,10 @@ namespace OneMinBg.Commands
             var job = new Job(_client, _journal, request, file, Force, StaleClaimAfter());
             Runner.Start(target, item => job.RunAsync(item));
         }
+
+        /// <summary>A setting's value: the parameter when given, else the saved default, else the built-in one.</summary>
+        private string Setting(string name, string value, string? saved) =>
+            IsBound(name) || string.IsNullOrWhiteSpace(saved) ? value : saved!;
 
         /// <summary>A claim older than the longest a call can take belongs to a run that is gone.</summary>
         private TimeSpan StaleClaimAfter() => TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2)) + TimeSpan.FromMinutes(5);

@@ -13,13 +13,14 @@ namespace OneMinBg.Commands
     /// </summary>
     [Cmdlet(VerbsData.Save, "BgImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
     [OutputType(typeof(FileInfo))]
-    public sealed class SaveBgImageCommand : OneMinCmdlet
+    public sealed class SaveBgImageCommand : BatchCmdlet
     {
         private readonly Dictionary<string, string> _claimed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         private string _folder = "";
         private bool _folderReady;
         private OneMinClient _client = null!;
         private Journal _journal = null!;
+        private int _alreadySaved;
 
         /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
         [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -34,6 +35,11 @@ namespace OneMinBg.Commands
         /// <summary>Overwrite files that already exist.</summary>
         [Parameter]
         public SwitchParameter Force { get; set; }
+
+        /// <summary>The name of a variable to set, at the end, to a BatchSummary of this run.</summary>
+        [Parameter]
+        [ValidateNotNullOrEmpty]
+        public string? SummaryVariable { get; set; }
 
         internal override string Activity => "Saving images";
 
@@ -50,6 +56,12 @@ namespace OneMinBg.Commands
             _journal = OpenJournal();
         }
 
+        protected override void EndProcessing()
+        {
+            base.EndProcessing();
+            PublishSummary(SummaryVariable, _alreadySaved, _alreadySaved, null, null);
+        }
+
         protected override void ProcessRecord()
         {
             foreach (BgResult result in InputObject)
@@ -63,7 +75,7 @@ namespace OneMinBg.Commands
             string source = result.SourcePath ?? result.ImageUrl ?? result.Id;
             if (!result.IsSuccess || (result.ResultKeys.Length == 0 && string.IsNullOrEmpty(result.TemporaryUrl)))
             {
-                WriteError(ErrorRecords.Create("NoResultToSave", ErrorCategory.InvalidArgument, result,
+                WriteItemError(ErrorRecords.Create("NoResultToSave", ErrorCategory.InvalidArgument, result,
                     $"Result '{result.Id}' of '{source}' has status '{result.Status}' and no image to save. Look it up with Get-BgResult -Id '{result.Id}', or run Invoke-BackgroundReplace again for it."));
                 return;
             }
@@ -73,17 +85,19 @@ namespace OneMinBg.Commands
             {
                 // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
                 WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {_journal.FindByRecordId(result.Id)?.SavedAt:u}); not downloading it again.");
+                _alreadySaved++;
                 WriteObject(new FileInfo(path));
                 return;
             }
             if (File.Exists(path) && !Force)
             {
-                WriteError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
+                WriteItemError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
                     $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, or choose another -Destination."));
                 return;
             }
             if (!ShouldProcess(path, $"Save the image of result '{result.Id}'"))
             {
+                CountSkipped();
                 return;
             }
 

@@ -1,0 +1,15 @@
+using System.Management.Automation;
+
+namespace OneMinBg.Commands
+{
+    /// <summary>Shows the saved per-user defaults (never the key itself).</summary>
+    [Cmdlet(VerbsCommon.Get, "OneMinBgConfig")]
+    [OutputType(typeof(OneMinBgConfig))]
+    public sealed class GetOneMinBgConfigCommand : OneMinCmdlet
+    {
+        protected override void EndProcessing()
+        {
+            WriteObject(OneMinBgConfig.From(Config, ConfigPath));
+        }
+    }
+}
