@@ -122,13 +122,15 @@ $ErrorActionPreference = 'Stop'
 Import-Module (Join-Path $env:ONEMIN_DEMO_ROOT 'out/OneMinBg')
 $results = Get-ChildItem -LiteralPath $env:ONEMIN_DEMO_SAMPLES -File |
     Invoke-BackgroundReplace -Prompt 'white studio backdrop, soft shadow'
-$results | Format-Table Id, Status, Size, @{ n = 'Source'; e = { Split-Path $_.SourcePath -Leaf } } -AutoSize | Out-Host
+$results | Format-Table -AutoSize | Out-Host
 $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name, Length, LastWriteTime -AutoSize | Out-Host
 '@
         $env:ONEMIN_DEMO_ROOT = $Root
         if ($emulator) {
             $env:ONEMIN_BASE_URL = $emulator.ApiUri.AbsoluteUri
             $env:ONEMIN_API_KEY = $emulator.ApiKey
+            # Emulator records do not belong in the user's own journal.
+            $env:ONEMIN_JOURNAL_PATH = Join-Path $demo 'journal.jsonl'
         }
         & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
         if ($LASTEXITCODE -ne 0) { throw "The demo failed (exit code $LASTEXITCODE)." }
@@ -136,7 +138,7 @@ $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name,
     }
     finally {
         if ($emulator) {
-            Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY -ErrorAction SilentlyContinue
+            Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_JOURNAL_PATH -ErrorAction SilentlyContinue
             $emulator | Stop-OneMinEmulator
         }
         Remove-Item Env:ONEMIN_DEMO_SAMPLES, Env:ONEMIN_DEMO_SAVED, Env:ONEMIN_DEMO_ROOT -ErrorAction SilentlyContinue
