@@ -134,6 +134,21 @@ Describe 'Test-OneMinBgConnection' {
         $test.Reachable | Should -BeFalse
     }
 
+    It 'honours HTTP_PROXY and NO_PROXY from the environment (<Case>)' -TestCases @(
+        @{ Case = 'proxied'; NoProxy = ''; Expected = 'True' }
+        @{ Case = 'NO_PROXY bypasses it'; NoProxy = 'api.onemin.invalid'; Expected = 'False' }
+    ) {
+        param($Case, $NoProxy, $Expected)
+        # .NET reads these once per process, so the check runs in a fresh pwsh that inherits them.
+        $env:HTTP_PROXY = $Emu.ApiUri.AbsoluteUri
+        $env:NO_PROXY = $NoProxy
+        try {
+            $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Test-OneMinBgConnection -BaseUri 'http://api.onemin.invalid/' -AllowInsecureHttp -MaximumRetryCount 0).KeyAccepted"
+        }
+        finally { Remove-Item Env:HTTP_PROXY, Env:NO_PROXY -ErrorAction SilentlyContinue }
+        @($out)[-1] | Should -Be $Expected
+    }
+
     It 'goes through -Proxy (the host name below only resolves through the proxy)' {
         $test = Test-OneMinBgConnection -BaseUri 'http://api.onemin.invalid/' -Proxy $Emu.ApiUri -AllowInsecureHttp -MaximumRetryCount 0
         $test.KeyAccepted | Should -BeTrue
