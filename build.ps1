@@ -10,13 +10,15 @@
            emulator and writes bench/results.md (takes several minutes).
     Demo   builds, then replaces the backgrounds of a few sample images into out/demo: against
            the real API when $env:ONEMIN_API_KEY is set, else against the local emulator.
+    Package builds, then packs out/OneMinBg into out/package/OneMinBg.<version>.nupkg, which
+           Install-PSResource installs from a local repository folder (see README, Install).
     Clean  removes out/.
 .EXAMPLE
     dotnet pwsh ./build.ps1 -Task Test
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -41,5 +43,9 @@ switch ($Task) {
     'Bench' {
         Invoke-Build -Configuration $Configuration
         Invoke-Bench
+    }
+    'Package' {
+        Invoke-Build -Configuration $Configuration
+        $null = Invoke-Package
     }
 }

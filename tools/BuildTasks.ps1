@@ -30,7 +30,8 @@ function Invoke-Build {
     if (Test-Path $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
     Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $ModuleOut
-    Copy-Item (Join-Path $Root 'OneMinBg.psd1'), (Join-Path $Root 'src/OneMinBg/OneMinBg.Format.ps1xml') -Destination $ModuleOut
+    Copy-Item (Join-Path $Root 'OneMinBg.psd1'), (Join-Path $Root 'src/OneMinBg/OneMinBg.Format.ps1xml'), (Join-Path $Root 'LICENSE') -Destination $ModuleOut
+    Update-ModuleReleaseNotes
     Write-Host "Module: $ModuleOut"
 }
 
@@ -147,3 +148,4 @@ $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name,
 
 Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Bench.ps1')
+. (Join-Path $PSScriptRoot 'Package.ps1')
