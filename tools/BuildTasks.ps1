@@ -31,6 +31,7 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Path $ModuleOut
     Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $ModuleOut
     Copy-Item (Join-Path $Root 'OneMinBg.psd1') -Destination $ModuleOut
+    Build-ModuleHelp -ModuleFolder $ModuleOut -DocsFolder (Join-Path $Root 'docs/en-US')
     Write-Host "Module: $ModuleOut"
 }
 
@@ -145,3 +146,4 @@ $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name,
 
 Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Bench.ps1')
+. (Join-Path $PSScriptRoot 'Help.ps1')
