@@ -31,8 +31,8 @@ function Invoke-Build {
     $null = New-Item -ItemType Directory -Path $ModuleOut
     Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $ModuleOut
     Copy-Item (Join-Path $Root 'OneMinBg.psd1') -Destination $ModuleOut
-    Build-ModuleHelp -ModuleFolder $ModuleOut -DocsFolder (Join-Path $Root 'docs/en-US')
     Write-Host "Module: $ModuleOut"
+    Build-ModuleHelp -ModuleFolder $ModuleOut -DocsFolder (Join-Path $Root 'docs/en-US')
 }
 
 function Get-PesterModulePath {
