@@ -92,10 +92,14 @@ Describe 'Get-Help <Name> -Full' -ForEach $Commands {
     }
 
     It '<Name> shows every parameter in the PARAMETERS section with its default value' {
+        $section = [regex]::Match($FullText, '(?ms)^PARAMETERS\s*$(.*?)^INPUTS\s*$').Groups[1].Value
+        $listed = @([regex]::Matches($section, '(?m)^    -(\w+) [<\[]') | ForEach-Object { $_.Groups[1].Value })
+        ($listed | Sort-Object) | Should -Be (@($Parameters.Parameter) | Sort-Object) -Because 'every parameter, and nothing else, is listed'
         foreach ($p in $Parameters) {
-            $FullText | Should -Match "(?m)^\s+-$($p.Parameter) [<\[]" -Because "-$($p.Parameter) must be listed"
+            $shown = [regex]::Match($section, "(?ms)^    -$($p.Parameter) [<\[].*?^\s+Default value\s+(.*?)\s*$").Groups[1].Value
+            $shown | Should -Not -BeNullOrEmpty -Because "-$($p.Parameter) must show a default value"
+            $shown | Should -Be $p.HelpDefault
         }
-        $FullText | Should -Match '(?m)^\s+Default value\s+\S'
     }
 
     It '<Name> documents its outputs as the types it declares with [OutputType]' {
