@@ -33,6 +33,7 @@ function Invoke-Build {
     Copy-Item (Join-Path $Root 'OneMinBg.psd1'), (Join-Path $Root 'src/OneMinBg/OneMinBg.Format.ps1xml'), (Join-Path $Root 'LICENSE') -Destination $ModuleOut
     Update-ModuleReleaseNotes
     Write-Host "Module: $ModuleOut"
+    Build-ModuleHelp -ModuleFolder $ModuleOut -DocsFolder (Join-Path $Root 'docs/en-US')
 }
 
 function Get-PesterModulePath {
@@ -51,8 +52,9 @@ function Invoke-Test {
     if (Test-Path $results) { Remove-Item -LiteralPath $results -Recurse -Force }
 
     Write-Host 'xunit' -ForegroundColor Cyan
+    # Runners write to the host, not to this function's output: only the verdict is returned.
     & dotnet test (Join-Path $Root 'tests/OneMinBg.Tests/OneMinBg.Tests.csproj') -c $Configuration --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $results
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
     $xunit = Get-TrxCount (Join-Path $results 'xunit.trx')
 
     Write-Host 'Pester' -ForegroundColor Cyan
@@ -92,7 +94,7 @@ Import-Module '$pesterPsd1'
     ConvertTo-Json | Set-Content -LiteralPath '$ResultFile'
 "@
     $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
     if (-not (Test-Path $ResultFile)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
     Get-Content -LiteralPath $ResultFile -Raw | ConvertFrom-Json
 }
@@ -149,3 +151,4 @@ $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name,
 Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Bench.ps1')
 . (Join-Path $PSScriptRoot 'Package.ps1')
+. (Join-Path $PSScriptRoot 'Help.ps1')

@@ -115,7 +115,9 @@ Describe 'The package from build.ps1 -Task Package' {
         $nuspec.licenseUrl | Should -Be $manifest.PrivateData.PSData.LicenseUri
         $nuspec.releaseNotes | Should -Be (Get-ChangelogTopEntry).Notes
         foreach ($tag in $manifest.PrivateData.PSData.Tags) { $nuspec.tags -split ' ' | Should -Contain $tag }
-        ($files | Sort-Object) | Should -Be ((Get-ChildItem -LiteralPath $ModulePath -File).Name | Sort-Object)
+        # Every file of the module folder, help in en-US included, and nothing else.
+        $built = Get-ChildItem -LiteralPath $ModulePath -File -Recurse | ForEach-Object { [IO.Path]::GetRelativePath($ModulePath, $_.FullName) -replace '\\', '/' }
+        ($files | Sort-Object) | Should -Be ($built | Sort-Object)
         $files | Should -Contain 'LICENSE'
     }
 }
