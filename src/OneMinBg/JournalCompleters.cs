@@ -34,7 +34,7 @@ namespace OneMinBg
                     }
                 }
             }
-            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.IO.InvalidDataException)
             {
                 // No journal, or one that cannot be read: no suggestions.
             }
@@ -45,7 +45,12 @@ namespace OneMinBg
 
         private static string JournalPathOf(IDictionary bound)
         {
+            // The same order the command uses: -JournalPath, environment, saved configuration, default.
             string? path = bound["JournalPath"] as string ?? Environment.GetEnvironmentVariable(OneMinApiCmdlet.EnvJournalPath);
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                path = ConfigStore.Load(ConfigStore.DefaultPath).JournalPath;
+            }
             return string.IsNullOrWhiteSpace(path) ? Journal.DefaultPath : System.IO.Path.GetFullPath(path);
         }
     }

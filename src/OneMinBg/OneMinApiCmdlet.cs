@@ -102,7 +102,7 @@ namespace OneMinBg
                 MaxRetryCount = MaximumRetryCount,
                 RequestsPerMinute = ResolveRequestsPerMinute(),
                 AllowInsecureHttp = AllowInsecureHttp,
-                Proxy = Proxy ?? ParseUri(Config.Proxy, $"The saved configuration ({ConfigPath})"),
+                Proxy = ResolveProxy(),
                 ProxyCredential = ProxyCredential?.GetNetworkCredential(),
                 Verbose = verbose,
                 Debug = debug,
@@ -119,6 +119,26 @@ namespace OneMinBg
                 ThrowTerminatingError(ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, message));
                 throw;
             }
+        }
+
+        /// <summary>
+        /// -Proxy; else the proxy environment variables (which .NET applies itself, so null here);
+        /// else the saved proxy; else null, the system proxy.
+        /// </summary>
+        private Uri? ResolveProxy()
+        {
+            if (Proxy != null)
+            {
+                return Proxy;
+            }
+            foreach (string name in new[] { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy" })
+            {
+                if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(name)))
+                {
+                    return null;
+                }
+            }
+            return ParseUri(Config.Proxy, $"The saved configuration ({ConfigPath})");
         }
 
         /// <summary>The key: -ApiKey, $env:ONEMIN_API_KEY, then the saved configuration (a vault secret, DPAPI, or the key file).</summary>
