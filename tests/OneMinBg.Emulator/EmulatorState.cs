@@ -123,7 +123,7 @@ public sealed class EmulatorStats
     public int Downloads { get; set; }
     /// <summary>Download-origin requests that carried an API-KEY header: a correct client keeps this 0.</summary>
     public int DownloadRequestsWithKey { get; set; }
-    /// <summary>Requests to /_redirected/ on the API origin (the "redirect" download fault's target).</summary>
+    /// <summary>Requests to /_redirected/ on the API origin (the "redirect" fault's target).</summary>
     public int RedirectedDownloads { get; set; }
     public int RedirectedRequestsWithKey { get; set; }
     public int RequestsWithKey { get; set; }
