@@ -89,7 +89,7 @@ public sealed class EmulatorConfig
 /// <summary>One kind of failure to inject on matching requests.</summary>
 public sealed class FaultRule
 {
-    /// <summary>"upload", "feature", "result", "download" or "any".</summary>
+    /// <summary>"upload", "feature", "result", "download", "api" (the first three) or "any".</summary>
     public string Endpoint { get; set; } = "any";
     /// <summary>See <see cref="FaultInjector.Kinds"/>.</summary>
     public string Kind { get; set; } = "";

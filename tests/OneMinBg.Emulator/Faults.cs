@@ -15,7 +15,8 @@ internal enum Route { Upload, Feature, Result, Download }
 /// (user agent, key, rate limit), so only requests the service would accept are faulted.</summary>
 internal static class FaultInjector
 {
-    internal static readonly string[] Endpoints = ["upload", "feature", "result", "download", "any"];
+    /// <summary>"api" is every request to the API origin (upload, feature, result), "any" includes downloads too.</summary>
+    internal static readonly string[] Endpoints = ["upload", "feature", "result", "download", "api", "any"];
 
     internal static readonly string[] Kinds =
     [
@@ -26,7 +27,7 @@ internal static class FaultInjector
 
     /// <summary>"echo-key" answers with the API key it received, so it is only drawn on the API (downloads carry no key).</summary>
     internal static bool Applies(FaultRule rule, Route route) =>
-        (rule.Endpoint == "any" || rule.Endpoint.Equals(route.ToString(), StringComparison.OrdinalIgnoreCase))
+        (rule.Endpoint == "any" || (rule.Endpoint == "api" && route != Route.Download) || rule.Endpoint.Equals(route.ToString(), StringComparison.OrdinalIgnoreCase))
         && (rule.Kind != "echo-key" || route != Route.Download);
 
     internal static async Task Run(HttpContext ctx, RequestDelegate next, EmulatorServer server, Route route)
