@@ -145,3 +145,4 @@ $results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name,
 
 Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Bench.ps1')
+. (Join-Path $PSScriptRoot 'Faults.ps1')

@@ -13,35 +13,13 @@ BeforeAll {
         $dir
     }
 
-    function Get-PngFacts {
-        # What a user would check by hand: the PNG signature, the size in IHDR, and a chunk chain that
-        # adds up to the file's length and ends with IEND (a cut file fails here).
-        param([string] $Path)
-        $bytes = [IO.File]::ReadAllBytes($Path)
-        $signature = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
-        $facts = [pscustomobject]@{ Png = $false; Width = 0; Height = 0; Complete = $false }
-        if ($bytes.Length -lt 33 -or -not [Linq.Enumerable]::SequenceEqual([byte[]]$bytes[0..7], $signature)) { return $facts }
-        $facts.Png = $true
-        $be = { param($at) ([int]$bytes[$at] -shl 24) -bor ([int]$bytes[$at + 1] -shl 16) -bor ([int]$bytes[$at + 2] -shl 8) -bor [int]$bytes[$at + 3] }
-        $facts.Width = & $be 16
-        $facts.Height = & $be 20
-        $at = 8
-        while ($at + 12 -le $bytes.Length) {
-            $length = & $be $at
-            $type = [Text.Encoding]::ASCII.GetString($bytes, $at + 4, 4)
-            $at += 12 + $length
-            if ($type -eq 'IEND') { $facts.Complete = ($at -eq $bytes.Length); break }
-        }
-        $facts
-    }
-
     function Assert-AllCompletePngs {
         param([string] $Folder, [int] $Count, [int] $Width = 1024, [int] $Height = 1024)
         $files = @(Get-ChildItem -LiteralPath $Folder -Force)
         $files | Should -HaveCount $Count
         foreach ($file in $files) {
             $file.Name | Should -BeLike '*_bg.png'   # no temporary .partial file left
-            $facts = Get-PngFacts $file.FullName
+            $facts = Get-PngInfo $file.FullName
             $facts.Png | Should -BeTrue -Because "$($file.Name) is a PNG"
             $facts.Complete | Should -BeTrue -Because "$($file.Name) ends with IEND at its last byte"
             "$($facts.Width)x$($facts.Height)" | Should -Be "${Width}x${Height}" -Because "$($file.Name) has the requested size"
