@@ -50,8 +50,9 @@ function Invoke-Test {
     if (Test-Path $results) { Remove-Item -LiteralPath $results -Recurse -Force }
 
     Write-Host 'xunit' -ForegroundColor Cyan
+    # To the host, not the function's output: the caller gets only the verdict (and sees the tests).
     & dotnet test (Join-Path $Root 'tests/OneMinBg.Tests/OneMinBg.Tests.csproj') -c $Configuration --nologo `
-        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $results
+        --logger 'trx;LogFileName=xunit.trx' --logger 'console;verbosity=normal' --results-directory $results | Out-Host
     $xunit = Get-TrxCount (Join-Path $results 'xunit.trx')
 
     Write-Host 'Pester' -ForegroundColor Cyan
@@ -91,7 +92,7 @@ Import-Module '$pesterPsd1'
     ConvertTo-Json | Set-Content -LiteralPath '$ResultFile'
 "@
     $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script
+    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $script | Out-Host
     if (-not (Test-Path $ResultFile)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }
     Get-Content -LiteralPath $ResultFile -Raw | ConvertFrom-Json
 }

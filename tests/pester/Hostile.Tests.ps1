@@ -61,8 +61,8 @@ Describe 'Figure 1: a flaky API and a flaky download host' {
                 @{ endpoint = 'download'; kind = 'truncated-short-length'; rate = 0.05 / 0.85 }
             ) }
         $files = Get-ChildItem -LiteralPath $src -File |
-            Invoke-BackgroundReplace -Prompt 'white studio backdrop' -MaximumRetryCount 10 -ErrorVariable invokeErrors |
-            Save-BgImage -Destination $out -MaximumRetryCount 10 -ErrorVariable saveErrors
+            Invoke-BackgroundReplace -Prompt 'white studio backdrop' -MaximumRetryCount 10 -ErrorVariable invokeErrors -ErrorAction SilentlyContinue |
+            Save-BgImage -Destination $out -MaximumRetryCount 10 -ErrorVariable saveErrors -ErrorAction SilentlyContinue
         $stats = Get-OneMinEmulatorStats $Emu
 
         $invokeErrors | Should -HaveCount 0
@@ -96,7 +96,7 @@ Describe 'Figure 2: image calls that fail after they were sent' {
         New-TestImage -Path $src -Count 24
         Set-OneMinEmulatorConfig $Emu @{ seed = 3; faults = @($Fault) }
         $stream = Get-ChildItem -LiteralPath $src -File |
-            Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit 4 @Extra -ErrorVariable errs 2>&1
+            Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit 4 @Extra -ErrorVariable errs -ErrorAction Continue 2>&1
         $results = @($stream | Where-Object { $_ -is [OneMinBg.BgResult] })
         $stats = Get-OneMinEmulatorStats $Emu
 
@@ -150,7 +150,7 @@ Describe 'Figure 3: a batch that cannot go on' {
         $caught = $null
         try {
             Get-ChildItem -LiteralPath $src -File |
-                Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit $throttle -ErrorVariable errs |
+                Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit $throttle -ErrorVariable errs -ErrorAction SilentlyContinue |
                 ForEach-Object { $results.Add($_) }
         }
         catch { $caught = $_ }
