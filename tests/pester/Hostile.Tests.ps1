@@ -88,7 +88,7 @@ Describe 'Figure 2: image calls that fail after they were sent' {
 
     It 'reports each one as FeatureOutcomeUnknown, never resends it, and goes on with the rest (<Case>)' -TestCases @(
         @{ Case = 'connection reset after the service charged'; Fault = @{ endpoint = 'feature'; kind = 'reset-after'; rate = 0.25 }; Extra = @{} }
-        @{ Case = 'answer slower than -TimeoutSec'; Fault = @{ endpoint = 'feature'; kind = 'slow'; rate = 0.25; delayMs = 4000 }; Extra = @{ TimeoutSec = 1 } }
+        @{ Case = 'answer slower than -TimeoutSec'; Fault = @{ endpoint = 'feature'; kind = 'slow'; rate = 0.25; delayMs = 8000 }; Extra = @{ TimeoutSec = 2 } }
     ) {
         param($Case, $Fault, $Extra)
         $src = New-Folder
@@ -394,8 +394,9 @@ Step 'a broken connection to the API' @{ faults = @(@{ endpoint = 'api'; kind = 
     Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'desert' -MaximumRetryCount 1 -Verbose -Debug
 }
 Step 'nobody listening' @{} {
+    $free = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $free.Start(); $port = $free.LocalEndpoint.Port; $free.Stop()
     Get-ChildItem -LiteralPath $src -File | Select-Object -First 2 |
-        Invoke-BackgroundReplace -Prompt 'canyon' -BaseUri 'http://127.0.0.1:9/' -MaximumRetryCount 1 -Verbose -Debug
+        Invoke-BackgroundReplace -Prompt 'canyon' -BaseUri "http://127.0.0.1:$port/" -MaximumRetryCount 1 -Verbose -Debug
 }
 Step 'the key passed as a SecureString' @{} {
     Get-ChildItem -LiteralPath $src -File | Select-Object -First 1 |
