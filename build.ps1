@@ -8,6 +8,8 @@
            'N passed, N failed' over both suites; exits non-zero on any failure.
     Bench  builds, then measures throughput, rate limiting, start-up and memory against the
            emulator and writes bench/results.md (takes several minutes).
+    Faults builds, then runs issue 5's fault figures (1, 2, 3, 7) at full size against the emulator,
+           prints the table and writes bench/faults.md; exits non-zero if a figure is missed.
     Demo   builds, then replaces the backgrounds of a few sample images into out/demo: against
            the real API when $env:ONEMIN_API_KEY is set, else against the local emulator.
     Package builds, then packs out/OneMinBg into out/package/OneMinBg.<version>.nupkg, which
@@ -18,7 +20,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Package', 'Clean')]
+    [ValidateSet('Build', 'Test', 'Demo', 'Bench', 'Faults', 'Package', 'Clean')]
     [string] $Task = 'Build',
 
     [ValidateSet('Debug', 'Release')]
@@ -47,5 +49,9 @@ switch ($Task) {
     'Package' {
         Invoke-Build -Configuration $Configuration
         $null = Invoke-Package
+    }
+    'Faults' {
+        Invoke-Build -Configuration $Configuration
+        if (-not (Invoke-Faults)) { exit 1 }
     }
 }

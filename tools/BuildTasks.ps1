@@ -152,3 +152,4 @@ Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Bench.ps1')
 . (Join-Path $PSScriptRoot 'Package.ps1')
 . (Join-Path $PSScriptRoot 'Help.ps1')
+. (Join-Path $PSScriptRoot 'Faults.ps1')

@@ -101,6 +101,33 @@ function New-TestImage {
     Write-Verbose ($said -join ' ')
 }
 
+function Get-PngInfo {
+    <#
+    What a person checks to trust a saved PNG: the signature, the size in IHDR, and a chunk chain that
+    adds up to the file's length and ends with IEND (a file cut anywhere fails this).
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory, ValueFromPipelineByPropertyName)] [Alias('FullName')] [string] $Path)
+    process {
+        $bytes = [IO.File]::ReadAllBytes($Path)
+        $info = [pscustomobject]@{ Path = $Path; Png = $false; Width = 0; Height = 0; Complete = $false }
+        $signature = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
+        if ($bytes.Length -lt 33 -or -not [Linq.Enumerable]::SequenceEqual([byte[]]$bytes[0..7], $signature)) { return $info }
+        $info.Png = $true
+        $info.Width = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 16))
+        $info.Height = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 20))
+        $at = 8
+        while ($at + 12 -le $bytes.Length) {
+            $length = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, $at))
+            $type = [Text.Encoding]::ASCII.GetString($bytes, $at + 4, 4)
+            if ($length -lt 0) { break }
+            $at += 12 + $length
+            if ($type -eq 'IEND') { $info.Complete = ($at -eq $bytes.Length); break }
+        }
+        $info
+    }
+}
+
 function Get-PwshCommand {
     <# The command line that starts a fresh pwsh like this one: 'dotnet pwsh.dll' for the .NET tool. #>
     $self = [Environment]::ProcessPath
@@ -109,4 +136,4 @@ function Get-PwshCommand {
 }
 
 Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats, Set-OneMinEmulatorConfig,
-    Reset-OneMinEmulator, New-TestImage, Get-PwshCommand, Get-DotnetPath
+    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Get-DotnetPath

@@ -75,8 +75,7 @@ namespace OneMinBg.Client
             bool moved = false;
             try
             {
-                long length = await _retry.RunAsync(call, token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
-                ImageInfo image = Inspect(call, temporary, length);
+                var (length, image) = await _retry.RunAsync(call, token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
                 MoveIntoPlace(temporary, destination, overwrite);
                 moved = true;
                 _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, {Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
@@ -91,7 +90,7 @@ namespace OneMinBg.Client
             }
         }
 
-        private async Task<long> AttemptAsync(Call call, Uri url, string temporary, CancellationToken token)
+        private async Task<(long Length, ImageInfo Image)> AttemptAsync(Call call, Uri url, string temporary, CancellationToken token)
         {
             Uri current = url;
             for (int redirects = 0; ; redirects++)
@@ -109,7 +108,8 @@ namespace OneMinBg.Client
 
                 if (status >= 200 && status < 300)
                 {
-                    return await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
+                    long length = await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
+                    return (length, Inspect(call, temporary, length));
                 }
 
                 if (status == 400 || status == 401 || status == 403 || status == 404 || status == 410)
@@ -245,17 +245,28 @@ namespace OneMinBg.Client
             call,
             $"{call.Operation} failed: the file is larger than the {Text.FormatBytes(_maxBytes)} allowed ({bytes.ToString(CultureInfo.InvariantCulture)} bytes or more); nothing was saved. Raise MaxDownloadBytes if it is expected.");
 
+        /// <summary>
+        /// Checks the received file is a complete image. An incomplete one is retried like a broken-off body:
+        /// a server or proxy that cuts the body and sends a matching (short) Content-Length looks complete
+        /// on the wire, and only the image's own end marker shows it.
+        /// </summary>
         private ImageInfo Inspect(Call call, string temporary, long length)
         {
             try
             {
                 return ImageInspector.Inspect(temporary, _maxBytes);
             }
+            catch (InvalidImageException ex) when (ex.Reason == InvalidImageReason.Truncated)
+            {
+                string what = $"the image is incomplete (truncated; {length.ToString(CultureInfo.InvariantCulture)} bytes received)";
+                throw new RetryableException(
+                    what,
+                    attempts => _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; try again later. If it persists, the result itself is damaged.", ex));
+            }
             catch (InvalidImageException ex)
             {
                 string problem = ex.Reason switch
                 {
-                    InvalidImageReason.Truncated => "the image is incomplete (truncated)",
                     InvalidImageReason.Empty => "the file is empty",
                     _ => "it is not a PNG, JPEG or WebP image",
                 };

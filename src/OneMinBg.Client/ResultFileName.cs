@@ -14,7 +14,10 @@ namespace OneMinBg.Client
     public static class ResultFileName
     {
         private const string Suffix = "_bg";
-        private const int MaxBaseLength = 120;
+        // In UTF-8 bytes: Linux and macOS allow 255 bytes per name (Windows 255 UTF-16 units, never fewer
+        // characters than bytes), and the name still gets "_<id>", "_bg.jpeg" and the download's
+        // ".<random>.partial" appended. 120 characters of CJK would be 360 bytes: too long.
+        private const int MaxBaseBytes = 120;
         private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".webp" };
         // 1min.ai prefixes uploaded names with a timestamp: images/2026_08_19_05_27_59_899_cat.png.
         private static readonly Regex UploadPrefix = new Regex(@"^\d{4}(_\d{2}){5}_\d{3}_", RegexOptions.CultureInvariant);
@@ -80,6 +83,23 @@ namespace OneMinBg.Client
             return ".png";
         }
 
+        /// <summary>The longest start of <paramref name="text"/> that is at most <paramref name="maxBytes"/> in UTF-8.</summary>
+        private static string Truncate(string text, int maxBytes)
+        {
+            int bytes = 0;
+            for (int i = 0; i < text.Length; i++)
+            {
+                // Sanitize has replaced surrogates, so each char is one code point of 1 to 3 bytes.
+                int size = text[i] < 0x80 ? 1 : text[i] < 0x800 ? 2 : 3;
+                if (bytes + size > maxBytes)
+                {
+                    return text.Substring(0, i);
+                }
+                bytes += size;
+            }
+            return text;
+        }
+
         /// <summary>Keeps letters, digits and a few safe marks; no separators, no leading dots, no device names.</summary>
         private static string Sanitize(string name)
         {
@@ -88,11 +108,7 @@ namespace OneMinBg.Client
             {
                 sb.Append(char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' ? c : '_');
             }
-            string clean = sb.ToString().Trim().Trim('.', ' ');
-            if (clean.Length > MaxBaseLength)
-            {
-                clean = clean.Substring(0, MaxBaseLength).TrimEnd('.', ' ');
-            }
+            string clean = Truncate(sb.ToString().Trim().Trim('.', ' '), MaxBaseBytes).TrimEnd('.', ' ');
             string stem = clean.Split('.')[0];
             return ReservedNames.Contains(stem) ? "_" + clean : clean;
         }

@@ -23,7 +23,7 @@ namespace OneMinBg
             ProviderInfo provider;
             try
             {
-                if (literal)
+                if (literal || IsExistingFileNamedLikeAPattern(cmdlet, path))
                 {
                     matches = new[] { cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _) };
                 }
@@ -75,6 +75,27 @@ namespace OneMinBg
                 }
             }
             return files;
+        }
+
+        /// <summary>
+        /// A -Path such as 'shot [v2].png' from a CSV column names an existing file but, read as a
+        /// wildcard, matches nothing (or something else). When the path as written is a file, it means that file.
+        /// </summary>
+        private static bool IsExistingFileNamedLikeAPattern(PSCmdlet cmdlet, string path)
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(path))
+            {
+                return false;
+            }
+            try
+            {
+                string literal = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+                return IsFileSystem(provider) && File.Exists(literal);
+            }
+            catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+            {
+                return false;
+            }
         }
 
         /// <summary>

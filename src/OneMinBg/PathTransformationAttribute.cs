@@ -30,6 +30,8 @@ namespace OneMinBg
             return new[] { ToPath(inputData) };
         }
 
+        private static object? Unwrap(object? value) => value is PSObject pso ? pso.BaseObject : value;
+
         private static string ToPath(object? item)
         {
             object? value = item is PSObject pso ? pso.BaseObject : item;
@@ -45,9 +47,18 @@ namespace OneMinBg
                 case null:
                     break;
                 default:
-                    if (PSObject.AsPSObject(item).Properties["Path"]?.Value is string path)
+                    // A calculated property (Select-Object @{n='Path';e={...}}) holds a wrapped value.
+                    PSObject wrapper = PSObject.AsPSObject(item);
+                    switch (Unwrap(wrapper.Properties["Path"]?.Value))
                     {
-                        return path;
+                        case string path:
+                            return path;
+                        case FileSystemInfo file:
+                            return WildcardPattern.Escape(file.FullName);
+                    }
+                    if (Unwrap(wrapper.Properties["PSPath"]?.Value) is string psPath)
+                    {
+                        return WildcardPattern.Escape(psPath);
                     }
                     break;
             }

@@ -37,7 +37,7 @@ internal static class ApiEndpoints
         app.MapPost("/api/features", ctx => Feature(ctx, server));
         app.MapGet("/api/results/{uuid}", ctx => Lookup(ctx, server));
         app.MapGet("/api/ai-records/{uuid}", ctx => Lookup(ctx, server));
-        app.MapGet("/_redirected/{**key}", ctx => DownloadEndpoints.Serve(ctx, server, redirected: true));
+        app.Map("/_redirected/{**key}", ctx => DownloadEndpoints.Serve(ctx, server, redirected: true));
 
         app.MapGet("/_emulator/stats", ctx => Replies.Json(ctx, 200, server.State.Snapshot()));
         app.MapGet("/_emulator/config", ctx => Replies.Json(ctx, 200, server.State.Config));

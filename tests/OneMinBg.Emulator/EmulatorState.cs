@@ -89,7 +89,7 @@ public sealed class EmulatorConfig
 /// <summary>One kind of failure to inject on matching requests.</summary>
 public sealed class FaultRule
 {
-    /// <summary>"upload", "feature", "result", "download" or "any".</summary>
+    /// <summary>"upload", "feature", "result", "download", "api" (the first three) or "any".</summary>
     public string Endpoint { get; set; } = "any";
     /// <summary>See <see cref="FaultInjector.Kinds"/>.</summary>
     public string Kind { get; set; } = "";
@@ -123,7 +123,7 @@ public sealed class EmulatorStats
     public int Downloads { get; set; }
     /// <summary>Download-origin requests that carried an API-KEY header: a correct client keeps this 0.</summary>
     public int DownloadRequestsWithKey { get; set; }
-    /// <summary>Requests to /_redirected/ on the API origin (the "redirect" download fault's target).</summary>
+    /// <summary>Requests to /_redirected/ on the API origin (the "redirect" fault's target).</summary>
     public int RedirectedDownloads { get; set; }
     public int RedirectedRequestsWithKey { get; set; }
     public int RequestsWithKey { get; set; }

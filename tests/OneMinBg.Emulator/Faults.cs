@@ -15,19 +15,20 @@ internal enum Route { Upload, Feature, Result, Download }
 /// (user agent, key, rate limit), so only requests the service would accept are faulted.</summary>
 internal static class FaultInjector
 {
-    internal static readonly string[] Endpoints = ["upload", "feature", "result", "download", "any"];
+    /// <summary>"api" is every request to the API origin (upload, feature, result), "any" includes downloads too.</summary>
+    internal static readonly string[] Endpoints = ["upload", "feature", "result", "download", "api", "any"];
 
     internal static readonly string[] Kinds =
     [
         "429", "500", "502", "503", "504", "522", "401", "403", "406", "insufficient-credits",
         "reset-before", "reset-after", "slow", "malformed-json", "ai-record-null",
-        "truncated", "truncated-short-length", "redirect",
+        "truncated", "truncated-short-length", "redirect", "chunked", "not-image", "echo-key",
     ];
 
-    /// <summary>A "redirect" only makes sense for a download, so it is not even drawn elsewhere.</summary>
+    /// <summary>"echo-key" answers with the API key it received, so it is only drawn on the API (downloads carry no key).</summary>
     internal static bool Applies(FaultRule rule, Route route) =>
-        (rule.Endpoint == "any" || rule.Endpoint.Equals(route.ToString(), StringComparison.OrdinalIgnoreCase))
-        && (rule.Kind != "redirect" || route == Route.Download);
+        (rule.Endpoint == "any" || (rule.Endpoint == "api" && route != Route.Download) || rule.Endpoint.Equals(route.ToString(), StringComparison.OrdinalIgnoreCase))
+        && (rule.Kind != "echo-key" || route != Route.Download);
 
     internal static async Task Run(HttpContext ctx, RequestDelegate next, EmulatorServer server, Route route)
     {
@@ -44,13 +45,17 @@ internal static class FaultInjector
                 await Replies.Pause(ctx, rule.DelayMs);
                 await next(ctx);
                 break;
-            case "reset-after" or "truncated" or "truncated-short-length":
+            case "reset-after" or "truncated" or "truncated-short-length" or "chunked":
                 await RunThenBreak(ctx, next, rule.Kind);
                 break;
             case "redirect":
-                // Same object, served by the API origin: shows whether the client re-sends API-KEY after a redirect.
-                ctx.Response.StatusCode = 302;
-                ctx.Response.Headers.Location = new Uri(server.ApiUri, "_redirected" + ctx.Request.Path.ToUriComponent()[DownloadEndpoints.BucketPath.Length..]).AbsoluteUri;
+                // To /_redirected/ on the API origin, which counts requests that arrive there with API-KEY. A download
+                // is redirected to the same object (302); an API call to a copy of its path (307 keeps the method and
+                // body, as an attacker would want), which a correct client does not follow at all.
+                var download = route == Route.Download;
+                var rest = download ? ctx.Request.Path.ToUriComponent()[DownloadEndpoints.BucketPath.Length..] : ctx.Request.Path.ToUriComponent();
+                ctx.Response.StatusCode = download ? 302 : 307;
+                ctx.Response.Headers.Location = new Uri(server.ApiUri, "_redirected" + rest).AbsoluteUri;
                 ctx.Response.ContentLength = 0;
                 break;
             default:
@@ -79,6 +84,13 @@ internal static class FaultInjector
             return;
         }
         var body = captured.GetBuffer().AsMemory(0, (int)captured.Length);
+        if (kind == "chunked")
+        {
+            // The whole body, but without a Content-Length: the client learns the size only by reading to the end.
+            ctx.Response.ContentLength = null;
+            await original.WriteAsync(body, ctx.RequestAborted);
+            return;
+        }
         var half = body[..(body.Length / 2)];
         // "truncated" promises the whole body and breaks off; "truncated-short-length" looks complete but is cut.
         ctx.Response.ContentLength = kind == "truncated" ? body.Length : half.Length;
@@ -98,6 +110,16 @@ internal static class FaultInjector
             return Replies.Bytes(ctx, 200, "application/json; charset=utf-8", "{\"aiRecord\":{\"uuid\":\"6f1c2a"u8.ToArray());
         if (rule.Kind == "ai-record-null")
             return Replies.Json(ctx, 200, new JsonObject { ["aiRecord"] = null });
+        if (rule.Kind == "not-image")
+            // 200 with an HTML page, as a captive portal or a misconfigured proxy answers.
+            return Replies.Bytes(ctx, 200, "text/html; charset=utf-8",
+                "<!DOCTYPE html>\n<html><head><title>Sign in to continue</title></head><body><p>Please sign in to use this network.</p></body></html>"u8.ToArray());
+        if (rule.Kind == "echo-key")
+        {
+            // A careless server that repeats the credential in its error: the client must not pass it on.
+            var received = ctx.Request.Headers[EmulatorServer.ApiKeyHeader].ToString();
+            return Replies.Error(ctx, 400, "UNKNOWN_ERROR", $"API key {received} is not allowed to use this feature", $"apiKey={received}");
+        }
 
         if (rule.RetryAfter is not null) ctx.Response.Headers.RetryAfter = rule.RetryAfter; // on every error status
         var config = state.Current;

@@ -77,6 +77,15 @@ Describe 'Invoke-BackgroundReplace' {
         $results.SourcePath | Should -Be (Join-Path $Dir 'pic [x] 2.png')
     }
 
+    It 'takes rows from Select-Object with calculated Path and Prompt properties' {
+        New-TestImage -Path $Dir -Count 2 -Prefix 'calc [1] '
+        $results = Get-ChildItem -LiteralPath $Dir -File |
+            Select-Object @{ n = 'Path'; e = { $_.FullName } }, @{ n = 'Prompt'; e = { 'beach' } } |
+            Invoke-BackgroundReplace
+        $results | Should -HaveCount 2
+        ($results.SourcePath | Sort-Object) | Should -Be ((Get-ChildItem -LiteralPath $Dir -File).FullName | Sort-Object)
+    }
+
     It 'refuses pipeline objects that carry no path, saying what fits' {
         { [pscustomobject]@{ Prompt = 'x' } | Invoke-BackgroundReplace -ErrorAction Stop } |
             Should -Throw -ExpectedMessage '*objects with a Path property*'

@@ -46,6 +46,7 @@ namespace OneMinBg.Commands
         /// <summary>The new background, in words.</summary>
         [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
         [ValidateNotNullOrEmpty]
+        [ValidateNotBlank]
         [ValidateLength(1, BackgroundRequest.MaxPromptLength)]
         [ArgumentCompleter(typeof(PromptCompleter))]
         public string Prompt { get; set; } = "";
