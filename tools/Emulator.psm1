@@ -128,6 +128,25 @@ function Get-PngInfo {
     }
 }
 
+function Get-RecoverableFaultMix {
+    <#
+    The fault mix of issue 5's figure 1, for the tests and the Faults task alike: 20% of API calls
+    refused (429/503, with and without Retry-After: rules are tried in order, so 1/10 then 1/9 make
+    20%) and 20% of downloads failing (503, a reset, a body cut off, a body cut behind a matching length).
+    #>
+    @(
+        @{ endpoint = 'upload'; kind = '429'; rate = 0.1; retryAfter = '0' }
+        @{ endpoint = 'upload'; kind = '503'; rate = 1 / 9 }
+        @{ endpoint = 'feature'; kind = '429'; rate = 0.1 }
+        @{ endpoint = 'feature'; kind = '503'; rate = 1 / 9; retryAfter = '0' }
+        @{ endpoint = 'result'; kind = '503'; rate = 0.2 }
+        @{ endpoint = 'download'; kind = '503'; rate = 0.05 }
+        @{ endpoint = 'download'; kind = 'reset-after'; rate = 0.05 / 0.95 }
+        @{ endpoint = 'download'; kind = 'truncated'; rate = 0.05 / 0.90 }
+        @{ endpoint = 'download'; kind = 'truncated-short-length'; rate = 0.05 / 0.85 }
+    )
+}
+
 function Get-PwshCommand {
     <# The command line that starts a fresh pwsh like this one: 'dotnet pwsh.dll' for the .NET tool. #>
     $self = [Environment]::ProcessPath
@@ -136,4 +155,4 @@ function Get-PwshCommand {
 }
 
 Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats, Set-OneMinEmulatorConfig,
-    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Get-DotnetPath
+    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Get-DotnetPath, Get-RecoverableFaultMix

@@ -4,19 +4,6 @@
 
 $script:FaultsKey = 'sk-faults-' + [guid]::NewGuid().ToString('N')
 
-# 20% of API calls refused (429/503, with and without Retry-After: rules are tried in order, so 1/10 then
-# 1/9 make 20%), 20% of downloads failing (503, a reset, a body cut off, a body cut behind a matching length).
-$script:RecoverableFaults = @(
-    @{ endpoint = 'upload'; kind = '429'; rate = 0.1; retryAfter = '0' }
-    @{ endpoint = 'upload'; kind = '503'; rate = 1 / 9 }
-    @{ endpoint = 'feature'; kind = '429'; rate = 0.1 }
-    @{ endpoint = 'feature'; kind = '503'; rate = 1 / 9; retryAfter = '0' }
-    @{ endpoint = 'result'; kind = '503'; rate = 0.2 }
-    @{ endpoint = 'download'; kind = '503'; rate = 0.05 }
-    @{ endpoint = 'download'; kind = 'reset-after'; rate = 0.05 / 0.95 }
-    @{ endpoint = 'download'; kind = 'truncated'; rate = 0.05 / 0.90 }
-    @{ endpoint = 'download'; kind = 'truncated-short-length'; rate = 0.05 / 0.85 }
-)
 
 function Invoke-FaultRun {
     <#
@@ -66,7 +53,7 @@ function Measure-FlakyService {
     $src = New-BenchFolder 'faults-1-src'
     $dst = New-BenchFolder 'faults-1-out'
     New-TestImage -Path $src -Count $Count
-    $emu = Start-OneMinEmulator -ApiKey $FaultsKey -Config @{ seed = 1; faults = $RecoverableFaults }
+    $emu = Start-OneMinEmulator -ApiKey $FaultsKey -Config @{ seed = 1; faults = Get-RecoverableFaultMix }
     try {
         $run = Invoke-FaultRun $emu 'figure1' $PipelineScript @{ FAULTS_SRC = $src; FAULTS_DST = $dst }
     }
@@ -157,7 +144,7 @@ function Measure-LongRun {
     $src = New-BenchFolder 'faults-7-src'
     $dst = New-BenchFolder 'faults-7-out'
     New-TestImage -Path $src -Count $Count
-    $emu = Start-OneMinEmulator -ApiKey $FaultsKey -Config @{ seed = 7; faults = $RecoverableFaults }
+    $emu = Start-OneMinEmulator -ApiKey $FaultsKey -Config @{ seed = 7; faults = Get-RecoverableFaultMix }
     try {
         $run = Invoke-FaultRun $emu 'figure7' -Environment @{ FAULTS_SRC = $src; FAULTS_DST = $dst; FAULTS_EARLY = $Early; FAULTS_COUNT = $Count } -Script @'
 Import-Module $env:FAULTS_MODULE

@@ -47,19 +47,7 @@ Describe 'Figure 1: a flaky API and a flaky download host' {
         $src = New-Folder
         $out = Join-Path (New-Folder) 'out'
         New-TestImage -Path $src -Count 300
-        # Rules are tried in order, so rates 1/10 then 1/9 make 20% of the API calls fail, half 429, half 503,
-        # with and without Retry-After; the download rules are 5% each of 503, reset, and two kinds of cut body.
-        Set-OneMinEmulatorConfig $Emu @{ seed = 1; faults = @(
-                @{ endpoint = 'upload'; kind = '429'; rate = 0.1; retryAfter = '0' }
-                @{ endpoint = 'upload'; kind = '503'; rate = 1 / 9 }
-                @{ endpoint = 'feature'; kind = '429'; rate = 0.1 }
-                @{ endpoint = 'feature'; kind = '503'; rate = 1 / 9; retryAfter = '0' }
-                @{ endpoint = 'result'; kind = '503'; rate = 0.2 }
-                @{ endpoint = 'download'; kind = '503'; rate = 0.05 }
-                @{ endpoint = 'download'; kind = 'reset-after'; rate = 0.05 / 0.95 }
-                @{ endpoint = 'download'; kind = 'truncated'; rate = 0.05 / 0.90 }
-                @{ endpoint = 'download'; kind = 'truncated-short-length'; rate = 0.05 / 0.85 }
-            ) }
+        Set-OneMinEmulatorConfig $Emu @{ seed = 1; faults = Get-RecoverableFaultMix }
         $files = Get-ChildItem -LiteralPath $src -File |
             Invoke-BackgroundReplace -Prompt 'white studio backdrop' -MaximumRetryCount 10 -ErrorVariable invokeErrors -ErrorAction SilentlyContinue |
             Save-BgImage -Destination $out -MaximumRetryCount 10 -ErrorVariable saveErrors -ErrorAction SilentlyContinue
