@@ -1,6 +1,7 @@
 # The benchmark (build.ps1 -Task Bench): every figure is a ratio or difference measured in this
 # one run against the local emulator, because these machines are noisy. Writes bench/results.md.
 
+# Every step gets its own journal in its output folder: the benchmark never touches the user's.
 function Invoke-InChild {
     # Runs a script in a fresh pwsh and returns its last output line parsed as JSON.
     param([string] $Script, [hashtable] $Environment = @{})
@@ -30,7 +31,7 @@ function Measure-Throughput {
     New-TestImage -Path $src -Count $Count -Width 256 -Height 256
     $emu = Start-OneMinEmulator -LatencyMs $LatencyMs
     try {
-        $env = @{ BENCH_SRC = $src; BENCH_DST = $dst; BENCH_THROTTLE = $ThrottleLimit; ONEMIN_BASE_URL = $emu.ApiUri.AbsoluteUri; ONEMIN_API_KEY = $emu.ApiKey; BENCH_MODULE = $ModuleOut }
+        $env = @{ BENCH_SRC = $src; BENCH_DST = $dst; BENCH_THROTTLE = $ThrottleLimit; ONEMIN_BASE_URL = $emu.ApiUri.AbsoluteUri; ONEMIN_API_KEY = $emu.ApiKey; BENCH_MODULE = $ModuleOut ; ONEMIN_JOURNAL_PATH = (Join-Path $dst 'journal.jsonl') }
         $module = Invoke-InChild -Environment $env -Script @'
 Import-Module $env:BENCH_MODULE
 $t = [int]$env:BENCH_THROTTLE
@@ -46,6 +47,7 @@ $sw.Stop()
         Set-OneMinEmulatorConfig $emu @{ featureLatencyMs = $LatencyMs }
         $seqDst = New-BenchFolder 'sequential-out'
         $env.BENCH_DST = $seqDst
+        $env.ONEMIN_JOURNAL_PATH = Join-Path $seqDst 'journal.jsonl'
         # What a user writes without this module: one image after another with Invoke-RestMethod.
         $sequential = Invoke-InChild -Environment $env -Script @'
 $base = $env:ONEMIN_BASE_URL.TrimEnd('/')
@@ -84,7 +86,7 @@ function Measure-RateLimit {
     New-TestImage -Path $src -Count $Count
     $emu = Start-OneMinEmulator -RateLimitPerMinute $PerMinute
     try {
-        $env = @{ BENCH_SRC = $src; BENCH_DST = $dst; BENCH_RATE = $PerMinute; ONEMIN_BASE_URL = $emu.ApiUri.AbsoluteUri; ONEMIN_API_KEY = $emu.ApiKey; BENCH_MODULE = $ModuleOut }
+        $env = @{ BENCH_SRC = $src; BENCH_DST = $dst; BENCH_RATE = $PerMinute; ONEMIN_BASE_URL = $emu.ApiUri.AbsoluteUri; ONEMIN_API_KEY = $emu.ApiKey; BENCH_MODULE = $ModuleOut ; ONEMIN_JOURNAL_PATH = (Join-Path $dst 'journal.jsonl') }
         $run = Invoke-InChild -Environment $env -Script @'
 Import-Module $env:BENCH_MODULE
 $sw = [Diagnostics.Stopwatch]::StartNew()
@@ -135,7 +137,7 @@ function Measure-Memory {
     New-TestImage -Path $src -Count $Count -Bytes $Bytes -Width 512 -Height 512
     $emu = Start-OneMinEmulator -LatencyMs 200
     try {
-        $env = @{ BENCH_SRC = $src; BENCH_DST = $dst; ONEMIN_BASE_URL = $emu.ApiUri.AbsoluteUri; ONEMIN_API_KEY = $emu.ApiKey; BENCH_MODULE = $ModuleOut }
+        $env = @{ BENCH_SRC = $src; BENCH_DST = $dst; ONEMIN_BASE_URL = $emu.ApiUri.AbsoluteUri; ONEMIN_API_KEY = $emu.ApiKey; BENCH_MODULE = $ModuleOut ; ONEMIN_JOURNAL_PATH = (Join-Path $dst 'journal.jsonl') }
         $run = Invoke-InChild -Environment $env -Script @'
 Import-Module $env:BENCH_MODULE
 [GC]::Collect()
