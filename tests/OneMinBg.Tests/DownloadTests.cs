@@ -1,23 +1,10 @@
 namespace OneMinBg.Tests;
 
 /// <summary>Saving results: complete images only, never with the key, and nothing left behind by a failure.</summary>
-public sealed class DownloadTests : TempDirTest
+public sealed class DownloadTests : ResultDownloadTest
 {
-    private readonly TempDir _out = new();
-
-    public override void Dispose()
+    public DownloadTests() : base("1024x1536")
     {
-        base.Dispose();
-        _out.Dispose();
-    }
-
-    /// <summary>A fresh result and its link, before any download fault is switched on.</summary>
-    private async Task<(OneMinClient Client, Uri Link)> ResultAsync(EmulatorServer emulator, OneMinClientOptions? options = null)
-    {
-        var client = new OneMinClient(options ?? Emu.Options(emulator));
-        string key = await Emu.UploadAsync(client, Dir);
-        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key, size: "1024x1536"), CancellationToken.None);
-        return (client, record.TemporaryUrl!);
     }
 
     [Fact]
@@ -25,14 +12,14 @@ public sealed class DownloadTests : TempDirTest
     {
         await using var emulator = await Emu.StartAsync();
         var (client, link) = await ResultAsync(emulator);
-        string destination = _out.File("result.png");
+        string destination = Out.File("result.png");
 
         DownloadedFile file = await client.DownloadAsync(link, destination, overwrite: false, CancellationToken.None);
 
         Assert.Equal(destination, file.Path);
         Assert.Equal(new FileInfo(destination).Length, file.Length);
         Assert.Equal((ImageFormat.Png, 1024, 1536), (file.Image.Format, file.Image.Width, file.Image.Height));
-        Assert.Equal(new[] { "result.png" }, _out.Names());
+        Assert.Equal(new[] { "result.png" }, Out.Names());
         EmulatorStats stats = emulator.State.Snapshot();
         Assert.Equal(1, stats.Downloads);
         Assert.Equal(0, stats.DownloadRequestsWithKey);
@@ -45,14 +32,14 @@ public sealed class DownloadTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", "403"));
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.LinkExpired, error.Kind);
         Assert.Equal(403, error.StatusCode);
         Assert.Contains("expired", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Amz-Signature", error.ToString(), StringComparison.Ordinal);
         Assert.Equal(1, emulator.State.Snapshot().Downloads);
-        Assert.Empty(_out.Names());
+        Assert.Empty(Out.Names());
     }
 
     [Theory]
@@ -64,11 +51,11 @@ public sealed class DownloadTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", kind));
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.InvalidDownload, error.Kind);
         Assert.Contains("nothing was saved", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_out.Names());
+        Assert.Empty(Out.Names());
     }
 
     [Fact]
@@ -78,11 +65,11 @@ public sealed class DownloadTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", "truncated", count: 1), Emu.Fault("download", "500", count: 1));
 
-        DownloadedFile file = await client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None);
+        DownloadedFile file = await client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None);
 
         Assert.Equal(1536, file.Image.Height);
         Assert.Equal(3, emulator.State.Snapshot().Downloads);
-        Assert.Equal(new[] { "r.png" }, _out.Names());
+        Assert.Equal(new[] { "r.png" }, Out.Names());
     }
 
     [Fact]
@@ -92,7 +79,7 @@ public sealed class DownloadTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", "redirect", count: 1));
 
-        DownloadedFile file = await client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None);
+        DownloadedFile file = await client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None);
 
         Assert.Equal(ImageFormat.Png, file.Image.Format);
         EmulatorStats stats = emulator.State.Snapshot();
@@ -106,19 +93,19 @@ public sealed class DownloadTests : TempDirTest
     {
         await using var emulator = await Emu.StartAsync();
         var (client, link) = await ResultAsync(emulator);
-        string destination = _out.File("r.png");
+        string destination = Out.File("r.png");
         File.WriteAllText(destination, "precious");
 
         await Assert.ThrowsAsync<IOException>(() => client.DownloadAsync(link, destination, overwrite: false, CancellationToken.None));
 
         Assert.Equal("precious", File.ReadAllText(destination));
-        Assert.Equal(new[] { "r.png" }, _out.Names());
+        Assert.Equal(new[] { "r.png" }, Out.Names());
 
         DownloadedFile file = await client.DownloadAsync(link, destination, overwrite: true, CancellationToken.None);
 
         Assert.Equal(new FileInfo(destination).Length, file.Length);
         Assert.Equal(ImageFormat.Png, ImageInspector.Inspect(destination).Format);
-        Assert.Equal(new[] { "r.png" }, _out.Names());
+        Assert.Equal(new[] { "r.png" }, Out.Names());
     }
 
     [Fact]
@@ -126,7 +113,7 @@ public sealed class DownloadTests : TempDirTest
     {
         await using var emulator = await Emu.StartAsync();
         var (client, link) = await ResultAsync(emulator);
-        string destination = _out.File("r.png");
+        string destination = Out.File("r.png");
         emulator.State.Config = new EmulatorConfig { DownloadLatencyMs = 1500 };
 
         Task<DownloadedFile> download = client.DownloadAsync(link, destination, overwrite: false, CancellationToken.None);
@@ -134,7 +121,7 @@ public sealed class DownloadTests : TempDirTest
 
         await Assert.ThrowsAsync<IOException>(() => download);
         Assert.Equal("arrived first", File.ReadAllText(destination));
-        Assert.Equal(new[] { "r.png" }, _out.Names());
+        Assert.Equal(new[] { "r.png" }, Out.Names());
     }
 
     [Fact]
@@ -145,11 +132,11 @@ public sealed class DownloadTests : TempDirTest
         options.MaxDownloadBytes = 1000;
         var (client, link) = await ResultAsync(emulator, options);
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.InvalidDownload, error.Kind);
         Assert.Contains("MaxDownloadBytes", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_out.Names());
+        Assert.Empty(Out.Names());
     }
 
     [Fact]
@@ -161,14 +148,14 @@ public sealed class DownloadTests : TempDirTest
         int before = emulator.State.Snapshot().Downloads;
         using var cancel = new CancellationTokenSource();
 
-        Task download = client.DownloadAsync(link, _out.File("r.png"), false, cancel.Token);
+        Task download = client.DownloadAsync(link, Out.File("r.png"), false, cancel.Token);
         await Until.TrueAsync(() => emulator.State.Snapshot().Downloads > before || download.IsCompleted, "the download to reach the emulator");
         cancel.Cancel();
 
         // The emulator would send the image after 20 s: a cancellation now is the client stopping the download.
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => download);
 
-        Assert.Empty(_out.Names());
+        Assert.Empty(Out.Names());
     }
 
     [Fact]
@@ -177,7 +164,7 @@ public sealed class DownloadTests : TempDirTest
         await using var emulator = await Emu.StartAsync();
         var (client, link) = await ResultAsync(emulator);
 
-        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => client.DownloadAsync(link, Path.Combine(_out.Path, "missing", "r.png"), false, CancellationToken.None));
+        await Assert.ThrowsAsync<DirectoryNotFoundException>(() => client.DownloadAsync(link, Path.Combine(Out.Path, "missing", "r.png"), false, CancellationToken.None));
 
         Assert.Equal(0, emulator.State.Snapshot().Downloads);
     }
@@ -188,8 +175,8 @@ public sealed class DownloadTests : TempDirTest
         await using var emulator = await Emu.StartAsync();
         var client = Emu.Client(emulator);
 
-        await Assert.ThrowsAsync<ArgumentException>(() => client.DownloadAsync(new Uri("file:///etc/passwd"), _out.File("r.png"), false, CancellationToken.None));
-        Assert.Empty(_out.Names());
+        await Assert.ThrowsAsync<ArgumentException>(() => client.DownloadAsync(new Uri("file:///etc/passwd"), Out.File("r.png"), false, CancellationToken.None));
+        Assert.Empty(Out.Names());
     }
 
     [Theory]

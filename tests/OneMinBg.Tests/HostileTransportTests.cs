@@ -6,22 +6,10 @@ namespace OneMinBg.Tests;
 /// Issue 5, figure 6 at the client level: what a hostile or broken server or network can send, and
 /// that nothing of it reaches the disk, the key, or a path outside the destination.
 /// </summary>
-public sealed class HostileTransportTests : TempDirTest
+public sealed class HostileTransportTests : ResultDownloadTest
 {
-    private readonly TempDir _out = new();
-
-    public override void Dispose()
+    public HostileTransportTests() : base("1024x1024")
     {
-        base.Dispose();
-        _out.Dispose();
-    }
-
-    private async Task<(OneMinClient Client, Uri Link)> ResultAsync(EmulatorServer emulator, OneMinClientOptions? options = null)
-    {
-        var client = new OneMinClient(options ?? Emu.Options(emulator));
-        string key = await Emu.UploadAsync(client, Dir);
-        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
-        return (client, record.TemporaryUrl!);
     }
 
     [Fact]
@@ -31,11 +19,11 @@ public sealed class HostileTransportTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", "not-image"));
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.InvalidDownload, error.Kind);
         Assert.Contains("not a PNG, JPEG or WebP", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_out.Names());
+        Assert.Empty(Out.Names());
         // Not an image is not a transient cut: it is reported at once, not downloaded again and again.
         Assert.Equal(1, emulator.State.Snapshot().Downloads);
     }
@@ -49,11 +37,11 @@ public sealed class HostileTransportTests : TempDirTest
         var (client, link) = await ResultAsync(emulator, options);
         emulator.State.Config = Emu.With(Emu.Fault("download", "chunked"));
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.InvalidDownload, error.Kind);
         Assert.Contains("larger than", error.Message, StringComparison.Ordinal);
-        Assert.Empty(_out.Names());
+        Assert.Empty(Out.Names());
     }
 
     [Fact]
@@ -63,7 +51,7 @@ public sealed class HostileTransportTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", "chunked"));
 
-        DownloadedFile file = await client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None);
+        DownloadedFile file = await client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None);
 
         Assert.Equal((ImageFormat.Png, 1024, 1024), (file.Image.Format, file.Image.Width, file.Image.Height));
         Assert.Equal(1, emulator.State.Snapshot().FaultsInjected);
@@ -77,12 +65,12 @@ public sealed class HostileTransportTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         emulator.State.Config = Emu.With(Emu.Fault("download", "truncated-short-length", count: 1));
 
-        DownloadedFile file = await client.DownloadAsync(link, _out.File("r.png"), false, CancellationToken.None);
+        DownloadedFile file = await client.DownloadAsync(link, Out.File("r.png"), false, CancellationToken.None);
 
         Assert.Equal(1024, file.Image.Width);
         Assert.Equal(new FileInfo(file.Path).Length, file.Length);
         Assert.Equal(2, emulator.State.Snapshot().Downloads);
-        Assert.Equal(new[] { "r.png" }, _out.Names());
+        Assert.Equal(new[] { "r.png" }, Out.Names());
     }
 
     [Theory]
@@ -97,12 +85,7 @@ public sealed class HostileTransportTests : TempDirTest
         AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
         emulator.State.Config = Emu.With(Emu.Fault(endpoint, "redirect"));
 
-        Task call = endpoint switch
-        {
-            "upload" => client.UploadAsync(Images.Write(Dir, "again.png", ImageFormat.Png), CancellationToken.None),
-            "feature" => client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None),
-            _ => client.GetResultAsync(record.Id, CancellationToken.None),
-        };
+        Task call = CallAsync(client, endpoint, key, record);
         var error = await Assert.ThrowsAsync<OneMinApiException>(() => call);
 
         Assert.Equal(307, error.StatusCode);
@@ -126,12 +109,7 @@ public sealed class HostileTransportTests : TempDirTest
         AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
         emulator.State.Config = Emu.With(Emu.Fault(endpoint, "echo-key"));
 
-        Task call = endpoint switch
-        {
-            "upload" => client.UploadAsync(Images.Write(Dir, "again.png", ImageFormat.Png), CancellationToken.None),
-            "feature" => client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None),
-            _ => client.GetResultAsync(record.Id, CancellationToken.None),
-        };
+        Task call = CallAsync(client, endpoint, key, record);
         var error = recorder.Capture(await Assert.ThrowsAsync<OneMinApiException>(() => call));
 
         Assert.Equal(400, error.StatusCode);
@@ -189,9 +167,17 @@ public sealed class HostileTransportTests : TempDirTest
         var (client, link) = await ResultAsync(emulator);
         string name = ResultFileName.For("rec-1", "/photos/" + new string('猫', 200) + ".png", null, new[] { "images/r.png" });
 
-        DownloadedFile file = await client.DownloadAsync(link, _out.File(name), false, CancellationToken.None);
+        DownloadedFile file = await client.DownloadAsync(link, Out.File(name), false, CancellationToken.None);
 
-        Assert.Equal(new[] { name }, _out.Names());
+        Assert.Equal(new[] { name }, Out.Names());
         Assert.Equal(ImageFormat.Png, file.Image.Format);
     }
+
+    /// <summary>One call to the named API endpoint, with an asset and a record made beforehand.</summary>
+    private Task CallAsync(OneMinClient client, string endpoint, string assetKey, AiRecord record) => endpoint switch
+    {
+        "upload" => client.UploadAsync(Images.Write(Dir, "again.png", ImageFormat.Png), CancellationToken.None),
+        "feature" => client.ReplaceBackgroundAsync(Emu.Request(assetKey), CancellationToken.None),
+        _ => client.GetResultAsync(record.Id, CancellationToken.None),
+    };
 }

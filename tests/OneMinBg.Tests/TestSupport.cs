@@ -155,6 +155,32 @@ public abstract class TempDirTest : IDisposable
     public virtual void Dispose() => Dir.Dispose();
 }
 
+/// <summary>Tests that download a fresh result: a second folder to save into, and a result of a known size.</summary>
+public abstract class ResultDownloadTest : TempDirTest
+{
+    private readonly string _resultSize;
+
+    private protected ResultDownloadTest(string resultSize) => _resultSize = resultSize;
+
+    /// <summary>Where downloads go, apart from the uploads in Dir.</summary>
+    private protected TempDir Out { get; } = new();
+
+    public override void Dispose()
+    {
+        base.Dispose();
+        Out.Dispose();
+    }
+
+    /// <summary>A fresh result and its link, before any download fault is switched on.</summary>
+    private protected async Task<(OneMinClient Client, Uri Link)> ResultAsync(EmulatorServer emulator, OneMinClientOptions? options = null)
+    {
+        var client = new OneMinClient(options ?? Emu.Options(emulator));
+        string key = await Emu.UploadAsync(client, Dir);
+        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key, size: _resultSize), CancellationToken.None);
+        return (client, record.TemporaryUrl!);
+    }
+}
+
 internal static class Ports
 {
     /// <summary>A loopback port that was free a moment ago (nobody listens on it until someone binds it).</summary>
