@@ -6,8 +6,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Clear-EmulatorEnvironment
-    if ($Emu) { $Emu | Stop-OneMinEmulator }
+    Stop-SuiteEmulator $Emu
 }
 
 Describe 'Invoke-BackgroundReplace in batches' {

@@ -55,3 +55,10 @@ function Start-InRunspace {
     $null = $ps.AddScript($Script)
     [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
 }
+
+function Stop-SuiteEmulator {
+    # A suite's AfterAll: forget the emulator's settings, then stop it.
+    param($Emulator)
+    Clear-EmulatorEnvironment
+    if ($Emulator) { $Emulator | Stop-OneMinEmulator }
+}

@@ -15,8 +15,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Clear-EmulatorEnvironment
-    if ($Emu) { $Emu | Stop-OneMinEmulator }
+    Stop-SuiteEmulator $Emu
 }
 
 Describe 'Set-OneMinBgConfig and Get-OneMinBgConfig' {

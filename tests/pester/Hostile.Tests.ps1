@@ -33,8 +33,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Clear-EmulatorEnvironment
-    if ($Emu) { $Emu | Stop-OneMinEmulator }
+    Stop-SuiteEmulator $Emu
 }
 
 Describe 'Figure 1: a flaky API and a flaky download host' {

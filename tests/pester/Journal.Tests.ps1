@@ -18,8 +18,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Clear-EmulatorEnvironment
-    if ($Emu) { $Emu | Stop-OneMinEmulator }
+    Stop-SuiteEmulator $Emu
 }
 
 Describe 'Re-runs are free' {

@@ -5,8 +5,7 @@ BeforeAll {
 }
 
 AfterAll {
-    Clear-EmulatorEnvironment
-    if ($Emu) { $Emu | Stop-OneMinEmulator }
+    Stop-SuiteEmulator $Emu
 }
 
 Describe 'Loading the module' {
