@@ -2,153 +2,156 @@ using System;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using OneMinBg.Client;
+using OneMinBg.Abstractions;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Journaling;
+using OneMinBg.Parameters;
+using OneMinBg.Pipeline;
 
-namespace OneMinBg.Commands
+namespace OneMinBg.Commands;
+
+/// <summary>
+/// With -Id: looks records up again at the service, with a fresh download link (how an expired
+/// link is renewed and a paid but unsaved result recovered). Without: lists the journal.
+/// </summary>
+[Cmdlet(VerbsCommon.Get, "BgResult", DefaultParameterSetName = JournalSet)]
+[OutputType(typeof(BgResult))]
+public sealed class GetBgResultCommand : BatchCmdlet
 {
+    private const string JournalSet = "Journal";
+    private const string IdSet = "Id";
+
+    private OneMinClient? _client;
+    private Uri? _baseUri;
+    private Journal _journal = null!;
+
+    /// <summary>Record ids (the Id of a BgResult) to look up at the service.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(RecordIdCompleter))]
+    public string[] Id { get; set; } = Array.Empty<string>();
+
     /// <summary>
-    /// With -Id: looks records up again at the service, with a fresh download link (how an expired
-    /// link is renewed and a paid but unsaved result recovered). Without: lists the journal.
+    /// Journal listing: only requests for these source files (wildcards). With -Id it is carried
+    /// over from a piped BgResult, so Save-BgImage still names the file after its source.
     /// </summary>
-    [Cmdlet(VerbsCommon.Get, "BgResult", DefaultParameterSetName = JournalSet)]
-    [OutputType(typeof(BgResult))]
-    public sealed class GetBgResultCommand : BatchCmdlet
+    [Parameter(ParameterSetName = JournalSet)]
+    [Parameter(ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [SupportsWildcards]
+    public string[]? SourcePath { get; set; }
+
+    /// <summary>Journal listing: only these statuses (wildcards), e.g. SUCCESS, FAILED, PENDING.</summary>
+    [Parameter(ParameterSetName = JournalSet)]
+    [SupportsWildcards]
+    public string[]? Status { get; set; }
+
+    /// <summary>Journal listing: only requests sent at or after this time.</summary>
+    [Parameter(ParameterSetName = JournalSet)]
+    public DateTime? Since { get; set; }
+
+    /// <summary>Journal listing: only requests sent before this time.</summary>
+    [Parameter(ParameterSetName = JournalSet)]
+    public DateTime? Until { get; set; }
+
+    internal override string Activity => "Looking up results";
+
+    protected override void BeginProcessing()
     {
-        private const string JournalSet = "Journal";
-        private const string IdSet = "Id";
+        base.BeginProcessing();
+        _journal = OpenJournal();
+    }
 
-        private OneMinClient? _client;
-        private Uri? _baseUri;
-        private Journal _journal = null!;
-
-        /// <summary>Record ids (the Id of a BgResult) to look up at the service.</summary>
-        [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
-        [ValidateNotNullOrEmpty]
-        [ArgumentCompleter(typeof(RecordIdCompleter))]
-        public string[] Id { get; set; } = Array.Empty<string>();
-
-        /// <summary>
-        /// Journal listing: only requests for these source files (wildcards). With -Id it is carried
-        /// over from a piped BgResult, so Save-BgImage still names the file after its source.
-        /// </summary>
-        [Parameter(ParameterSetName = JournalSet)]
-        [Parameter(ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
-        [SupportsWildcards]
-        public string[]? SourcePath { get; set; }
-
-        /// <summary>Journal listing: only these statuses (wildcards), e.g. SUCCESS, FAILED, PENDING.</summary>
-        [Parameter(ParameterSetName = JournalSet)]
-        [SupportsWildcards]
-        public string[]? Status { get; set; }
-
-        /// <summary>Journal listing: only requests sent at or after this time.</summary>
-        [Parameter(ParameterSetName = JournalSet)]
-        public DateTime? Since { get; set; }
-
-        /// <summary>Journal listing: only requests sent before this time.</summary>
-        [Parameter(ParameterSetName = JournalSet)]
-        public DateTime? Until { get; set; }
-
-        internal override string Activity => "Looking up results";
-
-        protected override void BeginProcessing()
+    protected override void ProcessRecord()
+    {
+        if (ParameterSetName == JournalSet)
         {
-            base.BeginProcessing();
-            _journal = OpenJournal();
+            ListJournal();
+            return;
         }
 
-        protected override void ProcessRecord()
+        _baseUri ??= ResolveBaseUri();
+        _client ??= CreateClient(_baseUri);
+        OneMinClient client = _client;
+        Journal journal = _journal;
+        Uri baseUri = _baseUri;
+        string? sourcePath = SourcePath is { Length: > 0 } ? SourcePath[0] : null;
+        foreach (string id in Id)
         {
-            if (ParameterSetName == JournalSet)
+            Runner.Start(id, item => LookUpAsync(item, client, journal, baseUri, id, sourcePath));
+        }
+    }
+
+    private void ListJournal()
+    {
+        WildcardPattern[]? statuses = Patterns(Status);
+        WildcardPattern[]? sources = Patterns(SourcePath);
+        DateTime? since = Since?.ToUniversalTime();
+        DateTime? until = Until?.ToUniversalTime();
+        foreach (JournalEntry entry in _journal.Entries())
+        {
+            BgResult result = BgResult.From(entry);
+            if ((statuses == null || Matches(statuses, result.Status))
+                && (sources == null || Matches(sources, result.SourcePath))
+                && (since == null || result.RequestedAt >= since)
+                && (until == null || result.RequestedAt < until))
             {
-                ListJournal();
+                WriteObject(result);
+            }
+        }
+    }
+
+    private static WildcardPattern[]? Patterns(string[]? values)
+    {
+        if (values == null || values.Length == 0)
+        {
+            return null;
+        }
+        var patterns = new WildcardPattern[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            patterns[i] = WildcardPattern.Get(values[i], WildcardOptions.IgnoreCase);
+        }
+        return patterns;
+    }
+
+    private static bool Matches(IEnumerable<WildcardPattern> patterns, string? value)
+    {
+        foreach (WildcardPattern pattern in patterns)
+        {
+            if (value != null && pattern.IsMatch(value))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, Uri baseUri, string id, string? sourcePath)
+    {
+        try
+        {
+            AiRecord? record = await client.GetResultAsync(id, item.BatchToken).ConfigureAwait(false);
+            if (record == null)
+            {
+                item.Error(ErrorRecords.Create("ResultNotFound", ErrorCategory.ObjectNotFound, id,
+                    $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key belong to the account that made it."));
                 return;
             }
-
-            _baseUri ??= ResolveBaseUri();
-            _client ??= CreateClient(_baseUri);
-            OneMinClient client = _client;
-            Journal journal = _journal;
-            Uri baseUri = _baseUri;
-            string? sourcePath = SourcePath is { Length: > 0 } ? SourcePath[0] : null;
-            foreach (string id in Id)
+            JournalEntry? known = journal.FindByRecordId(id);
+            if (known != null)
             {
-                Runner.Start(id, item => LookUpAsync(item, client, journal, baseUri, id, sourcePath));
+                journal.RecordRefresh(id, record);
             }
+            // The journal remembers which file a record came from when the caller does not say.
+            item.Output(BgResult.From(record, baseUri, sourcePath ?? known?.Request.SourcePath, null));
         }
-
-        private void ListJournal()
+        catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
         {
-            WildcardPattern[]? statuses = Patterns(Status);
-            WildcardPattern[]? sources = Patterns(SourcePath);
-            DateTime? since = Since?.ToUniversalTime();
-            DateTime? until = Until?.ToUniversalTime();
-            foreach (JournalEntry entry in _journal.Entries())
-            {
-                BgResult result = BgResult.From(entry);
-                if ((statuses == null || Matches(statuses, result.Status))
-                    && (sources == null || Matches(sources, result.SourcePath))
-                    && (since == null || result.RequestedAt >= since)
-                    && (until == null || result.RequestedAt < until))
-                {
-                    WriteObject(result);
-                }
-            }
+            item.Fatal(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
         }
-
-        private static WildcardPattern[]? Patterns(string[]? values)
+        catch (OneMinApiException ex)
         {
-            if (values == null || values.Length == 0)
-            {
-                return null;
-            }
-            var patterns = new WildcardPattern[values.Length];
-            for (int i = 0; i < values.Length; i++)
-            {
-                patterns[i] = WildcardPattern.Get(values[i], WildcardOptions.IgnoreCase);
-            }
-            return patterns;
-        }
-
-        private static bool Matches(IEnumerable<WildcardPattern> patterns, string? value)
-        {
-            foreach (WildcardPattern pattern in patterns)
-            {
-                if (value != null && pattern.IsMatch(value))
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-
-        private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, Uri baseUri, string id, string? sourcePath)
-        {
-            try
-            {
-                AiRecord? record = await client.GetResultAsync(id, item.BatchToken).ConfigureAwait(false);
-                if (record == null)
-                {
-                    item.Error(ErrorRecords.Create("ResultNotFound", ErrorCategory.ObjectNotFound, id,
-                        $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key belong to the account that made it."));
-                    return;
-                }
-                JournalEntry? known = journal.FindByRecordId(id);
-                if (known != null)
-                {
-                    journal.RecordRefresh(id, record);
-                }
-                // The journal remembers which file a record came from when the caller does not say.
-                item.Output(BgResult.From(record, baseUri, sourcePath ?? known?.Request.SourcePath, null));
-            }
-            catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
-            {
-                item.Fatal(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
-            }
-            catch (OneMinApiException ex)
-            {
-                item.Error(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
-            }
+            item.Error(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
         }
     }
 }

@@ -1,15 +1,15 @@
 using System.Management.Automation;
+using OneMinBg.Abstractions;
 
-namespace OneMinBg.Commands
+namespace OneMinBg.Commands;
+
+/// <summary>Shows the saved per-user defaults (never the key itself).</summary>
+[Cmdlet(VerbsCommon.Get, "OneMinBgConfig")]
+[OutputType(typeof(OneMinBgConfig))]
+public sealed class GetOneMinBgConfigCommand : OneMinCmdlet
 {
-    /// <summary>Shows the saved per-user defaults (never the key itself).</summary>
-    [Cmdlet(VerbsCommon.Get, "OneMinBgConfig")]
-    [OutputType(typeof(OneMinBgConfig))]
-    public sealed class GetOneMinBgConfigCommand : OneMinCmdlet
+    protected override void EndProcessing()
     {
-        protected override void EndProcessing()
-        {
-            WriteObject(OneMinBgConfig.From(Config, ConfigPath));
-        }
+        WriteObject(OneMinBgConfig.From(Config, ConfigPath));
     }
 }

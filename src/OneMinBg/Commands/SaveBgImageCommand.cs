@@ -3,239 +3,242 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using System.Threading.Tasks;
-using OneMinBg.Client;
+using OneMinBg.Abstractions;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Downloads;
+using OneMinBg.Client.Journaling;
+using OneMinBg.Pipeline;
 
-namespace OneMinBg.Commands
+namespace OneMinBg.Commands;
+
+/// <summary>
+/// Downloads the images of BgResults into a folder, each as "&lt;source name&gt;_bg.&lt;ext&gt;", and
+/// writes a FileInfo per file. A download goes to a temporary name first, so a failure leaves no file.
+/// </summary>
+[Cmdlet(VerbsData.Save, "BgImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
+[OutputType(typeof(FileInfo))]
+public sealed class SaveBgImageCommand : BatchCmdlet
 {
-    /// <summary>
-    /// Downloads the images of BgResults into a folder, each as "&lt;source name&gt;_bg.&lt;ext&gt;", and
-    /// writes a FileInfo per file. A download goes to a temporary name first, so a failure leaves no file.
-    /// </summary>
-    [Cmdlet(VerbsData.Save, "BgImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
-    [OutputType(typeof(FileInfo))]
-    public sealed class SaveBgImageCommand : BatchCmdlet
+    private readonly Dictionary<string, string> _claimed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    private string _folder = "";
+    private bool _folderReady;
+    private OneMinClient _client = null!;
+    private Journal _journal = null!;
+    private int _alreadySaved;
+
+    /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public BgResult[] InputObject { get; set; } = Array.Empty<BgResult>();
+
+    /// <summary>The folder to save into; created if missing. Default: the current location.</summary>
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Destination { get; set; } = ".";
+
+    /// <summary>Overwrite files that already exist.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>The name of a variable to set, at the end, to a BatchSummary of this run.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? SummaryVariable { get; set; }
+
+    internal override string Activity => "Saving images";
+
+    protected override void BeginProcessing()
     {
-        private readonly Dictionary<string, string> _claimed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        private string _folder = "";
-        private bool _folderReady;
-        private OneMinClient _client = null!;
-        private Journal _journal = null!;
-        private int _alreadySaved;
-
-        /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
-        [Parameter(Mandatory = true, ValueFromPipeline = true)]
-        [ValidateNotNull]
-        public BgResult[] InputObject { get; set; } = Array.Empty<BgResult>();
-
-        /// <summary>The folder to save into; created if missing. Default: the current location.</summary>
-        [Parameter(Position = 0)]
-        [ValidateNotNullOrEmpty]
-        public string Destination { get; set; } = ".";
-
-        /// <summary>Overwrite files that already exist.</summary>
-        [Parameter]
-        public SwitchParameter Force { get; set; }
-
-        /// <summary>The name of a variable to set, at the end, to a BatchSummary of this run.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? SummaryVariable { get; set; }
-
-        internal override string Activity => "Saving images";
-
-        protected override void BeginProcessing()
+        base.BeginProcessing();
+        string? folder = PathHelper.ResolveFolder(this, Destination, "-Destination", out ErrorRecord? error);
+        if (folder == null)
         {
-            base.BeginProcessing();
-            string? folder = PathHelper.ResolveFolder(this, Destination, "-Destination", out ErrorRecord? error);
-            if (folder == null)
-            {
-                ThrowTerminatingError(error!);
-            }
-            _folder = folder!;
-            _client = CreateClient(ResolveBaseUri(), requireKey: false);
-            _journal = OpenJournal();
+            ThrowTerminatingError(error!);
+        }
+        _folder = folder!;
+        _client = CreateClient(ResolveBaseUri(), requireKey: false);
+        _journal = OpenJournal();
+    }
+
+    protected override void EndProcessing()
+    {
+        base.EndProcessing();
+        PublishSummary(SummaryVariable, _alreadySaved, _alreadySaved, null, null);
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (BgResult result in InputObject)
+        {
+            Submit(result);
+        }
+    }
+
+    private void Submit(BgResult result)
+    {
+        string source = result.SourcePath ?? result.ImageUrl ?? result.Id;
+        if (!result.IsSuccess || (result.ResultKeys.Length == 0 && string.IsNullOrEmpty(result.TemporaryUrl)))
+        {
+            WriteItemError(ErrorRecords.Create("NoResultToSave", ErrorCategory.InvalidArgument, result,
+                $"Result '{result.Id}' of '{source}' has status '{result.Status}' and no image to save. Look it up with Get-BgResult -Id '{result.Id}', or run Invoke-BackgroundReplace again for it."));
+            return;
         }
 
-        protected override void EndProcessing()
+        string path = ClaimPath(result);
+        if (File.Exists(path) && IsSavedAlready(result, path))
         {
-            base.EndProcessing();
-            PublishSummary(SummaryVariable, _alreadySaved, _alreadySaved, null, null);
+            // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
+            WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {_journal.FindByRecordId(result.Id)?.SavedAt:u}); not downloading it again.");
+            _alreadySaved++;
+            WriteObject(new FileInfo(path));
+            return;
+        }
+        if (File.Exists(path) && !Force)
+        {
+            WriteItemError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
+                $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, or choose another -Destination."));
+            return;
+        }
+        if (!ShouldProcess(path, $"Save the image of result '{result.Id}'"))
+        {
+            CountSkipped();
+            return;
         }
 
-        protected override void ProcessRecord()
+        EnsureFolder();
+        if (result.ResultKeys.Length > 1)
         {
-            foreach (BgResult result in InputObject)
-            {
-                Submit(result);
-            }
+            WriteWarning($"Result '{result.Id}' has {result.ResultKeys.Length} images; the service gives a download link for the first only, which is saved.");
         }
+        bool overwrite = Force;
+        OneMinClient client = _client;
+        Journal journal = _journal;
+        Runner.Start(result, item => SaveAsync(item, client, journal, result, path, overwrite));
+    }
 
-        private void Submit(BgResult result)
+    /// <summary>
+    /// A deterministic name inside the destination. Two different results that map to the same
+    /// name in one run (cat.png and cat.jpg) each keep theirs: the later one gets its id appended.
+    /// </summary>
+    private string ClaimPath(BgResult result)
+    {
+        string name = ResultFileName.For(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys);
+        string path = Path.Combine(_folder, name);
+        if (_claimed.TryGetValue(path, out string? owner) && owner != result.Id)
         {
-            string source = result.SourcePath ?? result.ImageUrl ?? result.Id;
-            if (!result.IsSuccess || (result.ResultKeys.Length == 0 && string.IsNullOrEmpty(result.TemporaryUrl)))
-            {
-                WriteItemError(ErrorRecords.Create("NoResultToSave", ErrorCategory.InvalidArgument, result,
-                    $"Result '{result.Id}' of '{source}' has status '{result.Status}' and no image to save. Look it up with Get-BgResult -Id '{result.Id}', or run Invoke-BackgroundReplace again for it."));
-                return;
-            }
-
-            string path = ClaimPath(result);
-            if (File.Exists(path) && IsSavedAlready(result, path))
-            {
-                // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
-                WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {_journal.FindByRecordId(result.Id)?.SavedAt:u}); not downloading it again.");
-                _alreadySaved++;
-                WriteObject(new FileInfo(path));
-                return;
-            }
-            if (File.Exists(path) && !Force)
-            {
-                WriteItemError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
-                    $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, or choose another -Destination."));
-                return;
-            }
-            if (!ShouldProcess(path, $"Save the image of result '{result.Id}'"))
-            {
-                CountSkipped();
-                return;
-            }
-
-            EnsureFolder();
-            if (result.ResultKeys.Length > 1)
-            {
-                WriteWarning($"Result '{result.Id}' has {result.ResultKeys.Length} images; the service gives a download link for the first only, which is saved.");
-            }
-            bool overwrite = Force;
-            OneMinClient client = _client;
-            Journal journal = _journal;
-            Runner.Start(result, item => SaveAsync(item, client, journal, result, path, overwrite));
+            name = ResultFileName.For(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys, withId: true);
+            path = Path.Combine(_folder, name);
         }
+        _claimed[path] = result.Id;
+        return path;
+    }
 
-        /// <summary>
-        /// A deterministic name inside the destination. Two different results that map to the same
-        /// name in one run (cat.png and cat.jpg) each keep theirs: the later one gets its id appended.
-        /// </summary>
-        private string ClaimPath(BgResult result)
+    /// <summary>True when the journal says this result was saved to this path and the file is still that one.</summary>
+    private bool IsSavedAlready(BgResult result, string path)
+    {
+        JournalEntry? entry = _journal.FindByRecordId(result.Id);
+        if (entry?.SavedPath == null || entry.SavedSha256 == null
+            || !string.Equals(System.IO.Path.GetFullPath(entry.SavedPath), System.IO.Path.GetFullPath(path), StringComparison.Ordinal)
+            || new FileInfo(path).Length != entry.SavedLength)
         {
-            string name = ResultFileName.For(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys);
-            string path = Path.Combine(_folder, name);
-            if (_claimed.TryGetValue(path, out string? owner) && owner != result.Id)
-            {
-                name = ResultFileName.For(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys, withId: true);
-                path = Path.Combine(_folder, name);
-            }
-            _claimed[path] = result.Id;
-            return path;
+            return false;
         }
-
-        /// <summary>True when the journal says this result was saved to this path and the file is still that one.</summary>
-        private bool IsSavedAlready(BgResult result, string path)
+        try
         {
-            JournalEntry? entry = _journal.FindByRecordId(result.Id);
-            if (entry?.SavedPath == null || entry.SavedSha256 == null
-                || !string.Equals(System.IO.Path.GetFullPath(entry.SavedPath), System.IO.Path.GetFullPath(path), StringComparison.Ordinal)
-                || new FileInfo(path).Length != entry.SavedLength)
+            return string.Equals(JournalRequest.HashFile(path), entry.SavedSha256, StringComparison.OrdinalIgnoreCase);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private void EnsureFolder()
+    {
+        if (_folderReady)
+        {
+            return;
+        }
+        try
+        {
+            Directory.CreateDirectory(_folder);
+            _folderReady = true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, _folder,
+                $"Cannot create the folder '{_folder}': {ex.Message} Choose another -Destination or grant write access."));
+        }
+    }
+
+    private static async Task SaveAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result, string path, bool overwrite)
+    {
+        string subject = $"Result '{result.Id}' of '{result.SourcePath ?? result.ImageUrl ?? result.Id}'";
+        try
+        {
+            Uri? link = Uri.TryCreate(result.TemporaryUrl, UriKind.Absolute, out Uri? given) ? given : null;
+            if (link == null)
             {
-                return false;
+                item.Verbose($"{subject} has no download link; asking the service for a fresh one.");
+                link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
             }
+
+            DownloadedFile file;
             try
             {
-                return string.Equals(JournalRequest.HashFile(path), entry.SavedSha256, StringComparison.OrdinalIgnoreCase);
+                item.Verbose($"Downloading {subject} to '{path}'.");
+                file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.LinkExpired)
             {
-                return false;
+                item.Verbose($"The download link of {subject} has expired; asking the service for a fresh one.");
+                link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
+                file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
             }
+            journal.RecordSaved(result.Id, file.Path, file.Length, JournalRequest.HashFile(file.Path));
+            item.Output(new FileInfo(file.Path));
         }
-
-        private void EnsureFolder()
+        catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
         {
-            if (_folderReady)
-            {
-                return;
-            }
-            try
-            {
-                Directory.CreateDirectory(_folder);
-                _folderReady = true;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                ThrowTerminatingError(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, _folder,
-                    $"Cannot create the folder '{_folder}': {ex.Message} Choose another -Destination or grant write access."));
-            }
+            item.Fatal(ErrorRecords.FromApi(ex, result, subject));
         }
-
-        private static async Task SaveAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result, string path, bool overwrite)
+        catch (OneMinApiException ex)
         {
-            string subject = $"Result '{result.Id}' of '{result.SourcePath ?? result.ImageUrl ?? result.Id}'";
-            try
-            {
-                Uri? link = Uri.TryCreate(result.TemporaryUrl, UriKind.Absolute, out Uri? given) ? given : null;
-                if (link == null)
-                {
-                    item.Verbose($"{subject} has no download link; asking the service for a fresh one.");
-                    link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
-                }
-
-                DownloadedFile file;
-                try
-                {
-                    item.Verbose($"Downloading {subject} to '{path}'.");
-                    file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
-                }
-                catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.LinkExpired)
-                {
-                    item.Verbose($"The download link of {subject} has expired; asking the service for a fresh one.");
-                    link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
-                    file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
-                }
-                journal.RecordSaved(result.Id, file.Path, file.Length, JournalRequest.HashFile(file.Path));
-                item.Output(new FileInfo(file.Path));
-            }
-            catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
-            {
-                item.Fatal(ErrorRecords.FromApi(ex, result, subject));
-            }
-            catch (OneMinApiException ex)
-            {
-                item.Error(ErrorRecords.FromApi(ex, result, subject));
-            }
-            catch (IOException ex) when (File.Exists(path) && !overwrite)
-            {
-                // Another process or result wrote the file while this one downloaded.
-                item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
-                    $"'{path}' appeared while {subject} was downloading; it was left as it is. Use -Force to overwrite it."));
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                item.Error(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, path,
-                    $"Cannot write '{path}' for {subject}: {ex.Message}"));
-            }
+            item.Error(ErrorRecords.FromApi(ex, result, subject));
         }
-
-        private static async Task<Uri> RenewLinkAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result)
+        catch (IOException ex) when (File.Exists(path) && !overwrite)
         {
-            // The key goes only to the API this command was pointed at, never to a URL a result carries.
-            if (result.BaseUri != null && !string.Equals(result.BaseUri, client.BaseUri.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
-            {
-                throw new OneMinApiException(ApiErrorKind.LinkExpired,
-                    $"its link must be renewed at {result.BaseUri}, but this command talks to {client.BaseUri}; run it with -BaseUri {result.BaseUri}");
-            }
-            AiRecord? record = await client.GetResultAsync(result.Id, item.BatchToken).ConfigureAwait(false);
-            if (record?.TemporaryUrl == null)
-            {
-                throw new OneMinApiException(ApiErrorKind.LinkExpired,
-                    record == null
-                        ? $"the service no longer knows record '{result.Id}', so its link cannot be renewed"
-                        : $"the service gave no download link for record '{result.Id}' (status {record.Status})")
-                {
-                    Operation = "GET /api/results/" + result.Id,
-                };
-            }
-            journal.RecordRefresh(result.Id, record);
-            return record.TemporaryUrl;
+            // Another process or result wrote the file while this one downloaded.
+            item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
+                $"'{path}' appeared while {subject} was downloading; it was left as it is. Use -Force to overwrite it."));
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            item.Error(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, path,
+                $"Cannot write '{path}' for {subject}: {ex.Message}"));
+        }
+    }
+
+    private static async Task<Uri> RenewLinkAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result)
+    {
+        // The key goes only to the API this command was pointed at, never to a URL a result carries.
+        if (result.BaseUri != null && !string.Equals(result.BaseUri, client.BaseUri.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OneMinApiException(ApiErrorKind.LinkExpired,
+                $"its link must be renewed at {result.BaseUri}, but this command talks to {client.BaseUri}; run it with -BaseUri {result.BaseUri}");
+        }
+        AiRecord? record = await client.GetResultAsync(result.Id, item.BatchToken).ConfigureAwait(false);
+        if (record?.TemporaryUrl == null)
+        {
+            throw new OneMinApiException(ApiErrorKind.LinkExpired,
+                record == null
+                    ? $"the service no longer knows record '{result.Id}', so its link cannot be renewed"
+                    : $"the service gave no download link for record '{result.Id}' (status {record.Status})")
+            {
+                Operation = "GET /api/results/" + result.Id,
+            };
+        }
+        journal.RecordRefresh(result.Id, record);
+        return record.TemporaryUrl;
     }
 }

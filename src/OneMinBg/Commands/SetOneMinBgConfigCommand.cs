@@ -2,133 +2,136 @@ using System;
 using System.IO;
 using System.Management.Automation;
 using System.Security;
-using OneMinBg.Client;
+using OneMinBg.Abstractions;
+using OneMinBg.Client.Config;
+using OneMinBg.Parameters;
+using OneMinBg.Pipeline;
+using OneMinBg.Settings;
 
-namespace OneMinBg.Commands
+namespace OneMinBg.Commands;
+
+/// <summary>
+/// Saves per-user defaults (API URL, throttle, rate limit, journal, image settings, proxy) and the
+/// API key, kept protected, so scheduled tasks need no key in their scripts.
+/// </summary>
+[Cmdlet(VerbsCommon.Set, "OneMinBgConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[OutputType(typeof(OneMinBgConfig))]
+public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
 {
-    /// <summary>
-    /// Saves per-user defaults (API URL, throttle, rate limit, journal, image settings, proxy) and the
-    /// API key, kept protected, so scheduled tasks need no key in their scripts.
-    /// </summary>
-    [Cmdlet(VerbsCommon.Set, "OneMinBgConfig", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(OneMinBgConfig))]
-    public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
+    /// <summary>The key to keep: DPAPI on Windows, a file only you can read elsewhere.</summary>
+    [Parameter]
+    [ApiKeyTransformation]
+    [ValidateNotNull]
+    public SecureString? ApiKey { get; set; }
+
+    /// <summary>Read the key from this SecretManagement secret instead of keeping it here.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ApiKeySecretName { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? BaseUri { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 256)]
+    public int ThrottleLimit { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 1000000)]
+    public int RequestsPerMinute { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? JournalPath { get; set; }
+
+    [Parameter]
+    [ValidateSet("Auto", "1024x1024", "1024x1536", "1536x1024")]
+    public string? Size { get; set; }
+
+    [Parameter]
+    [ValidateSet("low", "medium", "high")]
+    public string? Quality { get; set; }
+
+    [Parameter]
+    [ValidateSet("auto", "opaque", "transparent")]
+    public string? Background { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Model { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public Uri? Proxy { get; set; }
+
+    /// <summary>Forget the saved key (and secret name).</summary>
+    [Parameter]
+    public SwitchParameter ClearApiKey { get; set; }
+
+    /// <summary>Remove the whole saved configuration, key included, before applying the other parameters.</summary>
+    [Parameter]
+    public SwitchParameter Reset { get; set; }
+
+    /// <summary>Write the resulting configuration.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
     {
-        /// <summary>The key to keep: DPAPI on Windows, a file only you can read elsewhere.</summary>
-        [Parameter]
-        [ApiKeyTransformation]
-        [ValidateNotNull]
-        public SecureString? ApiKey { get; set; }
-
-        /// <summary>Read the key from this SecretManagement secret instead of keeping it here.</summary>
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? ApiKeySecretName { get; set; }
-
-        [Parameter]
-        [ValidateNotNull]
-        public Uri? BaseUri { get; set; }
-
-        [Parameter]
-        [ValidateRange(1, 256)]
-        public int ThrottleLimit { get; set; }
-
-        [Parameter]
-        [ValidateRange(0, 1000000)]
-        public int RequestsPerMinute { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? JournalPath { get; set; }
-
-        [Parameter]
-        [ValidateSet("Auto", "1024x1024", "1024x1536", "1536x1024")]
-        public string? Size { get; set; }
-
-        [Parameter]
-        [ValidateSet("low", "medium", "high")]
-        public string? Quality { get; set; }
-
-        [Parameter]
-        [ValidateSet("auto", "opaque", "transparent")]
-        public string? Background { get; set; }
-
-        [Parameter]
-        [ValidateNotNullOrEmpty]
-        public string? Model { get; set; }
-
-        [Parameter]
-        [ValidateNotNull]
-        public Uri? Proxy { get; set; }
-
-        /// <summary>Forget the saved key (and secret name).</summary>
-        [Parameter]
-        public SwitchParameter ClearApiKey { get; set; }
-
-        /// <summary>Remove the whole saved configuration, key included, before applying the other parameters.</summary>
-        [Parameter]
-        public SwitchParameter Reset { get; set; }
-
-        /// <summary>Write the resulting configuration.</summary>
-        [Parameter]
-        public SwitchParameter PassThru { get; set; }
-
-        protected override void EndProcessing()
+        string path = ConfigPath;
+        if (!ShouldProcess(path, "Save OneMinBg defaults"))
         {
-            string path = ConfigPath;
-            if (!ShouldProcess(path, "Save OneMinBg defaults"))
+            return;
+        }
+        try
+        {
+            SavedConfig config = Reset ? new SavedConfig() : Config;
+            if (Reset)
             {
-                return;
+                ConfigStore.Delete(path);
             }
-            try
+            Apply(config);
+            if (ClearApiKey)
             {
-                SavedConfig config = Reset ? new SavedConfig() : Config;
-                if (Reset)
+                SavedKey.Clear(config, path);
+            }
+            if (ApiKeySecretName != null)
+            {
+                SavedKey.Clear(config, path);
+                config.ApiKeySecretName = ApiKeySecretName;
+            }
+            if (ApiKey != null)
+            {
+                SavedKey.Write(this, config, path, ApiKey);
+                if (!ConfigStore.ProtectsKeyWithDpapi)
                 {
-                    ConfigStore.Delete(path);
-                }
-                Apply(config);
-                if (ClearApiKey)
-                {
-                    SavedKey.Clear(config, path);
-                }
-                if (ApiKeySecretName != null)
-                {
-                    SavedKey.Clear(config, path);
-                    config.ApiKeySecretName = ApiKeySecretName;
-                }
-                if (ApiKey != null)
-                {
-                    SavedKey.Write(this, config, path, ApiKey);
-                    if (!ConfigStore.ProtectsKeyWithDpapi)
-                    {
-                        WriteWarning($"The API key is kept in '{ConfigStore.KeyPath(path)}', readable only by you but not encrypted. To encrypt it, keep it in a SecretManagement vault and use -ApiKeySecretName.");
-                    }
-                }
-                ConfigStore.Save(path, config);
-                if (PassThru)
-                {
-                    WriteObject(OneMinBgConfig.From(config, path));
+                    WriteWarning($"The API key is kept in '{ConfigStore.KeyPath(path)}', readable only by you but not encrypted. To encrypt it, keep it in a SecretManagement vault and use -ApiKeySecretName.");
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            ConfigStore.Save(path, config);
+            if (PassThru)
             {
-                ThrowTerminatingError(ErrorRecords.Create(ex, "ConfigUnwritable", ErrorCategory.WriteError, path,
-                    $"Cannot save the configuration '{path}': {ex.Message} Set $env:{ConfigStore.EnvConfigPath} to a file in a folder you can write."));
+                WriteObject(OneMinBgConfig.From(config, path));
             }
         }
-
-        private void Apply(SavedConfig config)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            if (BaseUri != null) { config.BaseUri = BaseUri.AbsoluteUri; }
-            if (IsBound(nameof(ThrottleLimit))) { config.ThrottleLimit = ThrottleLimit; }
-            if (IsBound(nameof(RequestsPerMinute))) { config.RequestsPerMinute = RequestsPerMinute; }
-            if (JournalPath != null) { config.JournalPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath); }
-            if (Size != null) { config.Size = Size; }
-            if (Quality != null) { config.Quality = Quality.ToLowerInvariant(); }
-            if (Background != null) { config.Background = Background.ToLowerInvariant(); }
-            if (Model != null) { config.Model = Model; }
-            if (Proxy != null) { config.Proxy = Proxy.AbsoluteUri; }
+            ThrowTerminatingError(ErrorRecords.Create(ex, "ConfigUnwritable", ErrorCategory.WriteError, path,
+                $"Cannot save the configuration '{path}': {ex.Message} Set $env:{ConfigStore.EnvConfigPath} to a file in a folder you can write."));
         }
+    }
+
+    private void Apply(SavedConfig config)
+    {
+        if (BaseUri != null) { config.BaseUri = BaseUri.AbsoluteUri; }
+        if (IsBound(nameof(ThrottleLimit))) { config.ThrottleLimit = ThrottleLimit; }
+        if (IsBound(nameof(RequestsPerMinute))) { config.RequestsPerMinute = RequestsPerMinute; }
+        if (JournalPath != null) { config.JournalPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath); }
+        if (Size != null) { config.Size = Size; }
+        if (Quality != null) { config.Quality = Quality.ToLowerInvariant(); }
+        if (Background != null) { config.Background = Background.ToLowerInvariant(); }
+        if (Model != null) { config.Model = Model; }
+        if (Proxy != null) { config.Proxy = Proxy.AbsoluteUri; }
     }
 }

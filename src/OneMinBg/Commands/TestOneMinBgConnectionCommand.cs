@@ -2,70 +2,71 @@ using System;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Management.Automation;
-using OneMinBg.Client;
+using OneMinBg.Abstractions;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Journaling;
 
-namespace OneMinBg.Commands
+namespace OneMinBg.Commands;
+
+/// <summary>
+/// Checks that the API is reachable and accepts the key, with a lookup that costs nothing, and
+/// reports the credits the service last reported (the API has no balance call).
+/// </summary>
+[Cmdlet(VerbsDiagnostic.Test, "OneMinBgConnection")]
+[OutputType(typeof(ConnectionTest))]
+public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
 {
-    /// <summary>
-    /// Checks that the API is reachable and accepts the key, with a lookup that costs nothing, and
-    /// reports the credits the service last reported (the API has no balance call).
-    /// </summary>
-    [Cmdlet(VerbsDiagnostic.Test, "OneMinBgConnection")]
-    [OutputType(typeof(ConnectionTest))]
-    public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
+    protected override void EndProcessing()
     {
-        protected override void EndProcessing()
+        Uri baseUri = ResolveBaseUri();
+        var messages = new ConcurrentQueue<string>();
+        OneMinClient client = CreateClient(baseUri, messages.Enqueue, messages.Enqueue);
+        var test = new ConnectionTest { BaseUri = client.BaseUri.AbsoluteUri };
+        var clock = Stopwatch.StartNew();
+        try
         {
-            Uri baseUri = ResolveBaseUri();
-            var messages = new ConcurrentQueue<string>();
-            OneMinClient client = CreateClient(baseUri, messages.Enqueue, messages.Enqueue);
-            var test = new ConnectionTest { BaseUri = client.BaseUri.AbsoluteUri };
-            var clock = Stopwatch.StartNew();
-            try
-            {
-                // A made-up id: a free call that needs the key and answers {"aiRecord": null}.
-                client.GetResultAsync(Guid.NewGuid().ToString(), StopToken).GetAwaiter().GetResult();
-                test.Reachable = true;
-                test.KeyAccepted = true;
-                test.Message = "The service answered and accepted the key.";
-            }
-            catch (OneMinApiException ex)
-            {
-                test.Reachable = ex.StatusCode != null;
-                test.KeyAccepted = test.Reachable && ex.Kind != ApiErrorKind.Authentication;
-                test.Message = ex.Message;
-            }
-            catch (OperationCanceledException)
-            {
-                throw new PipelineStoppedException();
-            }
-            test.LatencyMs = clock.ElapsedMilliseconds;
-            while (messages.TryDequeue(out string? message))
-            {
-                WriteVerbose(message);
-            }
-            AddCredits(test);
-            WriteObject(test);
+            // A made-up id: a free call that needs the key and answers {"aiRecord": null}.
+            client.GetResultAsync(Guid.NewGuid().ToString(), StopToken).GetAwaiter().GetResult();
+            test.Reachable = true;
+            test.KeyAccepted = true;
+            test.Message = "The service answered and accepted the key.";
         }
-
-        private void AddCredits(ConnectionTest test)
+        catch (OneMinApiException ex)
         {
-            JournalEntry? newest = null;
-            foreach (JournalEntry entry in OpenJournal().Entries())
+            test.Reachable = ex.StatusCode != null;
+            test.KeyAccepted = test.Reachable && ex.Kind != ApiErrorKind.Authentication;
+            test.Message = ex.Message;
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        test.LatencyMs = clock.ElapsedMilliseconds;
+        while (messages.TryDequeue(out string? message))
+        {
+            WriteVerbose(message);
+        }
+        AddCredits(test);
+        WriteObject(test);
+    }
+
+    private void AddCredits(ConnectionTest test)
+    {
+        JournalEntry? newest = null;
+        foreach (JournalEntry entry in OpenJournal().Entries())
+        {
+            if (entry.CreditLimit != null && string.Equals(entry.Request.BaseUri.AbsoluteUri, test.BaseUri, StringComparison.OrdinalIgnoreCase)
+                && (newest == null || entry.CompletedAt > newest.CompletedAt))
             {
-                if (entry.CreditLimit != null && string.Equals(entry.Request.BaseUri.AbsoluteUri, test.BaseUri, StringComparison.OrdinalIgnoreCase)
-                    && (newest == null || entry.CompletedAt > newest.CompletedAt))
-                {
-                    newest = entry;
-                }
+                newest = entry;
             }
-            if (newest != null)
-            {
-                test.CreditLimit = newest.CreditLimit;
-                test.UsedCredit = newest.UsedCredit;
-                test.RemainingCredit = newest.CreditLimit - newest.UsedCredit;
-                test.CreditsAsOf = newest.CompletedAt?.UtcDateTime;
-            }
+        }
+        if (newest != null)
+        {
+            test.CreditLimit = newest.CreditLimit;
+            test.UsedCredit = newest.UsedCredit;
+            test.RemainingCredit = newest.CreditLimit - newest.UsedCredit;
+            test.CreditsAsOf = newest.CompletedAt?.UtcDateTime;
         }
     }
 }

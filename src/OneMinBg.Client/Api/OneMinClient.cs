@@ -1,0 +1,391 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Net.Http;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Threading;
+using System.Threading.Tasks;
+using OneMinBg.Client.Common;
+using OneMinBg.Client.Downloads;
+using OneMinBg.Client.Http;
+using OneMinBg.Client.Images;
+
+namespace OneMinBg.Client.Api;
+
+/// <summary>
+/// The 1min.ai Background Replacer over HTTP: upload, replace, look up, download. Thread-safe; every
+/// client shares one HttpClient and, per (API origin, key), one rate limit.
+/// </summary>
+public sealed class OneMinClient
+{
+    private const int MaxJsonBytes = 16 * 1024 * 1024;
+    private const int MaxErrorBytes = 64 * 1024;
+    private const int FileBufferSize = 81920;
+
+    private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
+    private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly string _apiKey;
+    private readonly HttpClient _http;
+    private readonly Uri _apiRoot;
+    private readonly ApiErrors _errors;
+    private readonly Log _log;
+    private readonly RetryPolicy _retry;
+    private readonly Downloader _downloader;
+
+    /// <exception cref="ArgumentException">No key, a key that cannot be a header, or a base URL that is not https (or loopback http) without <see cref="OneMinClientOptions.AllowInsecureHttp"/>.</exception>
+    public OneMinClient(OneMinClientOptions options)
+    {
+        if (options == null)
+        {
+            throw new ArgumentNullException(nameof(options));
+        }
+
+        _apiKey = ValidateKey(options.ApiKey);
+        _apiRoot = ValidateBaseUri(options.BaseUri, options.AllowInsecureHttp);
+        ValidateLimits(options);
+
+        _errors = new ApiErrors(_apiKey);
+        _log = new Log(options.Verbose, options.Debug, _apiKey);
+        RateLimiter? limiter = options.RequestsPerMinute > 0 ? RateLimiter.For(_apiRoot, _apiKey) : null;
+        _retry = new RetryPolicy(options, limiter, _errors, _log);
+        _http = Transport.For(options.Proxy, options.ProxyCredential);
+        _downloader = new Downloader(_http, _retry, _errors, _log, options.MaxDownloadBytes);
+    }
+
+    /// <summary>The API root every call goes to (the base URL with a trailing slash).</summary>
+    public Uri BaseUri => _apiRoot;
+
+    /// <summary>
+    /// POST /api/assets: checks the file is a PNG, JPEG or WebP of at most 50 MB, then streams it from
+    /// disk as the multipart field "asset" under its own name.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The file is not an image the service accepts.</exception>
+    /// <exception cref="OneMinApiException">The service refused or failed after the retries.</exception>
+    public async Task<UploadedAsset> UploadAsync(string filePath, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(filePath))
+        {
+            throw new ArgumentException("A file path is required.", nameof(filePath));
+        }
+
+        string fullPath = Path.GetFullPath(filePath);
+        ImageInfo image = ImageInspector.Inspect(fullPath);
+        string fileName = Path.GetFileName(fullPath);
+        if (Path.GetExtension(fileName).Length == 0)
+        {
+            fileName += image.Extension; // the service refuses names without an extension
+        }
+
+        var call = new Call("POST /api/assets", charged: false, rateLimited: true);
+        _log.Verbose($"Uploading '{fileName}' ({image.Format} {image.Width}x{image.Height}, {Text.FormatBytes(image.Length)}).");
+        var (_, asset) = await CallApiAsync(call, HttpMethod.Post, "api/assets", () => UploadContent(fullPath, fileName, image), ResponseParser.ParseUpload, notFoundIsAbsent: false, cancellationToken).ConfigureAwait(false);
+        _log.Verbose($"Uploaded '{fileName}' as {asset.Key}.");
+        return asset;
+    }
+
+    /// <summary>
+    /// POST /api/features with type BACKGROUND_REPLACER. This call is charged, so it is repeated only
+    /// when it certainly was not (429, 503, no connection); any other failure after sending is
+    /// <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
+    /// </summary>
+    public async Task<AiRecord> ReplaceBackgroundAsync(BackgroundRequest request, CancellationToken cancellationToken)
+    {
+        byte[] body = FeatureBody(request);
+        var call = new Call("POST /api/features", charged: true, rateLimited: true);
+        _log.Verbose($"Replacing the background of {request.ImageUrl} (size {request.Size}, quality {request.Quality}, background {request.Background}, model {request.Model}); this can take a minute.");
+        var elapsed = Stopwatch.StartNew();
+        var (_, record) = await CallApiAsync(
+            call,
+            HttpMethod.Post,
+            "api/features",
+            () => JsonContent(body),
+            root => ResponseParser.ParseRecordEnvelope(root) ?? throw new ResponseFormatException("aiRecord is null"),
+            notFoundIsAbsent: false,
+            cancellationToken).ConfigureAwait(false);
+        _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+        return record;
+    }
+
+    /// <summary>
+    /// GET /api/results/{id} (with a fresh temporaryUrl), falling back to GET /api/ai-records/{id} when
+    /// the first answers 404. Null when the service knows no such record.
+    /// </summary>
+    public async Task<AiRecord?> GetResultAsync(string id, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(id))
+        {
+            throw new ArgumentException("A record id is required.", nameof(id));
+        }
+
+        id = id.Trim();
+        string escaped = Uri.EscapeDataString(id);
+        _log.Verbose($"Looking up record {id}.");
+        var results = new Call("GET /api/results/" + id, charged: false, rateLimited: true);
+        var (found, record) = await CallApiAsync(results, HttpMethod.Get, "api/results/" + escaped, null, ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+        if (!found)
+        {
+            var records = new Call("GET /api/ai-records/" + id, charged: false, rateLimited: true);
+            _log.Verbose($"{results.Operation} answered 404; trying {records.Operation}.");
+            (_, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null, ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+        }
+
+        _log.Verbose(record == null ? $"Record {id} was not found." : $"Record {id}: {record.Status}.");
+        return record;
+    }
+
+    /// <summary>
+    /// Downloads a result link (never with the key) into a temporary file beside the destination,
+    /// checks it is a complete image within MaxDownloadBytes, then moves it into place. A failed or
+    /// canceled download leaves no file.
+    /// </summary>
+    /// <exception cref="IOException">The destination exists and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="OneMinApiException">LinkExpired (403/404), InvalidDownload, or a network/server failure after the retries.</exception>
+    public Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite, CancellationToken cancellationToken) =>
+        _downloader.DownloadAsync(url, destinationPath, overwrite, cancellationToken);
+
+    private Task<(bool Found, T Value)> CallApiAsync<T>(
+        Call call,
+        HttpMethod method,
+        string relativeUri,
+        Func<HttpContent>? content,
+        Func<JsonElement, T> parse,
+        bool notFoundIsAbsent,
+        CancellationToken cancellationToken)
+    {
+        if (_apiKey.Length == 0)
+        {
+            throw new OneMinApiException(ApiErrorKind.Authentication,
+                $"{call.Operation} needs an API key and none was given; set ApiKey to a key from the 1min.ai dashboard")
+            {
+                Operation = call.Operation,
+            };
+        }
+
+        var uri = new Uri(_apiRoot, relativeUri);
+        int attempt = 0;
+        return _retry.RunAsync(call, async token =>
+        {
+            attempt++;
+            using var request = new HttpRequestMessage(method, uri);
+            request.Headers.TryAddWithoutValidation("API-KEY", _apiKey);
+            request.Headers.Accept.Add(AcceptJson);
+            request.Content = content?.Invoke();
+            _log.Debug($"{call.Operation}: sending to {uri} (attempt {attempt}).");
+            var elapsed = Stopwatch.StartNew();
+            using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
+            int status = (int)response.StatusCode;
+            _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+            if (status == 404 && notFoundIsAbsent)
+            {
+                return (false, default(T)!);
+            }
+
+            if (status >= 200 && status < 300)
+            {
+                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token).ConfigureAwait(false);
+                if (_log.DebugEnabled)
+                {
+                    _log.Debug($"{call.Operation}: {body.Length} bytes: {Text.Excerpt(Json.DecodeUtf8(body), 500)}");
+                }
+
+                if (!complete)
+                {
+                    throw _errors.Unreadable(call, $"it is larger than {Text.FormatBytes(MaxJsonBytes)}", body, null);
+                }
+
+                return (true, Parse(call, body, parse));
+            }
+
+            byte[] errorBody;
+            try
+            {
+                errorBody = (await Transport.ReadBodyAsync(response, MaxErrorBytes, token).ConfigureAwait(false)).Body;
+            }
+            catch (TransportException)
+            {
+                errorBody = Array.Empty<byte>(); // the status says enough
+            }
+
+            _log.Debug($"{call.Operation}: error body: {Text.Excerpt(Json.DecodeUtf8(errorBody), 500)}");
+            throw _errors.ForStatus(call, response, errorBody);
+        }, cancellationToken);
+    }
+
+    private T Parse<T>(Call call, byte[] body, Func<JsonElement, T> parse)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(Json.DecodeUtf8(body));
+            return parse(document.RootElement);
+        }
+        catch (JsonException ex)
+        {
+            throw _errors.Unreadable(call, "it is not JSON", body, ex);
+        }
+        catch (ResponseFormatException ex)
+        {
+            throw _errors.Unreadable(call, ex.Message, body, ex);
+        }
+    }
+
+    /// <summary>The body of ONEMIN-API.md §2, exactly: type, model, promptObject {imageUrl, prompt, size, quality, background}.</summary>
+    internal static byte[] FeatureBody(BackgroundRequest request)
+    {
+        if (request == null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        Require(request.ImageUrl, "ImageUrl");
+        Require(request.Prompt, "Prompt");
+        Require(request.Size, "Size");
+        Require(request.Quality, "Quality");
+        Require(request.Background, "Background");
+        Require(request.Model, "Model");
+        if (request.Prompt.Length > BackgroundRequest.MaxPromptLength)
+        {
+            throw new ArgumentException($"The prompt has {request.Prompt.Length} characters; the service accepts at most {BackgroundRequest.MaxPromptLength}.", nameof(request));
+        }
+
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type", "BACKGROUND_REPLACER");
+            writer.WriteString("model", request.Model);
+            writer.WriteStartObject("promptObject");
+            writer.WriteString("imageUrl", request.ImageUrl);
+            writer.WriteString("prompt", request.Prompt);
+            writer.WriteString("size", request.Size);
+            writer.WriteString("quality", request.Quality);
+            writer.WriteString("background", request.Background);
+            writer.WriteEndObject();
+            writer.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void Require(string? value, string name)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new ArgumentException($"The request's {name} is required.", "request");
+        }
+    }
+
+    private static HttpContent JsonContent(byte[] body)
+    {
+        var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
+        return content;
+    }
+
+    /// <summary>One part, "asset", streamed from the file. Names that are not plain ASCII also go as filename* (RFC 6266).</summary>
+    private static HttpContent UploadContent(string path, string fileName, ImageInfo image)
+    {
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize, useAsync: true);
+        var file = new StreamContent(stream, FileBufferSize);
+        file.Headers.ContentType = new MediaTypeHeaderValue(image.MimeType);
+        string plain = AsciiFileName(fileName);
+        var disposition = new ContentDispositionHeaderValue("form-data") { Name = "\"asset\"", FileName = "\"" + plain + "\"" };
+        if (!string.Equals(plain, fileName, StringComparison.Ordinal))
+        {
+            disposition.FileNameStar = fileName;
+        }
+
+        file.Headers.ContentDisposition = disposition;
+        var form = new MultipartFormDataContent();
+        form.Add(file);
+        return form;
+    }
+
+    internal static string AsciiFileName(string fileName)
+    {
+        var plain = new StringBuilder(fileName.Length);
+        foreach (char c in fileName)
+        {
+            plain.Append(c < 0x20 || c > 0x7E || c == '"' || c == '\\' ? '_' : c);
+        }
+
+        return plain.ToString();
+    }
+
+    private static string ValidateKey(string? apiKey)
+    {
+        // No key is allowed: downloads need none. API calls then fail with Authentication.
+        string key = (apiKey ?? "").Trim();
+
+        foreach (char c in key)
+        {
+            if (c < 0x21 || c > 0x7E)
+            {
+                throw new ArgumentException(
+                    "The API key contains characters that cannot be sent in an HTTP header (spaces, line breaks or non-ASCII characters). Copy it again from the 1min.ai dashboard.",
+                    nameof(OneMinClientOptions.ApiKey));
+            }
+        }
+
+        return key;
+    }
+
+    private static Uri ValidateBaseUri(Uri? baseUri, bool allowInsecureHttp)
+    {
+        if (baseUri == null)
+        {
+            throw new ArgumentException("A base URL is required.", nameof(OneMinClientOptions.BaseUri));
+        }
+
+        if (!baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
+        {
+            throw new ArgumentException($"The base URL '{baseUri}' must be an absolute https:// URL.", nameof(OneMinClientOptions.BaseUri));
+        }
+
+        if (baseUri.UserInfo.Length > 0)
+        {
+            throw new ArgumentException("The base URL must not contain a user name or password.", nameof(OneMinClientOptions.BaseUri));
+        }
+
+        if (baseUri.Scheme == Uri.UriSchemeHttp && !baseUri.IsLoopback && !allowInsecureHttp)
+        {
+            throw new ArgumentException(
+                $"The base URL '{baseUri}' uses http:// to a host that is not this machine, which would send the API key unencrypted. Use https://, or set AllowInsecureHttp to allow it.",
+                nameof(OneMinClientOptions.BaseUri));
+        }
+
+        return new Uri(baseUri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
+    }
+
+    private static void ValidateLimits(OneMinClientOptions options)
+    {
+        if (options.Timeout != Timeout.InfiniteTimeSpan && (options.Timeout <= TimeSpan.Zero || options.Timeout.TotalMilliseconds > int.MaxValue))
+        {
+            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.Timeout), options.Timeout, "The timeout must be positive and at most 24 days.");
+        }
+
+        if (options.MaxRetryCount < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.MaxRetryCount), options.MaxRetryCount, "The retry count cannot be negative.");
+        }
+
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.MaxRetryAfter < TimeSpan.Zero
+            || options.RetryBaseDelay.TotalMilliseconds > int.MaxValue || options.MaxRetryAfter.TotalMilliseconds > int.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.RetryBaseDelay), "Retry delays must be between zero and 24 days.");
+        }
+
+        if (options.RequestsPerMinute < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.RequestsPerMinute), options.RequestsPerMinute, "The rate limit cannot be negative (0 turns it off).");
+        }
+
+        if (options.MaxDownloadBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.MaxDownloadBytes), options.MaxDownloadBytes, "The download limit must be positive.");
+        }
+    }
+}

@@ -1,0 +1,344 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.IO;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Common;
+using OneMinBg.Client.Http;
+using OneMinBg.Client.Images;
+
+namespace OneMinBg.Client.Downloads;
+
+/// <summary>
+/// Saves a result link to disk: never with the API key, redirects followed here (at most
+/// <see cref="MaxRedirects"/>, no https-to-http downgrade), streamed into "&lt;name&gt;.&lt;random&gt;.partial"
+/// beside the destination, checked (size, Content-Length, complete image), then moved into place.
+/// Whatever fails, the temporary file is deleted.
+/// </summary>
+internal sealed class Downloader
+{
+    public const int MaxRedirects = 5;
+    private const int BufferSize = 81920;
+
+    private readonly RetryPolicy _retry;
+    private readonly ApiErrors _errors;
+    private readonly Log _log;
+    private readonly long _maxBytes;
+    private readonly HttpClient _http;
+
+    public Downloader(HttpClient http, RetryPolicy retry, ApiErrors errors, Log log, long maxBytes)
+    {
+        _http = http;
+        _retry = retry;
+        _errors = errors;
+        _log = log;
+        _maxBytes = maxBytes;
+    }
+
+    public async Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite, CancellationToken cancellationToken)
+    {
+        if (url == null)
+        {
+            throw new ArgumentNullException(nameof(url));
+        }
+
+        if (!url.IsAbsoluteUri || !IsHttp(url))
+        {
+            throw new ArgumentException($"Only http:// and https:// links can be downloaded, not '{(url.IsAbsoluteUri ? Text.WithoutQuery(url) : url.OriginalString)}'.", nameof(url));
+        }
+
+        if (string.IsNullOrWhiteSpace(destinationPath))
+        {
+            throw new ArgumentException("A destination path is required.", nameof(destinationPath));
+        }
+
+        string destination = Path.GetFullPath(destinationPath);
+        string folder = Path.GetDirectoryName(destination) ?? throw new ArgumentException($"'{destination}' is not a file path.", nameof(destinationPath));
+        if (!Directory.Exists(folder))
+        {
+            throw new DirectoryNotFoundException($"The folder '{folder}' does not exist; nothing was downloaded.");
+        }
+
+        if (Directory.Exists(destination))
+        {
+            throw new IOException($"'{destination}' is a folder; give a file path to save to.");
+        }
+
+        if (!overwrite && File.Exists(destination))
+        {
+            throw AlreadyExists(destination, null);
+        }
+
+        string temporary = Path.Combine(folder, Path.GetFileName(destination) + "." + Path.GetRandomFileName().Replace(".", "") + ".partial");
+        var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
+        _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
+        var elapsed = Stopwatch.StartNew();
+        bool moved = false;
+        try
+        {
+            var (length, image) = await _retry.RunAsync(call, token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
+            MoveIntoPlace(temporary, destination, overwrite);
+            moved = true;
+            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, {Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
+            return new DownloadedFile(destination, length, image);
+        }
+        finally
+        {
+            if (!moved)
+            {
+                TryDelete(temporary);
+            }
+        }
+    }
+
+    private async Task<(long Length, ImageInfo Image)> AttemptAsync(Call call, Uri url, string temporary, CancellationToken token)
+    {
+        Uri current = url;
+        for (int redirects = 0; ; redirects++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, current);
+            _log.Debug($"{call.Operation}: requesting {Text.WithoutQuery(current)}.");
+            using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
+            int status = (int)response.StatusCode;
+            _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} from {current.Host}.");
+            if (IsRedirect(status) && response.Headers.Location != null)
+            {
+                current = NextLocation(call, current, response.Headers.Location, redirects);
+                continue;
+            }
+
+            if (status >= 200 && status < 300)
+            {
+                long length = await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
+                return (length, Inspect(call, temporary, length));
+            }
+
+            if (status == 400 || status == 401 || status == 403 || status == 404 || status == 410)
+            {
+                throw _errors.Create(
+                    ApiErrorKind.LinkExpired,
+                    call,
+                    $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}: the download link has expired or is not valid. Get a fresh link from the record and download again.",
+                    status: status);
+            }
+
+            if (status == 408 || status == 429 || status >= 500)
+            {
+                ApiErrorKind kind = status == 429 ? ApiErrorKind.RateLimited : status == 408 ? ApiErrorKind.Timeout : ApiErrorKind.ServerError;
+                throw new RetryableException(
+                    $"HTTP {status} {response.ReasonPhrase}",
+                    attempts => _errors.Create(kind, call, $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}. The download host failed; try again later. It was {RetryPolicy.Attempts(attempts)}.", status: status),
+                    RetryPolicy.RetryAfter(response, DateTimeOffset.UtcNow));
+            }
+
+            throw _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}; nothing was saved.", status: status);
+        }
+    }
+
+    private Uri NextLocation(Call call, Uri current, Uri location, int redirects)
+    {
+        Uri next = location.IsAbsoluteUri ? location : new Uri(current, location);
+        string? problem = RedirectProblem(current, next, redirects);
+        if (problem != null)
+        {
+            throw _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {problem}; nothing was saved.");
+        }
+
+        _log.Verbose($"{call.Operation}: redirected to {Text.WithoutQuery(next)}.");
+        return next;
+    }
+
+    /// <summary>Why a redirect is not followed: too many, not http(s), or https downgraded to http (loopback excepted).</summary>
+    internal static string? RedirectProblem(Uri current, Uri next, int redirectsSoFar)
+    {
+        if (redirectsSoFar >= MaxRedirects)
+        {
+            return $"more than {MaxRedirects} redirects";
+        }
+
+        if (!IsHttp(next))
+        {
+            return $"a redirect to a {next.Scheme}: link";
+        }
+
+        if (current.Scheme == Uri.UriSchemeHttps && next.Scheme == Uri.UriSchemeHttp && !next.IsLoopback)
+        {
+            return $"a redirect from https to http ({next.Host}), which is refused";
+        }
+
+        return null;
+    }
+
+    /// <summary>Streams the body to the temporary file (from scratch on each attempt), enforcing the size limit as it goes.</summary>
+    private async Task<long> SaveBodyAsync(Call call, HttpResponseMessage response, string temporary, CancellationToken token)
+    {
+        long? declared = response.Content.Headers.ContentLength;
+        if (declared > _maxBytes)
+        {
+            throw TooLarge(call, declared.Value);
+        }
+
+        using (token.Register(response.Dispose))
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        {
+            Stream body;
+            try
+            {
+                body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (!token.IsCancellationRequested && (ex is IOException || ex is HttpRequestException))
+            {
+                throw CutShort(call, 0, declared, ex);
+            }
+
+            using (body)
+            {
+                var buffer = new byte[BufferSize];
+                long total = 0;
+                while (true)
+                {
+                    int read;
+                    try
+                    {
+                        read = await body.ReadAsync(buffer, 0, buffer.Length, token).ConfigureAwait(false);
+                    }
+                    catch (Exception ex) when (!token.IsCancellationRequested && (ex is IOException || ex is HttpRequestException))
+                    {
+                        throw CutShort(call, total, declared, ex);
+                    }
+
+                    if (read == 0)
+                    {
+                        break;
+                    }
+
+                    total += read;
+                    if (total > _maxBytes)
+                    {
+                        throw TooLarge(call, total);
+                    }
+
+                    await file.WriteAsync(buffer, 0, read, token).ConfigureAwait(false);
+                }
+
+                if (declared.HasValue && total != declared.Value)
+                {
+                    throw CutShort(call, total, declared, null);
+                }
+
+                await file.FlushAsync(token).ConfigureAwait(false);
+                return total;
+            }
+        }
+    }
+
+    private RetryableException CutShort(Call call, long received, long? declared, Exception? inner)
+    {
+        string of = declared.HasValue ? " of " + declared.Value.ToString(CultureInfo.InvariantCulture) : "";
+        string what = $"the download was cut short after {received.ToString(CultureInfo.InvariantCulture)}{of} bytes";
+        return new RetryableException(
+            what,
+            attempts => _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; try again later.", inner));
+    }
+
+    private OneMinApiException TooLarge(Call call, long bytes) => _errors.Create(
+        ApiErrorKind.InvalidDownload,
+        call,
+        $"{call.Operation} failed: the file is larger than the {Text.FormatBytes(_maxBytes)} allowed ({bytes.ToString(CultureInfo.InvariantCulture)} bytes or more); nothing was saved. Raise MaxDownloadBytes if it is expected.");
+
+    /// <summary>
+    /// Checks the received file is a complete image. An incomplete one is retried like a broken-off body:
+    /// a server or proxy that cuts the body and sends a matching (short) Content-Length looks complete
+    /// on the wire, and only the image's own end marker shows it.
+    /// </summary>
+    private ImageInfo Inspect(Call call, string temporary, long length)
+    {
+        try
+        {
+            return ImageInspector.Inspect(temporary, _maxBytes);
+        }
+        catch (InvalidImageException ex) when (ex.Reason == InvalidImageReason.Truncated)
+        {
+            string what = $"the image is incomplete (truncated; {length.ToString(CultureInfo.InvariantCulture)} bytes received)";
+            throw new RetryableException(
+                what,
+                attempts => _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; try again later. If it persists, the result itself is damaged.", ex));
+        }
+        catch (InvalidImageException ex)
+        {
+            string problem = ex.Reason switch
+            {
+                InvalidImageReason.Empty => "the file is empty",
+                _ => "it is not a PNG, JPEG or WebP image",
+            };
+            throw _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {problem} ({length.ToString(CultureInfo.InvariantCulture)} bytes received); nothing was saved. Try again; if it persists, the result itself is damaged.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Without overwrite, File.Move refuses an existing destination atomically. With overwrite,
+    /// File.Replace swaps it in one step; the Move/Replace fallbacks cover a destination that appears or
+    /// vanishes meanwhile.
+    /// </summary>
+    private static void MoveIntoPlace(string temporary, string destination, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            try
+            {
+                File.Move(temporary, destination);
+                return;
+            }
+            catch (IOException ex) when (File.Exists(destination))
+            {
+                throw AlreadyExists(destination, ex);
+            }
+        }
+
+        if (File.Exists(destination))
+        {
+            try
+            {
+                File.Replace(temporary, destination, null);
+                return;
+            }
+            catch (FileNotFoundException) when (!File.Exists(destination) && File.Exists(temporary))
+            {
+                // The destination went away meanwhile: a plain move will do.
+            }
+        }
+
+        try
+        {
+            File.Move(temporary, destination);
+        }
+        catch (IOException) when (File.Exists(destination) && File.Exists(temporary))
+        {
+            File.Replace(temporary, destination, null);
+        }
+    }
+
+    private static IOException AlreadyExists(string destination, Exception? inner) =>
+        new IOException($"'{destination}' already exists; nothing was downloaded over it. Choose another path or allow overwriting.", inner);
+
+    private static bool IsHttp(Uri url) => url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp;
+
+    private static bool IsRedirect(int status) => status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}

@@ -1,0 +1,206 @@
+using System;
+using System.Diagnostics;
+using System.Globalization;
+using System.Linq;
+using System.Net.Http;
+using System.Threading;
+using System.Threading.Tasks;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Common;
+
+namespace OneMinBg.Client.Http;
+
+/// <summary>Verbose and Debug output with the key taken out, whatever a message was built from.</summary>
+internal sealed class Log
+{
+    private readonly Action<string>? _verbose;
+    private readonly Action<string>? _debug;
+    private readonly string _key;
+
+    public Log(Action<string>? verbose, Action<string>? debug, string key)
+    {
+        _verbose = verbose;
+        _debug = debug;
+        _key = key;
+    }
+
+    public bool DebugEnabled => _debug != null;
+
+    public void Verbose(string message) => _verbose?.Invoke(Text.Redact(message, _key));
+
+    public void Debug(string message) => _debug?.Invoke(Text.Redact(message, _key));
+}
+
+/// <summary>
+/// Runs the attempts of one call: the rate-limit slot, the per-attempt timeout (told apart from the
+/// caller's cancellation), and exponential backoff with full jitter or the server's Retry-After
+/// between attempts. What may be repeated is decided by the attempt (it throws
+/// <see cref="RetryableException"/>) and, for network failures and timeouts, here from <see cref="Call.Charged"/>.
+/// </summary>
+internal sealed class RetryPolicy
+{
+    private static readonly Random Jitter = new Random();
+
+    private readonly int _maxRetries;
+    private readonly TimeSpan _baseDelay;
+    private readonly TimeSpan _maxDelay;
+    private readonly TimeSpan _timeout;
+    private readonly RateLimiter? _limiter;
+    private readonly int _requestsPerMinute;
+    private readonly ApiErrors _errors;
+    private readonly Log _log;
+
+    public RetryPolicy(OneMinClientOptions options, RateLimiter? limiter, ApiErrors errors, Log log)
+    {
+        _maxRetries = options.MaxRetryCount;
+        _baseDelay = options.RetryBaseDelay;
+        _maxDelay = options.MaxRetryAfter;
+        _timeout = options.Timeout;
+        _limiter = limiter;
+        _requestsPerMinute = options.RequestsPerMinute;
+        _errors = errors;
+        _log = log;
+    }
+
+    public async Task<T> RunAsync<T>(Call call, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    {
+        for (int retry = 0; ; retry++)
+        {
+            if (call.RateLimited && _limiter != null)
+            {
+                TimeSpan waited = await _limiter.WaitAsync(_requestsPerMinute, cancellationToken).ConfigureAwait(false);
+                if (waited >= TimeSpan.FromSeconds(1))
+                {
+                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side rate limit ({_requestsPerMinute} requests per minute).");
+                }
+            }
+
+            RetryableException failure;
+            var elapsed = Stopwatch.StartNew();
+            using (var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                if (_timeout != Timeout.InfiniteTimeSpan)
+                {
+                    attemptCts.CancelAfter(_timeout);
+                }
+
+                try
+                {
+                    return await attempt(attemptCts.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (cancellationToken.IsCancellationRequested)
+                {
+                    if (ex is OperationCanceledException)
+                    {
+                        throw;
+                    }
+
+                    throw new OperationCanceledException("The operation was canceled.", ex, cancellationToken);
+                }
+                catch (Exception ex) when (attemptCts.IsCancellationRequested && !(ex is OneMinApiException))
+                {
+                    failure = TimedOut(call, elapsed.Elapsed, ex);
+                }
+                catch (RetryableException ex)
+                {
+                    failure = ex;
+                }
+                catch (TransportException ex)
+                {
+                    failure = NetworkFailure(call, ex);
+                }
+            }
+
+            if (retry >= _maxRetries)
+            {
+                throw failure.CreateFinal(retry + 1);
+            }
+
+            TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
+            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {_maxRetries} in {Text.FormatSeconds(delay)}.");
+            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private RetryableException TimedOut(Call call, TimeSpan elapsed, Exception ex)
+    {
+        if (call.Charged)
+        {
+            throw _errors.UnknownOutcome(call, $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)", null, ex);
+        }
+
+        return new RetryableException(
+            $"no answer within {Text.FormatSeconds(elapsed)}",
+            attempts => _errors.Create(
+                ApiErrorKind.Timeout,
+                call,
+                $"{call.Operation} timed out: no answer within {Text.FormatSeconds(_timeout)} ({Attempts(attempts)}). The service or the network is slow; try again later or allow a longer timeout.",
+                ex));
+    }
+
+    private RetryableException NetworkFailure(Call call, TransportException ex)
+    {
+        if (call.Charged && !ex.NotSent)
+        {
+            throw _errors.UnknownOutcome(call, "the connection failed after the request was sent: " + ex.Message, null, ex);
+        }
+
+        string what = ex.NotSent ? "could not connect" : "the connection failed";
+        string charged = call.Charged ? " Nothing was sent, so nothing was charged." : "";
+        return new RetryableException(
+            $"{what} ({ex.Message})",
+            attempts => _errors.Create(
+                ApiErrorKind.Network,
+                call,
+                $"{call.Operation} failed: {what} ({ex.Message}; {Attempts(attempts)}).{charged} Check the network connection and proxy settings.",
+                ex.InnerException));
+    }
+
+    internal static string Attempts(int attempts) =>
+        attempts == 1 ? "tried once" : "tried " + attempts.ToString(CultureInfo.InvariantCulture) + " times";
+
+    /// <summary>Full jitter: uniform in [0, min(cap, base * 2^retry)].</summary>
+    private TimeSpan Backoff(int retry)
+    {
+        double ceiling = Math.Min(_maxDelay.Ticks, _baseDelay.Ticks * Math.Pow(2, Math.Min(retry, 30)));
+        double fraction;
+        lock (Jitter)
+        {
+            fraction = Jitter.NextDouble();
+        }
+
+        return TimeSpan.FromTicks((long)(ceiling * fraction));
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>The Retry-After header as a delay: seconds or an HTTP date; null when absent or unreadable.</summary>
+    public static TimeSpan? RetryAfter(HttpResponseMessage response, DateTimeOffset now)
+    {
+        if (!response.Headers.TryGetValues("Retry-After", out var values))
+        {
+            return null;
+        }
+
+        string? value = values.FirstOrDefault();
+        return value == null ? null : ParseRetryAfter(value, now);
+    }
+
+    internal static TimeSpan? ParseRetryAfter(string value, DateTimeOffset now)
+    {
+        value = value.Trim();
+        if (double.TryParse(value, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out double seconds))
+        {
+            return seconds > TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds);
+        }
+
+        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+            || DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
+        {
+            TimeSpan delay = date - now;
+            return delay > TimeSpan.Zero ? delay : TimeSpan.Zero;
+        }
+
+        return null;
+    }
+}

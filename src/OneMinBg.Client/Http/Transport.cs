@@ -1,0 +1,236 @@
+using System;
+using System.Collections.Concurrent;
+using System.IO;
+using System.Net;
+using System.Net.Http;
+using System.Net.Sockets;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using System.Security.Authentication;
+using System.Threading;
+using System.Threading.Tasks;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Common;
+
+namespace OneMinBg.Client.Http;
+
+/// <summary>
+/// The HttpClients of the process and the primitives every call uses: one shared client that uses
+/// the system proxy (and HTTPS_PROXY/NO_PROXY where .NET reads them), plus one per explicit proxy.
+/// Redirects are never followed by the handler (it would forward the API-KEY header, which .NET
+/// only strips for Authorization), cookies are off, and timeouts are per attempt, set by the caller.
+/// </summary>
+internal static class Transport
+{
+    public static readonly string UserAgent = "OneMinBg/" + AssemblyVersion();
+
+    private static readonly Lazy<HttpClient> LazyClient = new Lazy<HttpClient>(() => Create(null), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly ConcurrentDictionary<string, HttpClient> Proxied = new ConcurrentDictionary<string, HttpClient>(StringComparer.Ordinal);
+
+    public static HttpClient Client => LazyClient.Value;
+
+    /// <summary>The client for an explicit proxy (made once per proxy and credential), else the shared one.</summary>
+    public static HttpClient For(Uri? proxy, NetworkCredential? credential)
+    {
+        if (proxy == null)
+        {
+            return Client;
+        }
+        // The password is part of what makes a client distinct, but only as a hash in memory.
+        string secret = credential == null ? "" : Text.Sha256Hex(credential.UserName + "\n" + credential.Password);
+        return Proxied.GetOrAdd(proxy.AbsoluteUri + "|" + secret, _ => Create(new WebProxy(proxy) { Credentials = credential }));
+    }
+
+    private static HttpClient Create(IWebProxy? proxy)
+    {
+        // Windows PowerShell 5.1: HttpClient goes through ServicePointManager, which allows only
+        // two connections per host unless raised, so parallel work would queue.
+        if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal)
+            && ServicePointManager.DefaultConnectionLimit < 64)
+        {
+            ServicePointManager.DefaultConnectionLimit = 64;
+        }
+
+        var handler = new HttpClientHandler
+        {
+            AllowAutoRedirect = false,
+            UseCookies = false,
+        };
+        if (proxy != null)
+        {
+            handler.Proxy = proxy;
+            handler.UseProxy = true;
+        }
+        var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
+        client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        return client;
+    }
+
+    private static string AssemblyVersion()
+    {
+        Assembly assembly = typeof(Transport).Assembly;
+        string? informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        string version = informational ?? assembly.GetName().Version?.ToString() ?? "0.0.0";
+        int plus = version.IndexOf('+');
+        return plus > 0 ? version.Substring(0, plus) : version;
+    }
+
+    /// <summary>Sends a request; network failures come out as <see cref="TransportException"/>, cancellation as is.</summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TransportException(IsNotSent(ex), ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads a response body of at most <paramref name="maxBytes"/>; <paramref name="complete"/> is false when
+    /// there was more. A failure while reading is a <see cref="TransportException"/> (after sending).
+    /// </summary>
+    public static async Task<(byte[] Body, bool Complete)> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        // .NET Framework's response streams ignore the token: closing the response is what stops a read.
+        using (cancellationToken.Register(response.Dispose))
+        {
+            try
+            {
+                using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+                using var buffer = new MemoryStream();
+                var chunk = new byte[16 * 1024];
+                while (true)
+                {
+                    int read = await body.ReadAsync(chunk, 0, chunk.Length, cancellationToken).ConfigureAwait(false);
+                    if (read == 0)
+                    {
+                        return (buffer.ToArray(), true);
+                    }
+
+                    int keep = (int)Math.Min(read, maxBytes - buffer.Length);
+                    buffer.Write(chunk, 0, keep);
+                    if (keep < read)
+                    {
+                        return (buffer.ToArray(), false);
+                    }
+                }
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException))
+            {
+                throw new TransportException(notSent: false, ex);
+            }
+        }
+    }
+
+    /// <summary>
+    /// True only when the connection failed before any byte of the request left: name resolution, a
+    /// refused or unreachable connect, or a failed TLS handshake. A reset or timeout after the
+    /// connection was made is not this: the server may have received (and charged) the request.
+    /// </summary>
+    internal static bool IsNotSent(HttpRequestException exception)
+    {
+        switch (exception.InnerException)
+        {
+            case SocketException socket:
+                // SocketsHttpHandler reports a SocketException directly only while connecting;
+                // failures on an open connection come wrapped in an IOException.
+                return IsConnectError(socket.SocketErrorCode);
+            case WebException web:
+                // .NET Framework: these all fail before the request is written.
+                return web.Status == WebExceptionStatus.ConnectFailure
+                    || web.Status == WebExceptionStatus.NameResolutionFailure
+                    || web.Status == WebExceptionStatus.ProxyNameResolutionFailure
+                    || web.Status == WebExceptionStatus.SecureChannelFailure
+                    || web.Status == WebExceptionStatus.TrustFailure;
+            case AuthenticationException _:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private static bool IsConnectError(SocketError error)
+    {
+        switch (error)
+        {
+            case SocketError.ConnectionRefused:
+            case SocketError.HostNotFound:
+            case SocketError.HostUnreachable:
+            case SocketError.HostDown:
+            case SocketError.NetworkUnreachable:
+            case SocketError.NetworkDown:
+            case SocketError.TryAgain:
+            case SocketError.NoData:
+            case SocketError.NoRecovery:
+            case SocketError.AddressNotAvailable:
+            case SocketError.AddressFamilyNotSupported:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The message of an exception and of the innermost cause, for error text.</summary>
+    public static string Describe(Exception exception)
+    {
+        Exception innermost = exception;
+        while (innermost.InnerException != null)
+        {
+            innermost = innermost.InnerException;
+        }
+
+        return ReferenceEquals(innermost, exception) || exception.Message.Contains(innermost.Message)
+            ? exception.Message
+            : exception.Message + " " + innermost.Message;
+    }
+}
+
+/// <summary>The network failed. <see cref="NotSent"/>: certainly before the request was sent.</summary>
+internal sealed class TransportException : Exception
+{
+    public TransportException(bool notSent, Exception inner)
+        : base(Transport.Describe(inner), inner)
+    {
+        NotSent = notSent;
+    }
+
+    public bool NotSent { get; }
+}
+
+/// <summary>
+/// An attempt failed in a way that may pass if repeated. <see cref="CreateFinal"/> builds the error to
+/// report (given the number of attempts made) when no retry is left.
+/// </summary>
+internal sealed class RetryableException : Exception
+{
+    public RetryableException(string reason, Func<int, OneMinApiException> createFinal, TimeSpan? retryAfter = null)
+        : base(reason)
+    {
+        CreateFinal = createFinal;
+        RetryAfter = retryAfter;
+    }
+
+    public Func<int, OneMinApiException> CreateFinal { get; }
+    public TimeSpan? RetryAfter { get; }
+}
+
+/// <summary>One API endpoint as messages name it, and how it may be repeated.</summary>
+internal sealed class Call
+{
+    public Call(string operation, bool charged, bool rateLimited)
+    {
+        Operation = operation;
+        Charged = charged;
+        RateLimited = rateLimited;
+    }
+
+    /// <summary>"POST /api/features", "GET https://host/path", ...</summary>
+    public string Operation { get; }
+    /// <summary>Costs credits: repeated only when it certainly was not charged.</summary>
+    public bool Charged { get; }
+    /// <summary>Takes a slot of the client-side rate limit (API calls, not downloads).</summary>
+    public bool RateLimited { get; }
+}

@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+
+namespace OneMinBg.Client.Journaling;
+
+/// <summary>Where one request stands.</summary>
+public enum JournalState
+{
+    /// <summary>A run has claimed it and may be paying for it right now.</summary>
+    Claimed,
+    /// <summary>The service returned a successful record: a re-run reuses it.</summary>
+    Succeeded,
+    /// <summary>It failed; see <see cref="JournalEntry.MayHaveBeenCharged"/>.</summary>
+    Failed,
+    /// <summary>A run gave its claim back before the charged call was sent.</summary>
+    Released,
+}
+
+/// <summary>The run that claimed a request.</summary>
+public sealed class JournalOwner
+{
+    internal JournalOwner(string host, int processId, DateTimeOffset processStartedAt, string runId)
+    {
+        Host = host;
+        ProcessId = processId;
+        ProcessStartedAt = processStartedAt;
+        RunId = runId;
+        IsThisProcess = JournalProcess.IsThisProcess(host, processId, processStartedAt);
+    }
+
+    /// <summary>The machine name of the claiming process.</summary>
+    public string Host { get; }
+    public int ProcessId { get; }
+    /// <summary>When the claiming process started (UTC): tells a live process from a later one that reuses its id.</summary>
+    public DateTimeOffset ProcessStartedAt { get; }
+    /// <summary>The journal instance that claimed it: one per journal file per process.</summary>
+    public string RunId { get; }
+    /// <summary>Claimed by this very process (any journal instance in it).</summary>
+    public bool IsThisProcess { get; }
+
+    public override string ToString() => $"process {ProcessId} on {Host} (run {RunId})";
+}
+
+/// <summary>
+/// The latest state of one request (one fingerprint). A snapshot: the journal never changes an entry it
+/// has handed out; ask again for a newer one.
+/// </summary>
+public sealed class JournalEntry
+{
+    internal JournalEntry(string fingerprint, JournalRequest request)
+    {
+        Fingerprint = fingerprint;
+        Request = request;
+    }
+
+    public string Fingerprint { get; }
+    public JournalRequest Request { get; internal set; }
+    public JournalState State { get; internal set; }
+    /// <summary>The time of the latest claim (of the result, when no claim was recorded).</summary>
+    public DateTimeOffset RequestedAt { get; internal set; }
+    public DateTimeOffset? CompletedAt { get; internal set; }
+    /// <summary>Who claimed it last.</summary>
+    public JournalOwner? Owner { get; internal set; }
+
+    /// <summary>The service's record (uuid) of the result, for GET /api/results/{id}.</summary>
+    public string? RecordId { get; internal set; }
+    public string? Status { get; internal set; }
+    public IReadOnlyList<string> ResultKeys { get; internal set; } = Array.Empty<string>();
+    /// <summary>The latest presigned download link known (renewed by lookups).</summary>
+    public string? TemporaryUrl { get; internal set; }
+    public DateTimeOffset? CreatedAt { get; internal set; }
+    public decimal? UsedCredit { get; internal set; }
+    public decimal? CreditLimit { get; internal set; }
+    /// <summary>The uploaded key the feature ran on.</summary>
+    public string? AssetKey { get; internal set; }
+
+    /// <summary>For <see cref="JournalState.Failed"/>: an ApiErrorKind name, or "FeatureFailed" for a record that is not SUCCESS.</summary>
+    public string? FailureKind { get; internal set; }
+    public string? FailureMessage { get; internal set; }
+    /// <summary>The failure happened after the charged call was sent: the image may have been paid for.</summary>
+    public bool MayHaveBeenCharged { get; internal set; }
+
+    /// <summary>The latest save of its result.</summary>
+    public string? SavedPath { get; internal set; }
+    public long? SavedLength { get; internal set; }
+    public string? SavedSha256 { get; internal set; }
+    public DateTimeOffset? SavedAt { get; internal set; }
+
+    internal JournalEntry Copy() => (JournalEntry)MemberwiseClone();
+
+    public override string ToString() => $"{State} {Fingerprint}" + (RecordId != null ? " record " + RecordId : "");
+}
+
+public enum ClaimOutcome
+{
+    /// <summary>This run owns the request now: go ahead and pay for it.</summary>
+    Claimed,
+    /// <summary>A successful result exists: reuse <see cref="ClaimResult.Entry"/>, do not pay again.</summary>
+    AlreadySucceeded,
+    /// <summary>Another live run (or pipeline in this process) is working on it: skip it.</summary>
+    HeldByOther,
+}
+
+public sealed class ClaimResult
+{
+    internal ClaimResult(ClaimOutcome outcome, JournalEntry? entry)
+    {
+        Outcome = outcome;
+        Entry = entry;
+    }
+
+    public ClaimOutcome Outcome { get; }
+
+    /// <summary>
+    /// For <see cref="ClaimOutcome.Claimed"/>: the state before the claim (null when new; a dead run's claim
+    /// or a failure that <see cref="JournalEntry.MayHaveBeenCharged"/> means the image may have been paid for already).
+    /// Otherwise the entry that won: the success, or the other run's claim.
+    /// </summary>
+    public JournalEntry? Entry { get; }
+}

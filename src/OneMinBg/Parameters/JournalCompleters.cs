@@ -1,0 +1,71 @@
+using System;
+using System.Collections;
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using OneMinBg.Abstractions;
+using OneMinBg.Client.Config;
+using OneMinBg.Client.Journaling;
+
+namespace OneMinBg.Parameters;
+
+/// <summary>
+/// Tab completion from the journal: newest first, so the record or prompt just used comes first.
+/// Reads the journal the command would use (-JournalPath if typed, else $env:ONEMIN_JOURNAL_PATH,
+/// else the default); completion never fails loudly.
+/// </summary>
+internal abstract class JournalCompleter : IArgumentCompleter
+{
+    private const int MaxResults = 50;
+
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        var results = new List<CompletionResult>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        string typed = (wordToComplete ?? "").Trim('\'', '"');
+        try
+        {
+            IReadOnlyList<JournalEntry> entries = Journal.Open(JournalPathOf(fakeBoundParameters)).Entries();
+            for (int i = entries.Count - 1; i >= 0 && results.Count < MaxResults; i--)
+            {
+                (string? value, string tooltip) = Describe(entries[i]);
+                if (value != null && value.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && seen.Add(value))
+                {
+                    results.Add(new CompletionResult("'" + value.Replace("'", "''") + "'", value, CompletionResultType.ParameterValue, tooltip));
+                }
+            }
+        }
+        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.IO.InvalidDataException)
+        {
+            // No journal, or one that cannot be read: no suggestions.
+        }
+        return results;
+    }
+
+    protected abstract (string? Value, string Tooltip) Describe(JournalEntry entry);
+
+    private static string JournalPathOf(IDictionary bound)
+    {
+        // The same order the command uses: -JournalPath, environment, saved configuration, default.
+        string? path = bound["JournalPath"] as string ?? Environment.GetEnvironmentVariable(OneMinApiCmdlet.EnvJournalPath);
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            path = ConfigStore.Load(ConfigStore.DefaultPath).JournalPath;
+        }
+        return string.IsNullOrWhiteSpace(path) ? Journal.DefaultPath : System.IO.Path.GetFullPath(path);
+    }
+}
+
+/// <summary>Completes -Id with record ids, showing the source file and prompt.</summary>
+internal sealed class RecordIdCompleter : JournalCompleter
+{
+    protected override (string? Value, string Tooltip) Describe(JournalEntry entry) =>
+        (entry.RecordId, $"{entry.Status ?? entry.State.ToString()} {entry.Request.SourcePath} — {entry.Request.Prompt}");
+}
+
+/// <summary>Completes -Prompt with prompts used before.</summary>
+internal sealed class PromptCompleter : JournalCompleter
+{
+    protected override (string? Value, string Tooltip) Describe(JournalEntry entry) => (entry.Request.Prompt, entry.Request.Prompt);
+}

@@ -1,0 +1,102 @@
+using System;
+using System.IO;
+using System.Management.Automation;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Images;
+
+namespace OneMinBg.Pipeline;
+
+/// <summary>
+/// The one place every ErrorRecord is built: a stable ErrorId, the precise category, the
+/// offending input as target, and a message that names the input and says what to do.
+/// </summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string message, string? recommendedAction = null)
+    {
+        var record = new ErrorRecord(exception, errorId, category, target)
+        {
+            ErrorDetails = new ErrorDetails(message),
+        };
+        if (recommendedAction != null)
+        {
+            record.ErrorDetails.RecommendedAction = recommendedAction;
+        }
+        return record;
+    }
+
+    /// <summary>An error of our own making, with no underlying exception.</summary>
+    public static ErrorRecord Create(string errorId, ErrorCategory category, object? target, string message, string? recommendedAction = null)
+    {
+        return Create(new InvalidOperationException(message), errorId, category, target, message, recommendedAction);
+    }
+
+    public static ErrorRecord ApiKeyMissing()
+    {
+        return Create(
+            new PSArgumentException("No 1min.ai API key was given."),
+            "ApiKeyMissing",
+            ErrorCategory.AuthenticationError,
+            null,
+            "No 1min.ai API key was given. Pass -ApiKey, or set the environment variable ONEMIN_API_KEY.",
+            "Pass -ApiKey <key>, or set $env:ONEMIN_API_KEY before running the command.");
+    }
+
+    /// <summary>
+    /// A failed service call. <paramref name="subject"/> names the input in words, e.g. "'C:\img\cat.png'".
+    /// </summary>
+    public static ErrorRecord FromApi(OneMinApiException ex, object? target, string subject)
+    {
+        (string id, ErrorCategory category, string? action) = ex.Kind switch
+        {
+            ApiErrorKind.Authentication => ("AuthenticationFailed", ErrorCategory.AuthenticationError,
+                "Check the API key (-ApiKey or $env:ONEMIN_API_KEY): it may have been deleted or deactivated in the 1min.ai dashboard."),
+            ApiErrorKind.InsufficientCredits => ("InsufficientCredits", ErrorCategory.QuotaExceeded,
+                "Add credits to the 1min.ai team, then run the same command again."),
+            ApiErrorKind.RateLimited => ("RateLimited", ErrorCategory.LimitsExceeded,
+                "Lower -ThrottleLimit or the requests-per-minute setting, then run the command again for this input."),
+            ApiErrorKind.ServerError => ("ServerError", ErrorCategory.ConnectionError,
+                "The service failed repeatedly; run the command again for this input later."),
+            ApiErrorKind.Network => ("ConnectionFailed", ErrorCategory.ConnectionError,
+                "Check the network, proxy and -BaseUri, then run the command again for this input."),
+            ApiErrorKind.UnknownOutcome => ("FeatureOutcomeUnknown", ErrorCategory.OperationTimeout,
+                "The image may have been charged. Look for its record in the 1min.ai dashboard before sending it again."),
+            ApiErrorKind.Timeout => ("Timeout", ErrorCategory.OperationTimeout,
+                "Raise -TimeoutSec, or run the command again for this input."),
+            ApiErrorKind.InvalidResponse => ("InvalidResponse", ErrorCategory.InvalidResult,
+                "The service answered something this module cannot read; run the command again for this input."),
+            ApiErrorKind.FeatureFailed => ("FeatureFailed", ErrorCategory.InvalidResult,
+                "The service did not produce an image; try another prompt or run the command again for this input."),
+            ApiErrorKind.LinkExpired => ("LinkExpired", ErrorCategory.ResourceUnavailable,
+                "Renew the link with Get-BgResult -Id <id> | Save-BgImage."),
+            ApiErrorKind.InvalidDownload => ("InvalidDownload", ErrorCategory.InvalidData,
+                "Run Save-BgImage again for this result; nothing was written."),
+            _ => ("ApiRejected", ErrorCategory.InvalidArgument,
+                "Correct the input the service rejected, then run the command again for it."),
+        };
+        return Create(ex, id, category, target, $"{subject}: {ex.Message}", action);
+    }
+
+    /// <summary>A local file that cannot be sent: missing, a folder, empty, not an image, too large, unreadable.</summary>
+    public static ErrorRecord FromFile(Exception ex, string path)
+    {
+        (string id, ErrorCategory category, string message) = ex switch
+        {
+            InvalidImageException img => (img.Reason switch
+            {
+                InvalidImageReason.Empty => "FileEmpty",
+                InvalidImageReason.TooLarge => "ImageTooLarge",
+                InvalidImageReason.UnsupportedFormat => "UnsupportedImageFormat",
+                InvalidImageReason.Truncated => "ImageTruncated",
+                _ => "NotAnImage",
+            }, ErrorCategory.InvalidData, img.Message),
+            UnauthorizedAccessException => ("FileUnreadable", ErrorCategory.PermissionDenied,
+                $"Cannot read '{path}': access is denied. Grant read access to the account running the command."),
+            FileNotFoundException or DirectoryNotFoundException => ("FileNotFound", ErrorCategory.ObjectNotFound,
+                $"Cannot find the file '{path}'. Check the path and the current location."),
+            _ => ("FileUnreadable", ErrorCategory.ReadError,
+                $"Cannot read '{path}': {ex.Message} Close any program that holds it open, then run the command again for it."),
+        };
+        return Create(ex, id, category, path, message);
+    }
+}
