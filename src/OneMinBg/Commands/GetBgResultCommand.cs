@@ -5,6 +5,7 @@ using System.Threading.Tasks;
 using OneMinBg.Abstractions;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Journaling;
+using OneMinBg.Client.Workflow;
 using OneMinBg.Parameters;
 using OneMinBg.Pipeline;
 
@@ -145,7 +146,7 @@ public sealed class GetBgResultCommand : BatchCmdlet
             // The journal remembers which file a record came from when the caller does not say.
             item.Output(BgResult.From(record, baseUri, sourcePath ?? known?.Request.SourcePath, null));
         }
-        catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
+        catch (OneMinApiException ex) when (FailurePolicy.StopsBatch(ex))
         {
             item.Fatal(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
         }

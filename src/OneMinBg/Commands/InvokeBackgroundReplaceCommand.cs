@@ -6,6 +6,7 @@ using OneMinBg.Abstractions;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Images;
 using OneMinBg.Client.Journaling;
+using OneMinBg.Client.Workflow;
 using OneMinBg.Parameters;
 using OneMinBg.Pipeline;
 
@@ -282,7 +283,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             {
                 _journal.RecordFailure(_request, ex.Kind.ToString(), ex.Message, mayHaveBeenCharged: ex.Kind == ApiErrorKind.UnknownOutcome);
                 ErrorRecord error = ErrorRecords.FromApi(ex, Target, _subject);
-                if (ex.Kind is ApiErrorKind.Authentication or ApiErrorKind.InsufficientCredits)
+                if (FailurePolicy.StopsBatch(ex))
                 {
                     item.Fatal(error);
                 }

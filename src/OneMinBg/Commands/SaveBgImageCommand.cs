@@ -7,6 +7,7 @@ using OneMinBg.Abstractions;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Downloads;
 using OneMinBg.Client.Journaling;
+using OneMinBg.Client.Workflow;
 using OneMinBg.Pipeline;
 
 namespace OneMinBg.Commands;
@@ -198,7 +199,7 @@ public sealed class SaveBgImageCommand : BatchCmdlet
             journal.RecordSaved(result.Id, file.Path, file.Length, JournalRequest.HashFile(file.Path));
             item.Output(new FileInfo(file.Path));
         }
-        catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.Authentication)
+        catch (OneMinApiException ex) when (FailurePolicy.StopsBatch(ex))
         {
             item.Fatal(ErrorRecords.FromApi(ex, result, subject));
         }
