@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
@@ -69,7 +70,7 @@ internal sealed class Downloader
 
         if (!overwrite && File.Exists(destination))
         {
-            throw AlreadyExists(destination, null);
+            throw new DestinationExistsException(destination);
         }
 
         string temporary = Path.Combine(folder, Path.GetFileName(destination) + "." + Path.GetRandomFileName().Replace(".", "") + ".partial");
@@ -79,11 +80,13 @@ internal sealed class Downloader
         bool moved = false;
         try
         {
-            var (length, image) = await _retry.RunAsync(call, token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
+            var (length, sha256, image) = await _retry.RunAsync(call,
+                token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
             MoveIntoPlace(temporary, destination, overwrite);
             moved = true;
-            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, {Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
-            return new DownloadedFile(destination, length, image);
+            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, "
+                + $"{Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
+            return new DownloadedFile(destination, length, sha256, image);
         }
         finally
         {
@@ -94,7 +97,7 @@ internal sealed class Downloader
         }
     }
 
-    private async Task<(long Length, ImageInfo Image)> AttemptAsync(Call call, Uri url, string temporary, CancellationToken token)
+    private async Task<(long Length, string Sha256, ImageInfo Image)> AttemptAsync(Call call, Uri url, string temporary, CancellationToken token)
     {
         Uri current = url;
         for (int redirects = 0; ; redirects++)
@@ -112,8 +115,8 @@ internal sealed class Downloader
 
             if (status >= 200 && status < 300)
             {
-                long length = await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
-                return (length, Inspect(call, temporary, length));
+                var (length, sha256) = await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
+                return (length, sha256, Inspect(call, temporary, length));
             }
 
             if (status == 400 || status == 401 || status == 403 || status == 404 || status == 410)
@@ -172,8 +175,11 @@ internal sealed class Downloader
         return null;
     }
 
-    /// <summary>Streams the body to the temporary file (from scratch on each attempt), enforcing the size limit as it goes.</summary>
-    private async Task<long> SaveBodyAsync(Call call, HttpResponseMessage response, string temporary, CancellationToken token)
+    /// <summary>
+    /// Streams the body to the temporary file (from scratch on each attempt), enforcing the size limit
+    /// and hashing it as it goes, so the saved file need not be read again for its SHA-256.
+    /// </summary>
+    private async Task<(long Length, string Sha256)> SaveBodyAsync(Call call, HttpResponseMessage response, string temporary, CancellationToken token)
     {
         long? declared = response.Content.Headers.ContentLength;
         if (declared > _maxBytes)
@@ -195,6 +201,7 @@ internal sealed class Downloader
             }
 
             using (body)
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
                 var buffer = new byte[BufferSize];
                 long total = 0;
@@ -221,6 +228,7 @@ internal sealed class Downloader
                         throw TooLarge(call, total);
                     }
 
+                    sha.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer, 0, read, token).ConfigureAwait(false);
                 }
 
@@ -230,7 +238,7 @@ internal sealed class Downloader
                 }
 
                 await file.FlushAsync(token).ConfigureAwait(false);
-                return total;
+                return (total, ContentHash.ToHex(sha.GetHashAndReset()));
             }
         }
     }
@@ -294,7 +302,7 @@ internal sealed class Downloader
             }
             catch (IOException ex) when (File.Exists(destination))
             {
-                throw AlreadyExists(destination, ex);
+                throw new DestinationExistsException(destination, ex);
             }
         }
 
@@ -320,9 +328,6 @@ internal sealed class Downloader
             File.Replace(temporary, destination, null);
         }
     }
-
-    private static IOException AlreadyExists(string destination, Exception? inner) =>
-        new IOException($"'{destination}' already exists; nothing was downloaded over it. Choose another path or allow overwriting.", inner);
 
     private static bool IsHttp(Uri url) => url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp;
 

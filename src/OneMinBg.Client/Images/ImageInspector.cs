@@ -15,11 +15,6 @@ public static class ImageInspector
     /// <summary>The largest upload this module sends (community gateways cap uploads at 50 MB).</summary>
     public const long MaxUploadBytes = 50L * 1024 * 1024;
 
-    /// <summary>The output sizes of the Background Replacer.</summary>
-    public const string SquareSize = "1024x1024";
-    public const string PortraitSize = "1024x1536";
-    public const string LandscapeSize = "1536x1024";
-
     private const int HeadLength = 512;
     private const int TailLength = 4096;
     private const int MaxJpegSegments = 4096;
@@ -35,6 +30,25 @@ public static class ImageInspector
         }
 
         return Inspect(path, MaxUploadBytes);
+    }
+
+    /// <summary>
+    /// Inspects a file of at most <see cref="MaxUploadBytes"/> and hashes its content, opening it once:
+    /// the header and trailer are read by seeking, then the whole file once for the hash.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The file is not an image the service accepts.</exception>
+    public static SourceImage Check(string path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new ArgumentException("A file path is required.", nameof(path));
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            4096, FileOptions.SequentialScan);
+        ImageInfo info = Inspect(stream, path, MaxUploadBytes);
+        stream.Position = 0;
+        return new SourceImage(path, info, ContentHash.OfStream(stream));
     }
 
     /// <summary>Inspects an image that starts at the beginning of a seekable stream (at most <see cref="MaxUploadBytes"/>).</summary>
@@ -66,35 +80,6 @@ public static class ImageInspector
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 4096, FileOptions.RandomAccess);
         return Inspect(stream, path, maxLength);
-    }
-
-    /// <summary>
-    /// The size ("1024x1024", "1024x1536" or "1536x1024") whose aspect ratio is nearest to width:height,
-    /// comparing log ratios so that 2:1 and 1:2 are equally far from square. Ties go to the square.
-    /// </summary>
-    public static string ClosestSize(int width, int height)
-    {
-        if (width <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "The width must be positive.");
-        }
-
-        if (height <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(height), height, "The height must be positive.");
-        }
-
-        double ratio = Math.Log((double)width / height);
-        double threeTwo = Math.Log(1536.0 / 1024.0);
-        double toSquare = Math.Abs(ratio);
-        double toLandscape = Math.Abs(ratio - threeTwo);
-        double toPortrait = Math.Abs(ratio + threeTwo);
-        if (toSquare <= toLandscape && toSquare <= toPortrait)
-        {
-            return SquareSize;
-        }
-
-        return toLandscape < toPortrait ? LandscapeSize : PortraitSize;
     }
 
     internal static ImageInfo Inspect(Stream stream, string? path, long maxLength)

@@ -5,6 +5,8 @@ using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Workflow;
 
 namespace OneMinBg.Pipeline;
 
@@ -201,7 +203,7 @@ internal sealed class BatchRunner : IDisposable
     }
 
     /// <summary>What a worker may do; every call is carried out later on the pipeline thread.</summary>
-    internal sealed class WorkItem
+    internal sealed class WorkItem : IWorkflowSink
     {
         private readonly BatchRunner _runner;
 
@@ -226,6 +228,20 @@ internal sealed class BatchRunner : IDisposable
         {
             HasError = true;
             _runner.Post(() => _runner._cmdlet.WriteError(record));
+        }
+
+        /// <summary>A failed service call: stops the whole batch when <see cref="FailurePolicy"/> says so.</summary>
+        public void Fail(OneMinApiException failure, object? target, string subject)
+        {
+            ErrorRecord record = ErrorRecords.FromApi(failure, target, subject);
+            if (FailurePolicy.StopsBatch(failure))
+            {
+                Fatal(record);
+            }
+            else
+            {
+                Error(record);
+            }
         }
 
         /// <summary>
