@@ -136,8 +136,12 @@ internal static class Emu
     public static FaultRule Fault(string endpoint, string kind, int? count = null, string? retryAfter = null, int delayMs = 0) =>
         new() { Endpoint = endpoint, Kind = kind, Count = count, RetryAfter = retryAfter, DelayMs = delayMs };
 
-    public static BackgroundRequest Request(string imageUrl, string prompt = "a quiet beach at dawn", string size = "1024x1024") =>
-        new(imageUrl, prompt, size, "medium", "auto", BackgroundRequest.DefaultModel);
+    /// <summary>A request for a file of unknown content, run on <paramref name="imageUrl"/>.</summary>
+    public static FeatureCall Request(string imageUrl, string prompt = "a quiet beach at dawn",
+        string size = "1024x1024", string quality = "medium", string background = "auto",
+        string model = BackgroundReplacer.DefaultModel) =>
+        new(new JournalRequest("url:" + imageUrl, null, imageUrl, prompt, size, quality, background, model,
+            new Uri("http://127.0.0.1/")), imageUrl);
 
     /// <summary>Uploads a small PNG and returns its key.</summary>
     public static async Task<string> UploadAsync(OneMinClient client, TempDir dir, string name = "cat.png")
@@ -145,6 +149,16 @@ internal static class Emu
         string path = Images.Write(dir, name, ImageFormat.Png);
         return (await client.UploadAsync(path, CancellationToken.None)).Key;
     }
+}
+
+/// <summary>One charged call: the request and the image (asset key or URL) it runs on.</summary>
+internal sealed record FeatureCall(JournalRequest Request, string ImageUrl);
+
+internal static class FeatureCalls
+{
+    public static Task<AiRecord> ReplaceBackgroundAsync(this OneMinClient client, FeatureCall call,
+        CancellationToken cancellationToken) =>
+        client.ReplaceBackgroundAsync(call.Request, call.ImageUrl, cancellationToken);
 }
 
 /// <summary>A test class with a scratch folder of its own.</summary>

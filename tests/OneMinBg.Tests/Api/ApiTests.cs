@@ -71,7 +71,7 @@ public sealed class ApiTests : TempDirTest
         Assert.Equal(hasLink, record.TemporaryUrl != null);
         Assert.Single(record.ResultKeys);
         Assert.Equal((key, "an office", "1536x1024", "medium", "auto"), (record.ImageUrl, record.Prompt, record.Size, record.Quality, record.Background));
-        Assert.Equal(BackgroundRequest.DefaultModel, record.Model);
+        Assert.Equal(BackgroundReplacer.DefaultModel, record.Model);
         Assert.Equal("BACKGROUND_REPLACER", record.Type);
         Assert.NotNull(record.CreatedAt);
         Assert.NotNull(record.CreditLimit);

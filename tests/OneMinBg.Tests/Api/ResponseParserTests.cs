@@ -229,9 +229,9 @@ public sealed class ResponseParserTests
     [Fact]
     public void Feature_body_is_exactly_the_documented_one()
     {
-        var request = new BackgroundRequest("images/cat.png", "modern office with glass windows, city skyline", "1024x1024", "medium", "auto", BackgroundRequest.DefaultModel);
+        FeatureCall call = Emu.Request("images/cat.png", "modern office with glass windows, city skyline");
 
-        string json = System.Text.Encoding.UTF8.GetString(OneMinClient.FeatureBody(request));
+        string json = System.Text.Encoding.UTF8.GetString(OneMinClient.FeatureBody(call.Request, call.ImageUrl));
 
         Assert.Equal(
             """{"type":"BACKGROUND_REPLACER","model":"gpt-image-1-mini","promptObject":{"imageUrl":"images/cat.png","prompt":"modern office with glass windows, city skyline","size":"1024x1024","quality":"medium","background":"auto"}}""",
@@ -241,9 +241,10 @@ public sealed class ResponseParserTests
     [Fact]
     public void Feature_body_keeps_non_ASCII_prompts_readable_and_valid()
     {
-        var request = new BackgroundRequest("images/c.png", "café \"à la\" <plage>", "1024x1024", "low", "transparent", "m");
+        FeatureCall call = Emu.Request("images/c.png", "café \"à la\" <plage>", quality: "low",
+            background: "transparent", model: "m");
 
-        byte[] body = OneMinClient.FeatureBody(request);
+        byte[] body = OneMinClient.FeatureBody(call.Request, call.ImageUrl);
 
         using var document = JsonDocument.Parse(body);
         Assert.Equal("café \"à la\" <plage>", document.RootElement.GetProperty("promptObject").GetProperty("prompt").GetString());
@@ -253,9 +254,9 @@ public sealed class ResponseParserTests
     [Fact]
     public void Feature_body_refuses_an_overlong_prompt()
     {
-        var request = new BackgroundRequest("images/c.png", new string('x', BackgroundRequest.MaxPromptLength + 1), "1024x1024", "low", "auto", "m");
+        FeatureCall call = Emu.Request("images/c.png", new string('x', BackgroundReplacer.MaxPromptLength + 1));
 
-        Assert.Throws<ArgumentException>(() => OneMinClient.FeatureBody(request));
+        Assert.Throws<ArgumentException>(() => OneMinClient.FeatureBody(call.Request, call.ImageUrl));
     }
 
     [Theory]

@@ -20,7 +20,7 @@ internal static class JournalSamples
         string size = "1024x1024",
         string quality = "medium",
         string background = "auto",
-        string model = BackgroundRequest.DefaultModel,
+        string model = BackgroundReplacer.DefaultModel,
         Uri? baseUri = null) =>
         new(content ?? Sha("cat"), source, null, prompt, size, quality, background, model, baseUri ?? Service);
 
@@ -29,7 +29,7 @@ internal static class JournalSamples
     public static AiRecord Record(string id, string status = "SUCCESS", string link = "https://s3.us-east-1.amazonaws.com/asset.1min.ai/images/out.png?X-Amz-Signature=1") =>
         new(id, status)
         {
-            Model = BackgroundRequest.DefaultModel,
+            Model = BackgroundReplacer.DefaultModel,
             CreatedAt = new DateTimeOffset(2026, 1, 15, 14, 0, 30, TimeSpan.Zero),
             ResultKeys = new[] { "images/2026_01_15_14_00_30_001_background_replaced.png" },
             TemporaryUrl = new Uri(link),
