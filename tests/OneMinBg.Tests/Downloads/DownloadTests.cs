@@ -18,6 +18,7 @@ public sealed class DownloadTests : ResultDownloadTest
 
         Assert.Equal(destination, file.Path);
         Assert.Equal(new FileInfo(destination).Length, file.Length);
+        Assert.Equal(ContentHash.OfFile(destination), file.Sha256);
         Assert.Equal((ImageFormat.Png, 1024, 1536), (file.Image.Format, file.Image.Width, file.Image.Height));
         Assert.Equal(new[] { "result.png" }, Out.Names());
         EmulatorStats stats = emulator.State.Snapshot();
