@@ -11,7 +11,9 @@ public static class BackgroundReplacer
     public const string DefaultModel = "gpt-image-1-mini";
     public const int MaxPromptLength = 4000;
 
-    /// <summary>Not a size the service knows: the module picks the one closest to the image (<see cref="ClosestSize"/>).</summary>
+    /// <summary>
+    /// Not a size the service knows: the module picks the one closest to the image (<see cref="ClosestSize"/>).
+    /// </summary>
     public const string AutoSize = "Auto";
     public const string SquareSize = "1024x1024";
     public const string PortraitSize = "1024x1536";

@@ -46,7 +46,9 @@ public sealed class AiRecord
     public DateTimeOffset? CreatedAt { get; set; }
     /// <summary>aiRecordDetail.resultObject: relative storage keys of the results.</summary>
     public IReadOnlyList<string> ResultKeys { get; set; } = Array.Empty<string>();
-    /// <summary>Presigned download URL of the first result (inside aiRecord or at the top level); null when absent or empty.</summary>
+    /// <summary>
+    /// Presigned download URL of the first result (inside aiRecord or at the top level); null when absent or empty.
+    /// </summary>
     public Uri? TemporaryUrl { get; set; }
     public decimal? CreditLimit { get; set; }
     public decimal? UsedCredit { get; set; }

@@ -29,8 +29,10 @@ public sealed class OneMinClient
     private const string FeaturesOperation = "POST /api/features";
     private const string ResultsOperation = "GET /api/results/";
 
-    private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
-    private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly MediaTypeWithQualityHeaderValue AcceptJson =
+        new MediaTypeWithQualityHeaderValue("application/json");
+    private static readonly JsonWriterOptions WriterOptions =
+        new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _apiKey;
     private readonly HttpClient _http;
@@ -40,7 +42,8 @@ public sealed class OneMinClient
     private readonly RetryPolicy _retry;
     private readonly Downloader _downloader;
 
-    /// <exception cref="ArgumentException">No key, a key that cannot be a header, or a base URL that is not https (or loopback http) without <see cref="OneMinClientOptions.AllowInsecureHttp"/>.</exception>
+    /// <exception cref="ArgumentException">No key, a key that cannot be a header, or a base URL that is not https (or
+    /// loopback http) without <see cref="OneMinClientOptions.AllowInsecureHttp"/>.</exception>
     public OneMinClient(OneMinClientOptions options)
     {
         if (options == null)
@@ -48,9 +51,9 @@ public sealed class OneMinClient
             throw new ArgumentNullException(nameof(options));
         }
 
-        _apiKey = ValidateKey(options.ApiKey);
-        _apiRoot = ValidateBaseUri(options.BaseUri, options.AllowInsecureHttp);
-        ValidateLimits(options);
+        _apiKey = OptionsValidator.Key(options.ApiKey);
+        _apiRoot = OptionsValidator.BaseUri(options.BaseUri, options.AllowInsecureHttp);
+        OptionsValidator.Limits(options);
 
         _errors = new ApiErrors(_apiKey);
         _log = new Log(options.Verbose, options.Debug, _apiKey);
@@ -163,12 +166,14 @@ public sealed class OneMinClient
         string escaped = Uri.EscapeDataString(id);
         _log.Verbose($"Looking up record {id}.");
         var results = new Call(ResultsOperation + id, charged: false, rateLimited: true);
-        var (found, record) = await CallApiAsync(results, HttpMethod.Get, "api/results/" + escaped, null, ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+        var (found, record) = await CallApiAsync(results, HttpMethod.Get, "api/results/" + escaped, null,
+            ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
         if (!found)
         {
             var records = new Call("GET /api/ai-records/" + id, charged: false, rateLimited: true);
             _log.Verbose($"{results.Operation} answered 404; trying {records.Operation}.");
-            (_, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null, ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+            (_, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null,
+                ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
         }
 
         _log.Verbose(record == null ? $"Record {id} was not found." : $"Record {id}: {record.Status}.");
@@ -180,7 +185,8 @@ public sealed class OneMinClient
     /// client's API, never to one a result names: a record of <paramref name="recordBaseUri"/> that is
     /// not this client's is refused without a call.
     /// </summary>
-    /// <exception cref="OneMinApiException">LinkExpired when the record is elsewhere, unknown or has no link.</exception>
+    /// <exception cref="OneMinApiException">LinkExpired when the record is elsewhere, unknown or has no
+    /// link.</exception>
     public async Task<AiRecord> RenewLinkAsync(string id, string? recordBaseUri, CancellationToken cancellationToken)
     {
         if (recordBaseUri != null
@@ -212,8 +218,10 @@ public sealed class OneMinClient
     /// canceled download leaves no file.
     /// </summary>
     /// <exception cref="IOException">The destination exists and <paramref name="overwrite"/> is false.</exception>
-    /// <exception cref="OneMinApiException">LinkExpired (403/404), InvalidDownload, or a network/server failure after the retries.</exception>
-    public Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite, CancellationToken cancellationToken) =>
+    /// <exception cref="OneMinApiException">LinkExpired (403/404), InvalidDownload, or a network/server failure after
+    /// the retries.</exception>
+    public Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite,
+        CancellationToken cancellationToken) =>
         _downloader.DownloadAsync(url, destinationPath, overwrite, cancellationToken);
 
     private Task<(bool Found, T Value)> CallApiAsync<T>(
@@ -247,7 +255,8 @@ public sealed class OneMinClient
             var elapsed = Stopwatch.StartNew();
             using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
             int status = (int)response.StatusCode;
-            _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+            _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after "
+                + $"{Text.FormatSeconds(elapsed.Elapsed)}.");
             if (status == 404 && notFoundIsAbsent)
             {
                 return (false, default(T)!);
@@ -255,7 +264,8 @@ public sealed class OneMinClient
 
             if (status >= 200 && status < 300)
             {
-                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token).ConfigureAwait(false);
+                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token)
+                    .ConfigureAwait(false);
                 if (_log.DebugEnabled)
                 {
                     _log.Debug($"{call.Operation}: {body.Length} bytes: {Text.Excerpt(Json.DecodeUtf8(body), 500)}");
@@ -358,7 +368,9 @@ public sealed class OneMinClient
         return content;
     }
 
-    /// <summary>One part, "asset", streamed from the file. Names that are not plain ASCII also go as filename* (RFC 6266).</summary>
+    /// <summary>
+    /// One part, "asset", streamed from the file. Names that are not plain ASCII also go as filename* (RFC 6266).
+    /// </summary>
     private static HttpContent UploadContent(string path, string fileName, ImageInfo image)
     {
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize,
@@ -375,7 +387,11 @@ public sealed class OneMinClient
         var file = new StreamContent(stream, FileBufferSize);
         file.Headers.ContentType = new MediaTypeHeaderValue(image.MimeType);
         string plain = AsciiFileName(fileName);
-        var disposition = new ContentDispositionHeaderValue("form-data") { Name = "\"asset\"", FileName = "\"" + plain + "\"" };
+        var disposition = new ContentDispositionHeaderValue("form-data")
+        {
+            Name = "\"asset\"",
+            FileName = "\"" + plain + "\"",
+        };
         if (!string.Equals(plain, fileName, StringComparison.Ordinal))
         {
             disposition.FileNameStar = fileName;
@@ -396,79 +412,5 @@ public sealed class OneMinClient
         }
 
         return plain.ToString();
-    }
-
-    private static string ValidateKey(string? apiKey)
-    {
-        // No key is allowed: downloads need none. API calls then fail with Authentication.
-        string key = (apiKey ?? "").Trim();
-
-        foreach (char c in key)
-        {
-            if (c < 0x21 || c > 0x7E)
-            {
-                throw new ArgumentException(
-                    "The API key contains characters that cannot be sent in an HTTP header (spaces, line breaks or non-ASCII characters). Copy it again from the 1min.ai dashboard.",
-                    nameof(OneMinClientOptions.ApiKey));
-            }
-        }
-
-        return key;
-    }
-
-    private static Uri ValidateBaseUri(Uri? baseUri, bool allowInsecureHttp)
-    {
-        if (baseUri == null)
-        {
-            throw new ArgumentException("A base URL is required.", nameof(OneMinClientOptions.BaseUri));
-        }
-
-        if (!baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new ArgumentException($"The base URL '{baseUri}' must be an absolute https:// URL.", nameof(OneMinClientOptions.BaseUri));
-        }
-
-        if (baseUri.UserInfo.Length > 0)
-        {
-            throw new ArgumentException("The base URL must not contain a user name or password.", nameof(OneMinClientOptions.BaseUri));
-        }
-
-        if (baseUri.Scheme == Uri.UriSchemeHttp && !baseUri.IsLoopback && !allowInsecureHttp)
-        {
-            throw new ArgumentException(
-                $"The base URL '{baseUri}' uses http:// to a host that is not this machine, which would send the API key unencrypted. Use https://, or set AllowInsecureHttp to allow it.",
-                nameof(OneMinClientOptions.BaseUri));
-        }
-
-        return new Uri(baseUri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
-    }
-
-    private static void ValidateLimits(OneMinClientOptions options)
-    {
-        if (options.Timeout != Timeout.InfiniteTimeSpan && (options.Timeout <= TimeSpan.Zero || options.Timeout.TotalMilliseconds > int.MaxValue))
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.Timeout), options.Timeout, "The timeout must be positive and at most 24 days.");
-        }
-
-        if (options.MaxRetryCount < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.MaxRetryCount), options.MaxRetryCount, "The retry count cannot be negative.");
-        }
-
-        if (options.RetryBaseDelay < TimeSpan.Zero || options.MaxRetryAfter < TimeSpan.Zero
-            || options.RetryBaseDelay.TotalMilliseconds > int.MaxValue || options.MaxRetryAfter.TotalMilliseconds > int.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.RetryBaseDelay), "Retry delays must be between zero and 24 days.");
-        }
-
-        if (options.RequestsPerMinute < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.RequestsPerMinute), options.RequestsPerMinute, "The rate limit cannot be negative (0 turns it off).");
-        }
-
-        if (options.MaxDownloadBytes <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.MaxDownloadBytes), options.MaxDownloadBytes, "The download limit must be positive.");
-        }
     }
 }

@@ -58,11 +58,13 @@ public sealed class ReplaceWorkflow
     /// <paramref name="request"/>'s ImageUrl when it is null.
     /// </summary>
     /// <param name="force">Pay again on purpose: neither wait for nor block other runs.</param>
-    /// <param name="batchToken">Stops free work (claim, upload); the charged call is not started once it is set.</param>
+    /// <param name="batchToken">Stops free work (claim, upload); the charged call is not started once it is
+    /// set.</param>
     /// <param name="stopToken">The only token that abandons the charged call once it is sent.</param>
     /// <exception cref="OneMinApiException">A failure of the service, recorded in the journal; or
     /// <see cref="ApiErrorKind.FeatureFailed"/> for a record that finished without an image.</exception>
-    /// <exception cref="IOException">The file changed or vanished after its check (the claim is given back).</exception>
+    /// <exception cref="IOException">The file changed or vanished after its check (the claim is given
+    /// back).</exception>
     public Task<ReplaceResult> RunAsync(JournalRequest request, SourceImage? image, bool force, IWorkflowSink sink,
         CancellationToken batchToken, CancellationToken stopToken) =>
         new Attempt(this, request, image, sink, batchToken, stopToken).RunAsync(force);

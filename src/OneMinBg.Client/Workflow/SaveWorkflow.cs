@@ -63,7 +63,8 @@ public sealed class SaveWorkflow
     /// <paramref name="subject"/> names the result in messages, e.g. "Result 'r-1' of 'cat.png'".
     /// </summary>
     /// <exception cref="OneMinApiException">The link could not be renewed or the download failed.</exception>
-    /// <exception cref="DestinationExistsException">The file appeared meanwhile and overwriting is not allowed.</exception>
+    /// <exception cref="DestinationExistsException">The file appeared meanwhile and overwriting is not
+    /// allowed.</exception>
     /// <exception cref="IOException">The file could not be written.</exception>
     public async Task<DownloadedFile> SaveAsync(string recordId, string? temporaryUrl, string? recordBaseUri,
         string subject, string path, bool overwrite, IWorkflowSink sink, CancellationToken cancellationToken)

@@ -72,7 +72,10 @@ internal sealed class BatchRunner : IDisposable
         ThrowIfFatal();
         if (_progressShown)
         {
-            _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+            _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, "Done")
+            {
+                RecordType = ProgressRecordType.Completed,
+            });
         }
     }
 
@@ -212,7 +215,9 @@ internal sealed class BatchRunner : IDisposable
         /// <summary>Cancelled by Ctrl+C and by a fatal error elsewhere: for free work.</summary>
         public CancellationToken BatchToken => _runner._batch.Token;
 
-        /// <summary>Cancelled only by Ctrl+C: for a charged call, which a fatal error elsewhere must not abandon.</summary>
+        /// <summary>
+        /// Cancelled only by Ctrl+C: for a charged call, which a fatal error elsewhere must not abandon.
+        /// </summary>
         public CancellationToken StopToken => _runner._stopToken;
 
         internal bool HasError { get; private set; }
