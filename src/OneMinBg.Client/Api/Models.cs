@@ -49,7 +49,7 @@ public sealed class AiRecord
     /// <summary>
     /// Presigned download URL of the first result (inside aiRecord or at the top level); null when absent or empty.
     /// </summary>
-    public Uri? TemporaryUrl { get; set; }
+    public string? TemporaryUrl { get; set; }
     public decimal? CreditLimit { get; set; }
     public decimal? UsedCredit { get; set; }
     /// <summary>The echo of aiRecordDetail.promptObject, where present.</summary>

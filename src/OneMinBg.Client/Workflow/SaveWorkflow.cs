@@ -98,7 +98,7 @@ public sealed class SaveWorkflow
         AiRecord record = await _client.RenewLinkAsync(recordId, recordBaseUri, cancellationToken)
             .ConfigureAwait(false);
         _journal.RecordRefresh(recordId, record);
-        return record.TemporaryUrl!;
+        return new Uri(record.TemporaryUrl!);
     }
 
     /// <summary>True when the journal says this result was saved to this path and the file is still that one.</summary>

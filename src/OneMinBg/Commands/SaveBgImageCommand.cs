@@ -57,7 +57,9 @@ public sealed class SaveBgImageCommand : BatchCmdlet
             ThrowTerminatingError(error!);
         }
         _folder = folder!;
-        _workflow = new SaveWorkflow(OpenJournal(), CreateClient(ResolveBaseUri(), requireKey: false));
+        // The client first: a bad -BaseUri is reported before the journal is opened.
+        OneMinClient client = CreateClient(ResolveBaseUri(), requireKey: false);
+        _workflow = new SaveWorkflow(OpenJournal(), client);
     }
 
     protected override void EndProcessing()

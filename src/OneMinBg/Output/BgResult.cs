@@ -62,7 +62,7 @@ public sealed class BgResult
             Background = record.Background,
             Model = record.Model,
             ResultKeys = ToArray(record.ResultKeys),
-            TemporaryUrl = record.TemporaryUrl?.AbsoluteUri,
+            TemporaryUrl = record.TemporaryUrl,
             CreatedAt = record.CreatedAt?.UtcDateTime,
             UsedCredit = record.UsedCredit,
             CreditLimit = record.CreditLimit,

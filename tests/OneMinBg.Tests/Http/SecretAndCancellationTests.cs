@@ -30,8 +30,8 @@ public sealed class SecretAndCancellationTests : TempDirTest
         string key = await Emu.UploadAsync(client, Dir);
         AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
         await client.GetResultAsync(record.Id, CancellationToken.None);
-        await client.DownloadAsync(record.TemporaryUrl!, Dir.File("out.png"), false, CancellationToken.None);
-        await Expect(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File("out.png"), false, CancellationToken.None));
+        await client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File("out.png"), false, CancellationToken.None);
+        await Expect(() => client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File("out.png"), false, CancellationToken.None));
 
         foreach (string kind in new[] { "401", "403", "406", "429", "500", "502", "503", "522", "reset-after", "reset-before", "malformed-json", "insufficient-credits", "slow" })
         {
@@ -44,7 +44,7 @@ public sealed class SecretAndCancellationTests : TempDirTest
         foreach (string kind in new[] { "403", "truncated", "truncated-short-length", "500" })
         {
             emulator.State.Config = Emu.With(Emu.Fault("download", kind));
-            await Expect(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File(kind + ".png"), false, CancellationToken.None));
+            await Expect(() => client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File(kind + ".png"), false, CancellationToken.None));
         }
 
         emulator.State.Config = new EmulatorConfig();
