@@ -17,7 +17,8 @@ internal sealed class TempDir : IDisposable
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
     /// <summary>Every file in the folder, by name: to show that a failure left nothing behind.</summary>
-    public string[] Names() => Directory.GetFiles(Path).Select(p => System.IO.Path.GetFileName(p)).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+    public string[] Names() => Directory.GetFiles(Path).Select(p => System.IO.Path.GetFileName(p))
+        .OrderBy(n => n, StringComparer.Ordinal).ToArray();
 
     public void Dispose()
     {
@@ -52,7 +53,8 @@ internal static class Images
         return buffer.ToArray();
     }
 
-    public static string Write(TempDir dir, string name, ImageFormat format, int width = 40, int height = 30, long padBytes = 0)
+    public static string Write(TempDir dir, string name, ImageFormat format, int width = 40, int height = 30,
+        long padBytes = 0)
     {
         string path = dir.File(name);
         System.IO.File.WriteAllBytes(path, Bytes(format, width, height, padBytes));
@@ -129,15 +131,21 @@ internal static class Emu
         return options;
     }
 
-    public static OneMinClient Client(EmulatorServer emulator, Recorder? recorder = null) => new(Options(emulator, recorder));
+    public static OneMinClient Client(EmulatorServer emulator, Recorder? recorder = null) =>
+        new(Options(emulator, recorder));
 
     public static EmulatorConfig With(params FaultRule[] faults) => new() { Faults = faults.ToList() };
 
-    public static FaultRule Fault(string endpoint, string kind, int? count = null, string? retryAfter = null, int delayMs = 0) =>
+    public static FaultRule Fault(string endpoint, string kind, int? count = null, string? retryAfter = null,
+        int delayMs = 0) =>
         new() { Endpoint = endpoint, Kind = kind, Count = count, RetryAfter = retryAfter, DelayMs = delayMs };
 
-    public static BackgroundRequest Request(string imageUrl, string prompt = "a quiet beach at dawn", string size = "1024x1024") =>
-        new(imageUrl, prompt, size, "medium", "auto", BackgroundRequest.DefaultModel);
+    /// <summary>A request for a file of unknown content, run on <paramref name="imageUrl"/>.</summary>
+    public static FeatureCall Request(string imageUrl, string prompt = "a quiet beach at dawn",
+        string size = "1024x1024", string quality = "medium", string background = "auto",
+        string model = BackgroundReplacer.DefaultModel) =>
+        new(new JournalRequest("url:" + imageUrl, null, imageUrl, prompt, size, quality, background, model,
+            new Uri("http://127.0.0.1/")), imageUrl);
 
     /// <summary>Uploads a small PNG and returns its key.</summary>
     public static async Task<string> UploadAsync(OneMinClient client, TempDir dir, string name = "cat.png")
@@ -145,6 +153,16 @@ internal static class Emu
         string path = Images.Write(dir, name, ImageFormat.Png);
         return (await client.UploadAsync(path, CancellationToken.None)).Key;
     }
+}
+
+/// <summary>One charged call: the request and the image (asset key or URL) it runs on.</summary>
+internal sealed record FeatureCall(JournalRequest Request, string ImageUrl);
+
+internal static class FeatureCalls
+{
+    public static Task<AiRecord> ReplaceBackgroundAsync(this OneMinClient client, FeatureCall call,
+        CancellationToken cancellationToken) =>
+        client.ReplaceBackgroundAsync(call.Request, call.ImageUrl, cancellationToken);
 }
 
 /// <summary>A test class with a scratch folder of its own.</summary>
@@ -172,12 +190,14 @@ public abstract class ResultDownloadTest : TempDirTest
     }
 
     /// <summary>A fresh result and its link, before any download fault is switched on.</summary>
-    private protected async Task<(OneMinClient Client, Uri Link)> ResultAsync(EmulatorServer emulator, OneMinClientOptions? options = null)
+    private protected async Task<(OneMinClient Client, Uri Link)> ResultAsync(EmulatorServer emulator,
+        OneMinClientOptions? options = null)
     {
         var client = new OneMinClient(options ?? Emu.Options(emulator));
         string key = await Emu.UploadAsync(client, Dir);
-        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key, size: _resultSize), CancellationToken.None);
-        return (client, record.TemporaryUrl!);
+        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key, size: _resultSize),
+            CancellationToken.None);
+        return (client, new Uri(record.TemporaryUrl!));
     }
 }
 

@@ -12,6 +12,7 @@ using OneMinBg.Client.Common;
 using OneMinBg.Client.Downloads;
 using OneMinBg.Client.Http;
 using OneMinBg.Client.Images;
+using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.Client.Api;
 
@@ -24,9 +25,14 @@ public sealed class OneMinClient
     private const int MaxJsonBytes = 16 * 1024 * 1024;
     private const int MaxErrorBytes = 64 * 1024;
     private const int FileBufferSize = 81920;
+    private const string UploadOperation = "POST /api/assets";
+    private const string FeaturesOperation = "POST /api/features";
+    private const string ResultsOperation = "GET /api/results/";
 
-    private static readonly MediaTypeWithQualityHeaderValue AcceptJson = new MediaTypeWithQualityHeaderValue("application/json");
-    private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly MediaTypeWithQualityHeaderValue AcceptJson =
+        new MediaTypeWithQualityHeaderValue("application/json");
+    private static readonly JsonWriterOptions WriterOptions =
+        new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _apiKey;
     private readonly HttpClient _http;
@@ -36,7 +42,8 @@ public sealed class OneMinClient
     private readonly RetryPolicy _retry;
     private readonly Downloader _downloader;
 
-    /// <exception cref="ArgumentException">No key, a key that cannot be a header, or a base URL that is not https (or loopback http) without <see cref="OneMinClientOptions.AllowInsecureHttp"/>.</exception>
+    /// <exception cref="ArgumentException">No key, a key that cannot be a header, or a base URL that is not https (or
+    /// loopback http) without <see cref="OneMinClientOptions.AllowInsecureHttp"/>.</exception>
     public OneMinClient(OneMinClientOptions options)
     {
         if (options == null)
@@ -44,9 +51,9 @@ public sealed class OneMinClient
             throw new ArgumentNullException(nameof(options));
         }
 
-        _apiKey = ValidateKey(options.ApiKey);
-        _apiRoot = ValidateBaseUri(options.BaseUri, options.AllowInsecureHttp);
-        ValidateLimits(options);
+        _apiKey = OptionsValidator.Key(options.ApiKey);
+        _apiRoot = OptionsValidator.BaseUri(options.BaseUri, options.AllowInsecureHttp);
+        OptionsValidator.Limits(options);
 
         _errors = new ApiErrors(_apiKey);
         _log = new Log(options.Verbose, options.Debug, _apiKey);
@@ -65,7 +72,7 @@ public sealed class OneMinClient
     /// </summary>
     /// <exception cref="InvalidImageException">The file is not an image the service accepts.</exception>
     /// <exception cref="OneMinApiException">The service refused or failed after the retries.</exception>
-    public async Task<UploadedAsset> UploadAsync(string filePath, CancellationToken cancellationToken)
+    public Task<UploadedAsset> UploadAsync(string filePath, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(filePath))
         {
@@ -73,30 +80,56 @@ public sealed class OneMinClient
         }
 
         string fullPath = Path.GetFullPath(filePath);
-        ImageInfo image = ImageInspector.Inspect(fullPath);
+        return UploadAsync(fullPath, ImageInspector.Inspect(fullPath), cancellationToken);
+    }
+
+    /// <summary>
+    /// POST /api/assets for an image already checked (<see cref="ImageInspector.Check"/>): the file is
+    /// opened once more, to send it, and refused if its length changed since the check.
+    /// </summary>
+    /// <exception cref="IOException">The file is gone, unreadable or no longer the one checked.</exception>
+    /// <exception cref="OneMinApiException">The service refused or failed after the retries.</exception>
+    public Task<UploadedAsset> UploadAsync(SourceImage image, CancellationToken cancellationToken)
+    {
+        if (image == null)
+        {
+            throw new ArgumentNullException(nameof(image));
+        }
+
+        return UploadAsync(Path.GetFullPath(image.Path), image.Info, cancellationToken);
+    }
+
+    private async Task<UploadedAsset> UploadAsync(string fullPath, ImageInfo image, CancellationToken cancellationToken)
+    {
         string fileName = Path.GetFileName(fullPath);
         if (Path.GetExtension(fileName).Length == 0)
         {
             fileName += image.Extension; // the service refuses names without an extension
         }
 
-        var call = new Call("POST /api/assets", charged: false, rateLimited: true);
-        _log.Verbose($"Uploading '{fileName}' ({image.Format} {image.Width}x{image.Height}, {Text.FormatBytes(image.Length)}).");
-        var (_, asset) = await CallApiAsync(call, HttpMethod.Post, "api/assets", () => UploadContent(fullPath, fileName, image), ResponseParser.ParseUpload, notFoundIsAbsent: false, cancellationToken).ConfigureAwait(false);
+        var call = new Call(UploadOperation, charged: false, rateLimited: true);
+        _log.Verbose($"Uploading '{fileName}' ({image.Format} {image.Width}x{image.Height}, "
+            + $"{Text.FormatBytes(image.Length)}).");
+        var (_, asset) = await CallApiAsync(call, HttpMethod.Post, "api/assets",
+            () => UploadContent(fullPath, fileName, image), ResponseParser.ParseUpload, notFoundIsAbsent: false,
+            cancellationToken).ConfigureAwait(false);
         _log.Verbose($"Uploaded '{fileName}' as {asset.Key}.");
         return asset;
     }
 
     /// <summary>
-    /// POST /api/features with type BACKGROUND_REPLACER. This call is charged, so it is repeated only
-    /// when it certainly was not (429, 503, no connection); any other failure after sending is
-    /// <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
+    /// POST /api/features with type BACKGROUND_REPLACER for <paramref name="request"/>, run on
+    /// <paramref name="imageUrl"/> (an uploaded asset key or a URL). This call is charged, so it is
+    /// repeated only when it certainly was not (429, 503, no connection); any other failure after
+    /// sending is <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
     /// </summary>
-    public async Task<AiRecord> ReplaceBackgroundAsync(BackgroundRequest request, CancellationToken cancellationToken)
+    public async Task<AiRecord> ReplaceBackgroundAsync(JournalRequest request, string imageUrl,
+        CancellationToken cancellationToken)
     {
-        byte[] body = FeatureBody(request);
-        var call = new Call("POST /api/features", charged: true, rateLimited: true);
-        _log.Verbose($"Replacing the background of {request.ImageUrl} (size {request.Size}, quality {request.Quality}, background {request.Background}, model {request.Model}); this can take a minute.");
+        byte[] body = FeatureBody(request, imageUrl);
+        var call = new Call(FeaturesOperation, charged: true, rateLimited: true);
+        _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
+            + $"background {request.Background}, model {request.Model}); this can take a minute.");
         var elapsed = Stopwatch.StartNew();
         var (_, record) = await CallApiAsync(
             call,
@@ -109,6 +142,14 @@ public sealed class OneMinClient
         _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
         return record;
     }
+
+    /// <summary>The failure to report for a record the feature finished without an image.</summary>
+    public static OneMinApiException FeatureFailed(AiRecord record) =>
+        new OneMinApiException(ApiErrorKind.FeatureFailed,
+            $"the service finished record {record.Id} with status {record.Status} and no image")
+        {
+            Operation = FeaturesOperation,
+        };
 
     /// <summary>
     /// GET /api/results/{id} (with a fresh temporaryUrl), falling back to GET /api/ai-records/{id} when
@@ -124,16 +165,50 @@ public sealed class OneMinClient
         id = id.Trim();
         string escaped = Uri.EscapeDataString(id);
         _log.Verbose($"Looking up record {id}.");
-        var results = new Call("GET /api/results/" + id, charged: false, rateLimited: true);
-        var (found, record) = await CallApiAsync(results, HttpMethod.Get, "api/results/" + escaped, null, ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+        var results = new Call(ResultsOperation + id, charged: false, rateLimited: true);
+        var (found, record) = await CallApiAsync(results, HttpMethod.Get, "api/results/" + escaped, null,
+            ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
         if (!found)
         {
             var records = new Call("GET /api/ai-records/" + id, charged: false, rateLimited: true);
             _log.Verbose($"{results.Operation} answered 404; trying {records.Operation}.");
-            (_, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null, ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+            (_, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null,
+                ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
         }
 
         _log.Verbose(record == null ? $"Record {id} was not found." : $"Record {id}: {record.Status}.");
+        return record;
+    }
+
+    /// <summary>
+    /// A record with a fresh download link (<see cref="GetResultAsync"/>). The key goes only to this
+    /// client's API, never to one a result names: a record of <paramref name="recordBaseUri"/> that is
+    /// not this client's is refused without a call.
+    /// </summary>
+    /// <exception cref="OneMinApiException">LinkExpired when the record is elsewhere, unknown or has no
+    /// link.</exception>
+    public async Task<AiRecord> RenewLinkAsync(string id, string? recordBaseUri, CancellationToken cancellationToken)
+    {
+        if (recordBaseUri != null
+            && !string.Equals(recordBaseUri, BaseUri.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OneMinApiException(ApiErrorKind.LinkExpired,
+                $"its link must be renewed at {recordBaseUri}, but this command talks to {BaseUri}; "
+                + $"run it with -BaseUri {recordBaseUri}");
+        }
+
+        AiRecord? record = await GetResultAsync(id, cancellationToken).ConfigureAwait(false);
+        if (record?.TemporaryUrl == null)
+        {
+            throw new OneMinApiException(ApiErrorKind.LinkExpired,
+                record == null
+                    ? $"the service no longer knows record '{id}', so its link cannot be renewed"
+                    : $"the service gave no download link for record '{id}' (status {record.Status})")
+            {
+                Operation = ResultsOperation + id,
+            };
+        }
+
         return record;
     }
 
@@ -143,8 +218,10 @@ public sealed class OneMinClient
     /// canceled download leaves no file.
     /// </summary>
     /// <exception cref="IOException">The destination exists and <paramref name="overwrite"/> is false.</exception>
-    /// <exception cref="OneMinApiException">LinkExpired (403/404), InvalidDownload, or a network/server failure after the retries.</exception>
-    public Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite, CancellationToken cancellationToken) =>
+    /// <exception cref="OneMinApiException">LinkExpired (403/404), InvalidDownload, or a network/server failure after
+    /// the retries.</exception>
+    public Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite,
+        CancellationToken cancellationToken) =>
         _downloader.DownloadAsync(url, destinationPath, overwrite, cancellationToken);
 
     private Task<(bool Found, T Value)> CallApiAsync<T>(
@@ -178,7 +255,8 @@ public sealed class OneMinClient
             var elapsed = Stopwatch.StartNew();
             using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
             int status = (int)response.StatusCode;
-            _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+            _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after "
+                + $"{Text.FormatSeconds(elapsed.Elapsed)}.");
             if (status == 404 && notFoundIsAbsent)
             {
                 return (false, default(T)!);
@@ -186,7 +264,8 @@ public sealed class OneMinClient
 
             if (status >= 200 && status < 300)
             {
-                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token).ConfigureAwait(false);
+                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token)
+                    .ConfigureAwait(false);
                 if (_log.DebugEnabled)
                 {
                     _log.Debug($"{call.Operation}: {body.Length} bytes: {Text.Excerpt(Json.DecodeUtf8(body), 500)}");
@@ -232,23 +311,27 @@ public sealed class OneMinClient
         }
     }
 
-    /// <summary>The body of ONEMIN-API.md §2, exactly: type, model, promptObject {imageUrl, prompt, size, quality, background}.</summary>
-    internal static byte[] FeatureBody(BackgroundRequest request)
+    /// <summary>
+    /// The body of ONEMIN-API.md §2, exactly: type, model, promptObject {imageUrl, prompt, size, quality,
+    /// background}.
+    /// </summary>
+    internal static byte[] FeatureBody(JournalRequest request, string imageUrl)
     {
         if (request == null)
         {
             throw new ArgumentNullException(nameof(request));
         }
 
-        Require(request.ImageUrl, "ImageUrl");
-        Require(request.Prompt, "Prompt");
-        Require(request.Size, "Size");
-        Require(request.Quality, "Quality");
-        Require(request.Background, "Background");
-        Require(request.Model, "Model");
-        if (request.Prompt.Length > BackgroundRequest.MaxPromptLength)
+        if (string.IsNullOrWhiteSpace(imageUrl))
         {
-            throw new ArgumentException($"The prompt has {request.Prompt.Length} characters; the service accepts at most {BackgroundRequest.MaxPromptLength}.", nameof(request));
+            throw new ArgumentException("The image (an asset key or URL) is required.", nameof(imageUrl));
+        }
+
+        Require(request.Prompt, "Prompt");
+        if (request.Prompt.Length > BackgroundReplacer.MaxPromptLength)
+        {
+            throw new ArgumentException($"The prompt has {request.Prompt.Length} characters; the service accepts "
+                + $"at most {BackgroundReplacer.MaxPromptLength}.", nameof(request));
         }
 
         using var buffer = new MemoryStream();
@@ -258,7 +341,7 @@ public sealed class OneMinClient
             writer.WriteString("type", "BACKGROUND_REPLACER");
             writer.WriteString("model", request.Model);
             writer.WriteStartObject("promptObject");
-            writer.WriteString("imageUrl", request.ImageUrl);
+            writer.WriteString("imageUrl", imageUrl);
             writer.WriteString("prompt", request.Prompt);
             writer.WriteString("size", request.Size);
             writer.WriteString("quality", request.Quality);
@@ -285,14 +368,30 @@ public sealed class OneMinClient
         return content;
     }
 
-    /// <summary>One part, "asset", streamed from the file. Names that are not plain ASCII also go as filename* (RFC 6266).</summary>
+    /// <summary>
+    /// One part, "asset", streamed from the file. Names that are not plain ASCII also go as filename* (RFC 6266).
+    /// </summary>
     private static HttpContent UploadContent(string path, string fileName, ImageInfo image)
     {
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize, useAsync: true);
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize,
+            useAsync: true);
+        long length = stream.Length;
+        if (length != image.Length)
+        {
+            // Not the file that was checked (and hashed): sending it would file the wrong image under that hash.
+            stream.Dispose();
+            throw new IOException($"'{path}' changed after it was checked ({image.Length} bytes then, "
+                + $"{length} now); run the command again for it.");
+        }
+
         var file = new StreamContent(stream, FileBufferSize);
         file.Headers.ContentType = new MediaTypeHeaderValue(image.MimeType);
         string plain = AsciiFileName(fileName);
-        var disposition = new ContentDispositionHeaderValue("form-data") { Name = "\"asset\"", FileName = "\"" + plain + "\"" };
+        var disposition = new ContentDispositionHeaderValue("form-data")
+        {
+            Name = "\"asset\"",
+            FileName = "\"" + plain + "\"",
+        };
         if (!string.Equals(plain, fileName, StringComparison.Ordinal))
         {
             disposition.FileNameStar = fileName;
@@ -313,79 +412,5 @@ public sealed class OneMinClient
         }
 
         return plain.ToString();
-    }
-
-    private static string ValidateKey(string? apiKey)
-    {
-        // No key is allowed: downloads need none. API calls then fail with Authentication.
-        string key = (apiKey ?? "").Trim();
-
-        foreach (char c in key)
-        {
-            if (c < 0x21 || c > 0x7E)
-            {
-                throw new ArgumentException(
-                    "The API key contains characters that cannot be sent in an HTTP header (spaces, line breaks or non-ASCII characters). Copy it again from the 1min.ai dashboard.",
-                    nameof(OneMinClientOptions.ApiKey));
-            }
-        }
-
-        return key;
-    }
-
-    private static Uri ValidateBaseUri(Uri? baseUri, bool allowInsecureHttp)
-    {
-        if (baseUri == null)
-        {
-            throw new ArgumentException("A base URL is required.", nameof(OneMinClientOptions.BaseUri));
-        }
-
-        if (!baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
-        {
-            throw new ArgumentException($"The base URL '{baseUri}' must be an absolute https:// URL.", nameof(OneMinClientOptions.BaseUri));
-        }
-
-        if (baseUri.UserInfo.Length > 0)
-        {
-            throw new ArgumentException("The base URL must not contain a user name or password.", nameof(OneMinClientOptions.BaseUri));
-        }
-
-        if (baseUri.Scheme == Uri.UriSchemeHttp && !baseUri.IsLoopback && !allowInsecureHttp)
-        {
-            throw new ArgumentException(
-                $"The base URL '{baseUri}' uses http:// to a host that is not this machine, which would send the API key unencrypted. Use https://, or set AllowInsecureHttp to allow it.",
-                nameof(OneMinClientOptions.BaseUri));
-        }
-
-        return new Uri(baseUri.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/");
-    }
-
-    private static void ValidateLimits(OneMinClientOptions options)
-    {
-        if (options.Timeout != Timeout.InfiniteTimeSpan && (options.Timeout <= TimeSpan.Zero || options.Timeout.TotalMilliseconds > int.MaxValue))
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.Timeout), options.Timeout, "The timeout must be positive and at most 24 days.");
-        }
-
-        if (options.MaxRetryCount < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.MaxRetryCount), options.MaxRetryCount, "The retry count cannot be negative.");
-        }
-
-        if (options.RetryBaseDelay < TimeSpan.Zero || options.MaxRetryAfter < TimeSpan.Zero
-            || options.RetryBaseDelay.TotalMilliseconds > int.MaxValue || options.MaxRetryAfter.TotalMilliseconds > int.MaxValue)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.RetryBaseDelay), "Retry delays must be between zero and 24 days.");
-        }
-
-        if (options.RequestsPerMinute < 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.RequestsPerMinute), options.RequestsPerMinute, "The rate limit cannot be negative (0 turns it off).");
-        }
-
-        if (options.MaxDownloadBytes <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(OneMinClientOptions.MaxDownloadBytes), options.MaxDownloadBytes, "The download limit must be positive.");
-        }
     }
 }

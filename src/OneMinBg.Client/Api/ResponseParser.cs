@@ -16,7 +16,9 @@ internal sealed class ResponseFormatException : Exception
     }
 }
 
-/// <summary>Lenient reads of a JsonElement: exact property name first, then any casing; wrong kinds read as absent.</summary>
+/// <summary>
+/// Lenient reads of a JsonElement: exact property name first, then any casing; wrong kinds read as absent.
+/// </summary>
 internal static class Json
 {
     public static string DecodeUtf8(byte[] body)
@@ -80,7 +82,8 @@ internal static class Json
         }
 
         if (value?.ValueKind == JsonValueKind.String
-            && decimal.TryParse(value.Value.GetString()?.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out decimal parsed))
+            && decimal.TryParse(value.Value.GetString()?.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture,
+                out decimal parsed))
         {
             return parsed;
         }
@@ -113,7 +116,9 @@ internal static class ResponseParser
         JsonElement? asset = Json.Object(root, "asset");
         string? key = (fileContent == null ? null : Json.String(fileContent.Value, "path"))
             ?? (asset == null ? null : Json.String(asset.Value, "key"))
-            ?? (asset == null ? null : KeyFromLocation(Json.String(asset.Value, "location"), Json.String(asset.Value, "bucket")));
+            ?? (asset == null
+                ? null
+                : KeyFromLocation(Json.String(asset.Value, "location"), Json.String(asset.Value, "bucket")));
         if (key == null)
         {
             throw new ResponseFormatException("it has no fileContent.path, asset.key or asset.location");
@@ -122,7 +127,9 @@ internal static class ResponseParser
         string? name = (fileContent == null ? null : Json.String(fileContent.Value, "name"))
             ?? (asset == null ? null : Json.String(asset.Value, "originalname") ?? Json.String(asset.Value, "name"));
         decimal? size = asset == null ? null : Json.Decimal(asset.Value, "size");
-        string? mimeType = asset == null ? null : Json.String(asset.Value, "mimetype") ?? Json.String(asset.Value, "contentType");
+        string? mimeType = asset == null
+            ? null
+            : Json.String(asset.Value, "mimetype") ?? Json.String(asset.Value, "contentType");
         return new UploadedAsset(key, name, size.HasValue ? (long)size.Value : (long?)null, mimeType);
     }
 
@@ -138,7 +145,8 @@ internal static class ResponseParser
         int slash = path.IndexOf('/');
         string first = slash < 0 ? "" : path.Substring(0, slash);
         bool pathStyle = string.Equals(first, bucket ?? ServiceBucket, StringComparison.Ordinal)
-            || (bucket == null && (url.Host.StartsWith("s3.", StringComparison.OrdinalIgnoreCase) || url.Host.StartsWith("s3-", StringComparison.OrdinalIgnoreCase)));
+            || (bucket == null && (url.Host.StartsWith("s3.", StringComparison.OrdinalIgnoreCase)
+                || url.Host.StartsWith("s3-", StringComparison.OrdinalIgnoreCase)));
         if (pathStyle)
         {
             path = path.Substring(slash + 1);
@@ -200,7 +208,8 @@ internal static class ResponseParser
             Model = Json.String(record, "model"),
             Type = Json.String(record, "type"),
             CreatedAt = Date(Json.Property(record, "createdAt")),
-            TemporaryUrl = DownloadUrl(Json.Property(record, "temporaryUrl")) ?? DownloadUrl(Json.Property(root, "temporaryUrl")),
+            TemporaryUrl = DownloadUrl(Json.Property(record, "temporaryUrl"))
+                ?? DownloadUrl(Json.Property(root, "temporaryUrl")),
         };
 
         JsonElement? team = Json.Object(record, "teamUser") ?? Json.Object(root, "teamUser");
@@ -211,7 +220,8 @@ internal static class ResponseParser
         }
 
         JsonElement? detail = AsObject(Json.Property(record, "aiRecordDetail"));
-        result.ResultKeys = Strings((detail == null ? null : Json.Property(detail.Value, "resultObject")) ?? Json.Property(record, "resultObject"));
+        result.ResultKeys = Strings((detail == null ? null : Json.Property(detail.Value, "resultObject"))
+            ?? Json.Property(record, "resultObject"));
         JsonElement? prompt = detail == null ? null : AsObject(Json.Property(detail.Value, "promptObject"));
         if (prompt != null)
         {
@@ -274,7 +284,8 @@ internal static class ResponseParser
     }
 
     /// <summary>An absolute http(s) URL; "", null, missing or anything else is no link.</summary>
-    private static Uri? DownloadUrl(JsonElement? value)
+    /// <summary>An absolute http(s) link, as the one text every later shape (journal, BgResult) keeps.</summary>
+    private static string? DownloadUrl(JsonElement? value)
     {
         string? text = value?.ValueKind == JsonValueKind.String ? value.Value.GetString()?.Trim() : null;
         if (string.IsNullOrEmpty(text) || !Uri.TryCreate(text, UriKind.Absolute, out Uri? url))
@@ -282,14 +293,15 @@ internal static class ResponseParser
             return null;
         }
 
-        return url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp ? url : null;
+        return url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp ? url.AbsoluteUri : null;
     }
 
     /// <summary>An ISO 8601 string, or Unix time in seconds or milliseconds.</summary>
     private static DateTimeOffset? Date(JsonElement? value)
     {
         if (value?.ValueKind == JsonValueKind.String
-            && DateTimeOffset.TryParse(value.Value.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out DateTimeOffset date))
+            && DateTimeOffset.TryParse(value.Value.GetString(), CultureInfo.InvariantCulture,
+                DateTimeStyles.AssumeUniversal, out DateTimeOffset date))
         {
             return date;
         }
@@ -298,7 +310,9 @@ internal static class ResponseParser
         {
             try
             {
-                return number > 100_000_000_000L ? DateTimeOffset.FromUnixTimeMilliseconds(number) : DateTimeOffset.FromUnixTimeSeconds(number);
+                return number > 100_000_000_000L
+                    ? DateTimeOffset.FromUnixTimeMilliseconds(number)
+                    : DateTimeOffset.FromUnixTimeSeconds(number);
             }
             catch (ArgumentOutOfRangeException)
             {

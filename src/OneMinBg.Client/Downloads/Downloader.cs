@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Net.Http;
+using System.Security.Cryptography;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
@@ -38,7 +39,8 @@ internal sealed class Downloader
         _maxBytes = maxBytes;
     }
 
-    public async Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite, CancellationToken cancellationToken)
+    public async Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite,
+        CancellationToken cancellationToken)
     {
         if (url == null)
         {
@@ -47,7 +49,9 @@ internal sealed class Downloader
 
         if (!url.IsAbsoluteUri || !IsHttp(url))
         {
-            throw new ArgumentException($"Only http:// and https:// links can be downloaded, not '{(url.IsAbsoluteUri ? Text.WithoutQuery(url) : url.OriginalString)}'.", nameof(url));
+            string shown = url.IsAbsoluteUri ? Text.WithoutQuery(url) : url.OriginalString;
+            throw new ArgumentException($"Only http:// and https:// links can be downloaded, not '{shown}'.",
+                nameof(url));
         }
 
         if (string.IsNullOrWhiteSpace(destinationPath))
@@ -56,7 +60,8 @@ internal sealed class Downloader
         }
 
         string destination = Path.GetFullPath(destinationPath);
-        string folder = Path.GetDirectoryName(destination) ?? throw new ArgumentException($"'{destination}' is not a file path.", nameof(destinationPath));
+        string folder = Path.GetDirectoryName(destination)
+            ?? throw new ArgumentException($"'{destination}' is not a file path.", nameof(destinationPath));
         if (!Directory.Exists(folder))
         {
             throw new DirectoryNotFoundException($"The folder '{folder}' does not exist; nothing was downloaded.");
@@ -69,21 +74,24 @@ internal sealed class Downloader
 
         if (!overwrite && File.Exists(destination))
         {
-            throw AlreadyExists(destination, null);
+            throw new DestinationExistsException(destination);
         }
 
-        string temporary = Path.Combine(folder, Path.GetFileName(destination) + "." + Path.GetRandomFileName().Replace(".", "") + ".partial");
+        string temporary = Path.Combine(folder,
+            Path.GetFileName(destination) + "." + Path.GetRandomFileName().Replace(".", "") + ".partial");
         var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
         _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
         var elapsed = Stopwatch.StartNew();
         bool moved = false;
         try
         {
-            var (length, image) = await _retry.RunAsync(call, token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
+            var (length, sha256, image) = await _retry.RunAsync(call,
+                token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
             MoveIntoPlace(temporary, destination, overwrite);
             moved = true;
-            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, {Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
-            return new DownloadedFile(destination, length, image);
+            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, "
+                + $"{Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
+            return new DownloadedFile(destination, length, sha256, image);
         }
         finally
         {
@@ -94,7 +102,8 @@ internal sealed class Downloader
         }
     }
 
-    private async Task<(long Length, ImageInfo Image)> AttemptAsync(Call call, Uri url, string temporary, CancellationToken token)
+    private async Task<(long Length, string Sha256, ImageInfo Image)> AttemptAsync(Call call, Uri url,
+        string temporary, CancellationToken token)
     {
         Uri current = url;
         for (int redirects = 0; ; redirects++)
@@ -112,8 +121,8 @@ internal sealed class Downloader
 
             if (status >= 200 && status < 300)
             {
-                long length = await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
-                return (length, Inspect(call, temporary, length));
+                var (length, sha256) = await SaveBodyAsync(call, response, temporary, token).ConfigureAwait(false);
+                return (length, sha256, Inspect(call, temporary, length));
             }
 
             if (status == 400 || status == 401 || status == 403 || status == 404 || status == 410)
@@ -121,20 +130,27 @@ internal sealed class Downloader
                 throw _errors.Create(
                     ApiErrorKind.LinkExpired,
                     call,
-                    $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}: the download link has expired or is not valid. Get a fresh link from the record and download again.",
+                    $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}: the download link has "
+                    + "expired or is not valid. Get a fresh link from the record and download again.",
                     status: status);
             }
 
             if (status == 408 || status == 429 || status >= 500)
             {
-                ApiErrorKind kind = status == 429 ? ApiErrorKind.RateLimited : status == 408 ? ApiErrorKind.Timeout : ApiErrorKind.ServerError;
+                ApiErrorKind kind = status == 429 ? ApiErrorKind.RateLimited
+                    : status == 408 ? ApiErrorKind.Timeout
+                    : ApiErrorKind.ServerError;
                 throw new RetryableException(
                     $"HTTP {status} {response.ReasonPhrase}",
-                    attempts => _errors.Create(kind, call, $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}. The download host failed; try again later. It was {RetryPolicy.Attempts(attempts)}.", status: status),
+                    attempts => _errors.Create(kind, call,
+                        $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}. The download host "
+                        + $"failed; try again later. It was {RetryPolicy.Attempts(attempts)}.", status: status),
                     RetryPolicy.RetryAfter(response, DateTimeOffset.UtcNow));
             }
 
-            throw _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}; nothing was saved.", status: status);
+            throw _errors.Create(ApiErrorKind.InvalidDownload, call,
+                $"{call.Operation} failed with HTTP {status} {response.ReasonPhrase}; nothing was saved.",
+                status: status);
         }
     }
 
@@ -144,14 +160,17 @@ internal sealed class Downloader
         string? problem = RedirectProblem(current, next, redirects);
         if (problem != null)
         {
-            throw _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {problem}; nothing was saved.");
+            throw _errors.Create(ApiErrorKind.InvalidDownload, call,
+                $"{call.Operation} failed: {problem}; nothing was saved.");
         }
 
         _log.Verbose($"{call.Operation}: redirected to {Text.WithoutQuery(next)}.");
         return next;
     }
 
-    /// <summary>Why a redirect is not followed: too many, not http(s), or https downgraded to http (loopback excepted).</summary>
+    /// <summary>
+    /// Why a redirect is not followed: too many, not http(s), or https downgraded to http (loopback excepted).
+    /// </summary>
     internal static string? RedirectProblem(Uri current, Uri next, int redirectsSoFar)
     {
         if (redirectsSoFar >= MaxRedirects)
@@ -172,8 +191,12 @@ internal sealed class Downloader
         return null;
     }
 
-    /// <summary>Streams the body to the temporary file (from scratch on each attempt), enforcing the size limit as it goes.</summary>
-    private async Task<long> SaveBodyAsync(Call call, HttpResponseMessage response, string temporary, CancellationToken token)
+    /// <summary>
+    /// Streams the body to the temporary file (from scratch on each attempt), enforcing the size limit
+    /// and hashing it as it goes, so the saved file need not be read again for its SHA-256.
+    /// </summary>
+    private async Task<(long Length, string Sha256)> SaveBodyAsync(Call call, HttpResponseMessage response,
+        string temporary, CancellationToken token)
     {
         long? declared = response.Content.Headers.ContentLength;
         if (declared > _maxBytes)
@@ -182,19 +205,21 @@ internal sealed class Downloader
         }
 
         using (token.Register(response.Dispose))
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize, useAsync: true))
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
+            useAsync: true))
         {
             Stream body;
             try
             {
                 body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (!token.IsCancellationRequested && (ex is IOException || ex is HttpRequestException))
+            catch (Exception ex) when (!token.IsCancellationRequested && IsBrokenBody(ex))
             {
                 throw CutShort(call, 0, declared, ex);
             }
 
             using (body)
+            using (var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
             {
                 var buffer = new byte[BufferSize];
                 long total = 0;
@@ -205,7 +230,7 @@ internal sealed class Downloader
                     {
                         read = await body.ReadAsync(buffer, 0, buffer.Length, token).ConfigureAwait(false);
                     }
-                    catch (Exception ex) when (!token.IsCancellationRequested && (ex is IOException || ex is HttpRequestException))
+                    catch (Exception ex) when (!token.IsCancellationRequested && IsBrokenBody(ex))
                     {
                         throw CutShort(call, total, declared, ex);
                     }
@@ -221,6 +246,7 @@ internal sealed class Downloader
                         throw TooLarge(call, total);
                     }
 
+                    sha.AppendData(buffer, 0, read);
                     await file.WriteAsync(buffer, 0, read, token).ConfigureAwait(false);
                 }
 
@@ -230,7 +256,7 @@ internal sealed class Downloader
                 }
 
                 await file.FlushAsync(token).ConfigureAwait(false);
-                return total;
+                return (total, ContentHash.ToHex(sha.GetHashAndReset()));
             }
         }
     }
@@ -241,13 +267,17 @@ internal sealed class Downloader
         string what = $"the download was cut short after {received.ToString(CultureInfo.InvariantCulture)}{of} bytes";
         return new RetryableException(
             what,
-            attempts => _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; try again later.", inner));
+            attempts => _errors.Create(ApiErrorKind.InvalidDownload, call,
+                $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; "
+                + "try again later.", inner));
     }
 
     private OneMinApiException TooLarge(Call call, long bytes) => _errors.Create(
         ApiErrorKind.InvalidDownload,
         call,
-        $"{call.Operation} failed: the file is larger than the {Text.FormatBytes(_maxBytes)} allowed ({bytes.ToString(CultureInfo.InvariantCulture)} bytes or more); nothing was saved. Raise MaxDownloadBytes if it is expected.");
+        $"{call.Operation} failed: the file is larger than the {Text.FormatBytes(_maxBytes)} allowed "
+        + $"({bytes.ToString(CultureInfo.InvariantCulture)} bytes or more); nothing was saved. "
+        + "Raise MaxDownloadBytes if it is expected.");
 
     /// <summary>
     /// Checks the received file is a complete image. An incomplete one is retried like a broken-off body:
@@ -262,10 +292,13 @@ internal sealed class Downloader
         }
         catch (InvalidImageException ex) when (ex.Reason == InvalidImageReason.Truncated)
         {
-            string what = $"the image is incomplete (truncated; {length.ToString(CultureInfo.InvariantCulture)} bytes received)";
+            string what = "the image is incomplete (truncated; "
+                + $"{length.ToString(CultureInfo.InvariantCulture)} bytes received)";
             throw new RetryableException(
                 what,
-                attempts => _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; try again later. If it persists, the result itself is damaged.", ex));
+                attempts => _errors.Create(ApiErrorKind.InvalidDownload, call,
+                    $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; "
+                    + "try again later. If it persists, the result itself is damaged.", ex));
         }
         catch (InvalidImageException ex)
         {
@@ -274,7 +307,9 @@ internal sealed class Downloader
                 InvalidImageReason.Empty => "the file is empty",
                 _ => "it is not a PNG, JPEG or WebP image",
             };
-            throw _errors.Create(ApiErrorKind.InvalidDownload, call, $"{call.Operation} failed: {problem} ({length.ToString(CultureInfo.InvariantCulture)} bytes received); nothing was saved. Try again; if it persists, the result itself is damaged.", ex);
+            throw _errors.Create(ApiErrorKind.InvalidDownload, call,
+                $"{call.Operation} failed: {problem} ({length.ToString(CultureInfo.InvariantCulture)} bytes "
+                + "received); nothing was saved. Try again; if it persists, the result itself is damaged.", ex);
         }
     }
 
@@ -294,7 +329,7 @@ internal sealed class Downloader
             }
             catch (IOException ex) when (File.Exists(destination))
             {
-                throw AlreadyExists(destination, ex);
+                throw new DestinationExistsException(destination, ex);
             }
         }
 
@@ -321,12 +356,13 @@ internal sealed class Downloader
         }
     }
 
-    private static IOException AlreadyExists(string destination, Exception? inner) =>
-        new IOException($"'{destination}' already exists; nothing was downloaded over it. Choose another path or allow overwriting.", inner);
-
     private static bool IsHttp(Uri url) => url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp;
 
-    private static bool IsRedirect(int status) => status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+    private static bool IsRedirect(int status) =>
+        status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+
+    /// <summary>How a body that breaks off while it is read shows itself.</summary>
+    private static bool IsBrokenBody(Exception ex) => ex is IOException || ex is HttpRequestException;
 
     private static void TryDelete(string path)
     {

@@ -10,15 +10,10 @@ namespace OneMinBg.Client.Images;
 /// Checks that a file is a complete PNG, JPEG or WebP image by reading its header and its last
 /// bytes, never the whole file, and finds the size that best matches its aspect ratio.
 /// </summary>
-public static class ImageInspector
+public static partial class ImageInspector
 {
     /// <summary>The largest upload this module sends (community gateways cap uploads at 50 MB).</summary>
     public const long MaxUploadBytes = 50L * 1024 * 1024;
-
-    /// <summary>The output sizes of the Background Replacer.</summary>
-    public const string SquareSize = "1024x1024";
-    public const string PortraitSize = "1024x1536";
-    public const string LandscapeSize = "1536x1024";
 
     private const int HeadLength = 512;
     private const int TailLength = 4096;
@@ -26,7 +21,8 @@ public static class ImageInspector
     private const string ConvertAdvice = "Convert it to PNG, JPEG or WebP.";
 
     /// <summary>Inspects a file of at most <see cref="MaxUploadBytes"/>.</summary>
-    /// <exception cref="InvalidImageException">The file is empty, too large, not an image, in an unsupported format or truncated.</exception>
+    /// <exception cref="InvalidImageException">The file is empty, too large, not an image, in an unsupported format or
+    /// truncated.</exception>
     public static ImageInfo Inspect(string path)
     {
         if (string.IsNullOrEmpty(path))
@@ -37,7 +33,28 @@ public static class ImageInspector
         return Inspect(path, MaxUploadBytes);
     }
 
-    /// <summary>Inspects an image that starts at the beginning of a seekable stream (at most <see cref="MaxUploadBytes"/>).</summary>
+    /// <summary>
+    /// Inspects a file of at most <see cref="MaxUploadBytes"/> and hashes its content, opening it once:
+    /// the header and trailer are read by seeking, then the whole file once for the hash.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The file is not an image the service accepts.</exception>
+    public static SourceImage Check(string path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new ArgumentException("A file path is required.", nameof(path));
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            4096, FileOptions.SequentialScan);
+        ImageInfo info = Inspect(stream, path, MaxUploadBytes);
+        stream.Position = 0;
+        return new SourceImage(path, info, ContentHash.OfStream(stream));
+    }
+
+    /// <summary>
+    /// Inspects an image that starts at the beginning of a seekable stream (at most <see cref="MaxUploadBytes"/>).
+    /// </summary>
     public static ImageInfo Inspect(Stream seekableStream)
     {
         if (seekableStream == null)
@@ -61,40 +78,14 @@ public static class ImageInspector
         }
     }
 
-    /// <summary>Inspects a file with a size limit of the caller's choosing (downloads allow more than uploads).</summary>
+    /// <summary>
+    /// Inspects a file with a size limit of the caller's choosing (downloads allow more than uploads).
+    /// </summary>
     internal static ImageInfo Inspect(string path, long maxLength)
     {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 4096, FileOptions.RandomAccess);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            4096, FileOptions.RandomAccess);
         return Inspect(stream, path, maxLength);
-    }
-
-    /// <summary>
-    /// The size ("1024x1024", "1024x1536" or "1536x1024") whose aspect ratio is nearest to width:height,
-    /// comparing log ratios so that 2:1 and 1:2 are equally far from square. Ties go to the square.
-    /// </summary>
-    public static string ClosestSize(int width, int height)
-    {
-        if (width <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(width), width, "The width must be positive.");
-        }
-
-        if (height <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(height), height, "The height must be positive.");
-        }
-
-        double ratio = Math.Log((double)width / height);
-        double threeTwo = Math.Log(1536.0 / 1024.0);
-        double toSquare = Math.Abs(ratio);
-        double toLandscape = Math.Abs(ratio - threeTwo);
-        double toPortrait = Math.Abs(ratio + threeTwo);
-        if (toSquare <= toLandscape && toSquare <= toPortrait)
-        {
-            return SquareSize;
-        }
-
-        return toLandscape < toPortrait ? LandscapeSize : PortraitSize;
     }
 
     internal static ImageInfo Inspect(Stream stream, string? path, long maxLength)
@@ -103,14 +94,16 @@ public static class ImageInspector
         long length = stream.Length;
         if (length == 0)
         {
-            throw new InvalidImageException(InvalidImageReason.Empty, $"{name} is empty (0 bytes). Choose a PNG, JPEG or WebP image.", path);
+            throw new InvalidImageException(InvalidImageReason.Empty,
+                $"{name} is empty (0 bytes). Choose a PNG, JPEG or WebP image.", path);
         }
 
         if (length > maxLength)
         {
             throw new InvalidImageException(
                 InvalidImageReason.TooLarge,
-                $"{name} is {Text.FormatBytes(length)}, more than the {Text.FormatBytes(maxLength)} allowed. Resize or compress it below {Text.FormatBytes(maxLength)}.",
+                $"{name} is {Text.FormatBytes(length)}, more than the {Text.FormatBytes(maxLength)} allowed. "
+                + $"Resize or compress it below {Text.FormatBytes(maxLength)}.",
                 path);
         }
 
@@ -154,7 +147,8 @@ public static class ImageInspector
             return "GIF";
         }
 
-        if (StartsWithAscii(head, 0, "BM") && head.Length >= 14 && head[6] == 0 && head[7] == 0 && head[8] == 0 && head[9] == 0)
+        if (StartsWithAscii(head, 0, "BM") && head.Length >= 14
+            && head[6] == 0 && head[7] == 0 && head[8] == 0 && head[9] == 0)
         {
             return "BMP";
         }
@@ -206,7 +200,8 @@ public static class ImageInspector
 
         string text = Encoding.UTF8.GetString(head).TrimStart('\uFEFF', ' ', '\t', '\r', '\n');
         if (text.StartsWith("<svg", StringComparison.OrdinalIgnoreCase)
-            || (text.StartsWith("<?xml", StringComparison.OrdinalIgnoreCase) && text.IndexOf("<svg", StringComparison.OrdinalIgnoreCase) >= 0))
+            || (text.StartsWith("<?xml", StringComparison.OrdinalIgnoreCase)
+                && text.IndexOf("<svg", StringComparison.OrdinalIgnoreCase) >= 0))
         {
             return "SVG";
         }
@@ -286,188 +281,8 @@ public static class ImageInspector
 
     private static int LittleEndian24(byte[] d, int i) => d[i] | d[i + 1] << 8 | d[i + 2] << 16;
 
-    private static uint LittleEndian32(byte[] d, int i) => (uint)(d[i] | d[i + 1] << 8 | d[i + 2] << 16 | d[i + 3] << 24);
+    private static uint LittleEndian32(byte[] d, int i) =>
+        (uint)(d[i] | d[i + 1] << 8 | d[i + 2] << 16 | d[i + 3] << 24);
 
     /// <summary>Per-format parsing of one stream; every failure names the file and the format.</summary>
-    private readonly struct Reader
-    {
-        private static readonly byte[] PngEnd = { 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82 };
-        private static readonly byte[] JpegEnd = { 0xFF, 0xD9 };
-
-        private readonly Stream _stream;
-        private readonly string? _path;
-        private readonly string _name;
-        private readonly byte[] _head;
-        private readonly long _length;
-
-        public Reader(Stream stream, string? path, string name, byte[] head, long length)
-        {
-            _stream = stream;
-            _path = path;
-            _name = name;
-            _head = head;
-            _length = length;
-        }
-
-        public ImageInfo Png()
-        {
-            if (_head.Length < 24)
-            {
-                throw Truncated("PNG");
-            }
-
-            if (!StartsWithAscii(_head, 12, "IHDR"))
-            {
-                throw Damaged("PNG");
-            }
-
-            uint width = BigEndian32(_head, 16);
-            uint height = BigEndian32(_head, 20);
-            // The last chunk is IEND with its fixed CRC; tolerate a little trailing data after it.
-            if (IndexOf(Tail(0), PngEnd) < 0)
-            {
-                throw Truncated("PNG");
-            }
-
-            return Result(ImageFormat.Png, width, height, "PNG");
-        }
-
-        public ImageInfo Jpeg()
-        {
-            // Walk the segments to the frame header (SOFn), seeking past each one.
-            long position = 2;
-            for (int segment = 0; segment < MaxJpegSegments; segment++)
-            {
-                byte[] marker = ReadAt(_stream, position, 9);
-                if (marker.Length < 2)
-                {
-                    throw Truncated("JPEG");
-                }
-
-                if (marker[0] != 0xFF)
-                {
-                    throw Damaged("JPEG");
-                }
-
-                byte code = marker[1];
-                if (code == 0xFF)
-                {
-                    position++; // fill byte
-                    continue;
-                }
-
-                if (code == 0x01 || (code >= 0xD0 && code <= 0xD8))
-                {
-                    position += 2; // markers without a length
-                    continue;
-                }
-
-                if (code == 0xD9 || code == 0xDA)
-                {
-                    throw Damaged("JPEG"); // end of image or scan data before any frame header
-                }
-
-                if (marker.Length < 4)
-                {
-                    throw Truncated("JPEG");
-                }
-
-                int segmentLength = BigEndian16(marker, 2);
-                if (segmentLength < 2)
-                {
-                    throw Damaged("JPEG");
-                }
-
-                bool isFrame = code >= 0xC0 && code <= 0xCF && code != 0xC4 && code != 0xC8 && code != 0xCC;
-                if (isFrame)
-                {
-                    if (marker.Length < 9)
-                    {
-                        throw Truncated("JPEG");
-                    }
-
-                    int height = BigEndian16(marker, 5);
-                    int width = BigEndian16(marker, 7);
-                    long frameEnd = position + 2 + segmentLength;
-                    // The image ends with EOI (FF D9); look for it after the frame header only, so an
-                    // embedded thumbnail's EOI does not count, tolerating a little trailing data.
-                    if (frameEnd > _length || IndexOf(Tail(frameEnd), JpegEnd) < 0)
-                    {
-                        throw Truncated("JPEG");
-                    }
-
-                    return Result(ImageFormat.Jpeg, (uint)width, (uint)height, "JPEG");
-                }
-
-                position += 2 + segmentLength;
-            }
-
-            throw Damaged("JPEG");
-        }
-
-        public ImageInfo WebP()
-        {
-            if (_head.Length < 30)
-            {
-                throw Truncated("WebP");
-            }
-
-            uint riffLength = LittleEndian32(_head, 4);
-            if (_length < 8L + riffLength)
-            {
-                throw Truncated("WebP");
-            }
-
-            string chunk = Encoding.ASCII.GetString(_head, 12, 4);
-            switch (chunk)
-            {
-                case "VP8X":
-                    return Result(ImageFormat.WebP, (uint)LittleEndian24(_head, 24) + 1, (uint)LittleEndian24(_head, 27) + 1, "WebP");
-                case "VP8 ":
-                    if (!StartsWith(_head, 23, 0x9D, 0x01, 0x2A))
-                    {
-                        throw Damaged("WebP");
-                    }
-
-                    return Result(ImageFormat.WebP, (uint)(LittleEndian16(_head, 26) & 0x3FFF), (uint)(LittleEndian16(_head, 28) & 0x3FFF), "WebP");
-                case "VP8L":
-                    if (_head[20] != 0x2F)
-                    {
-                        throw Damaged("WebP");
-                    }
-
-                    uint bits = LittleEndian32(_head, 21);
-                    return Result(ImageFormat.WebP, (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1, "WebP");
-                default:
-                    throw Damaged("WebP");
-            }
-        }
-
-        /// <summary>The last bytes of the file, not before <paramref name="notBefore"/>.</summary>
-        private byte[] Tail(long notBefore)
-        {
-            long start = Math.Max(notBefore, _length - TailLength);
-            return ReadAt(_stream, start, (int)(_length - start));
-        }
-
-        private ImageInfo Result(ImageFormat format, uint width, uint height, string formatName)
-        {
-            if (width == 0 || height == 0 || width > int.MaxValue || height > int.MaxValue)
-            {
-                throw Damaged(formatName);
-            }
-
-            return new ImageInfo(format, (int)width, (int)height, _length);
-        }
-
-        private InvalidImageException Truncated(string format) => new InvalidImageException(
-            InvalidImageReason.Truncated,
-            $"{_name} is a truncated {format} image (its data ends early, as from an interrupted copy or download). Copy, export or download it again.",
-            _path);
-
-        private InvalidImageException Damaged(string format) => new InvalidImageException(
-            InvalidImageReason.NotAnImage,
-            $"{_name} is not a readable image (it starts like a {format} file but its header is damaged). Re-export it as PNG, JPEG or WebP.",
-            _path);
-    }
 }

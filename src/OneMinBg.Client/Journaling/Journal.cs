@@ -341,7 +341,7 @@ public sealed class Journal
         line.RecordId = recordId;
         line.Status = record.Status;
         line.ResultKeys = record.ResultKeys.Count > 0 || previous == null ? record.ResultKeys : previous.ResultKeys;
-        line.TemporaryUrl = record.TemporaryUrl?.AbsoluteUri ?? previous?.TemporaryUrl;
+        line.TemporaryUrl = record.TemporaryUrl ?? previous?.TemporaryUrl;
         line.CreatedAt = record.CreatedAt ?? previous?.CreatedAt;
         line.UsedCredit = record.UsedCredit ?? previous?.UsedCredit;
         line.CreditLimit = record.CreditLimit ?? previous?.CreditLimit;

@@ -315,7 +315,7 @@ internal sealed class JournalIndex
         return true;
     }
 
-    internal static bool IsSuccess(string? status) => string.Equals(status, "SUCCESS", StringComparison.OrdinalIgnoreCase);
+    internal static bool IsSuccess(string? status) => AiRecord.IsSuccessStatus(status);
 
     internal static string FeatureFailedMessage(string recordId, string status) =>
         $"The service reported status '{status}' for record {recordId}, not SUCCESS. It may have been charged; look it up again with its record id before paying for it again.";

@@ -127,32 +127,26 @@ public sealed class GetBgResultCommand : BatchCmdlet
         return false;
     }
 
-    private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, Uri baseUri, string id, string? sourcePath)
+    private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal,
+        Uri baseUri, string id, string? sourcePath)
     {
         try
         {
-            AiRecord? record = await client.GetResultAsync(id, item.BatchToken).ConfigureAwait(false);
-            if (record == null)
+            LookedUpRecord? found = await new LookupWorkflow(journal, client).LookUpAsync(id, item.BatchToken)
+                .ConfigureAwait(false);
+            if (found == null)
             {
                 item.Error(ErrorRecords.Create("ResultNotFound", ErrorCategory.ObjectNotFound, id,
-                    $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key belong to the account that made it."));
+                    $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key "
+                    + "belong to the account that made it."));
                 return;
             }
-            JournalEntry? known = journal.FindByRecordId(id);
-            if (known != null)
-            {
-                journal.RecordRefresh(id, record);
-            }
             // The journal remembers which file a record came from when the caller does not say.
-            item.Output(BgResult.From(record, baseUri, sourcePath ?? known?.Request.SourcePath, null));
-        }
-        catch (OneMinApiException ex) when (FailurePolicy.StopsBatch(ex))
-        {
-            item.Fatal(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
+            item.Output(BgResult.From(found.Record, baseUri, sourcePath ?? found.SourcePath));
         }
         catch (OneMinApiException ex)
         {
-            item.Error(ErrorRecords.FromApi(ex, id, $"Result '{id}'"));
+            item.Fail(ex, id, $"Result '{id}'");
         }
     }
 }

@@ -1,12 +1,12 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.IO;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using OneMinBg.Abstractions;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Downloads;
-using OneMinBg.Client.Journaling;
 using OneMinBg.Client.Workflow;
 using OneMinBg.Pipeline;
 
@@ -20,11 +20,11 @@ namespace OneMinBg.Commands;
 [OutputType(typeof(FileInfo))]
 public sealed class SaveBgImageCommand : BatchCmdlet
 {
-    private readonly Dictionary<string, string> _claimed = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, string> _claimed =
+        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
     private string _folder = "";
     private bool _folderReady;
-    private OneMinClient _client = null!;
-    private Journal _journal = null!;
+    private SaveWorkflow? _workflow;
     private int _alreadySaved;
 
     /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
@@ -57,8 +57,9 @@ public sealed class SaveBgImageCommand : BatchCmdlet
             ThrowTerminatingError(error!);
         }
         _folder = folder!;
-        _client = CreateClient(ResolveBaseUri(), requireKey: false);
-        _journal = OpenJournal();
+        // The client first: a bad -BaseUri is reported before the journal is opened.
+        OneMinClient client = CreateClient(ResolveBaseUri(), requireKey: false);
+        _workflow = new SaveWorkflow(OpenJournal(), client);
     }
 
     protected override void EndProcessing()
@@ -77,28 +78,32 @@ public sealed class SaveBgImageCommand : BatchCmdlet
 
     private void Submit(BgResult result)
     {
+        Debug.Assert(_workflow != null, "BeginProcessing makes the workflow");
+        SaveWorkflow workflow = _workflow!;
         string source = result.SourcePath ?? result.ImageUrl ?? result.Id;
         if (!result.IsSuccess || (result.ResultKeys.Length == 0 && string.IsNullOrEmpty(result.TemporaryUrl)))
         {
             WriteItemError(ErrorRecords.Create("NoResultToSave", ErrorCategory.InvalidArgument, result,
-                $"Result '{result.Id}' of '{source}' has status '{result.Status}' and no image to save. Look it up with Get-BgResult -Id '{result.Id}', or run Invoke-BackgroundReplace again for it."));
+                $"Result '{result.Id}' of '{source}' has status '{result.Status}' and no image to save. "
+                + $"Look it up with Get-BgResult -Id '{result.Id}', or run Invoke-BackgroundReplace again for it."));
             return;
         }
 
         string path = ClaimPath(result);
-        if (File.Exists(path) && IsSavedAlready(result, path))
+        switch (workflow.Plan(result.Id, path, Force))
         {
-            // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
-            WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {_journal.FindByRecordId(result.Id)?.SavedAt:u}); not downloading it again.");
-            _alreadySaved++;
-            WriteObject(new FileInfo(path));
-            return;
-        }
-        if (File.Exists(path) && !Force)
-        {
-            WriteItemError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
-                $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, or choose another -Destination."));
-            return;
+            case SavePlan.AlreadySaved:
+                // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
+                WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {workflow.SavedAt(result.Id):u}); "
+                    + "not downloading it again.");
+                _alreadySaved++;
+                WriteObject(new FileInfo(path));
+                return;
+            case SavePlan.DestinationExists:
+                WriteItemError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
+                    $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, "
+                    + "or choose another -Destination."));
+                return;
         }
         if (!ShouldProcess(path, $"Save the image of result '{result.Id}'"))
         {
@@ -109,12 +114,11 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         EnsureFolder();
         if (result.ResultKeys.Length > 1)
         {
-            WriteWarning($"Result '{result.Id}' has {result.ResultKeys.Length} images; the service gives a download link for the first only, which is saved.");
+            WriteWarning($"Result '{result.Id}' has {result.ResultKeys.Length} images; the service gives a download "
+                + "link for the first only, which is saved.");
         }
         bool overwrite = Force;
-        OneMinClient client = _client;
-        Journal journal = _journal;
-        Runner.Start(result, item => SaveAsync(item, client, journal, result, path, overwrite));
+        Runner.Start(result, item => SaveAsync(item, workflow, result, path, overwrite));
     }
 
     /// <summary>
@@ -134,26 +138,6 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         return path;
     }
 
-    /// <summary>True when the journal says this result was saved to this path and the file is still that one.</summary>
-    private bool IsSavedAlready(BgResult result, string path)
-    {
-        JournalEntry? entry = _journal.FindByRecordId(result.Id);
-        if (entry?.SavedPath == null || entry.SavedSha256 == null
-            || !string.Equals(System.IO.Path.GetFullPath(entry.SavedPath), System.IO.Path.GetFullPath(path), StringComparison.Ordinal)
-            || new FileInfo(path).Length != entry.SavedLength)
-        {
-            return false;
-        }
-        try
-        {
-            return string.Equals(JournalRequest.HashFile(path), entry.SavedSha256, StringComparison.OrdinalIgnoreCase);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
     private void EnsureFolder()
     {
         if (_folderReady)
@@ -168,78 +152,37 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, _folder,
-                $"Cannot create the folder '{_folder}': {ex.Message} Choose another -Destination or grant write access."));
+                $"Cannot create the folder '{_folder}': {ex.Message} "
+                + "Choose another -Destination or grant write access."));
         }
     }
 
-    private static async Task SaveAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result, string path, bool overwrite)
+    /// <summary>Saves one result on a worker; what comes back becomes output or an error.</summary>
+    private static async Task SaveAsync(BatchRunner.WorkItem item, SaveWorkflow workflow, BgResult result,
+        string path, bool overwrite)
     {
         string subject = $"Result '{result.Id}' of '{result.SourcePath ?? result.ImageUrl ?? result.Id}'";
         try
         {
-            Uri? link = Uri.TryCreate(result.TemporaryUrl, UriKind.Absolute, out Uri? given) ? given : null;
-            if (link == null)
-            {
-                item.Verbose($"{subject} has no download link; asking the service for a fresh one.");
-                link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
-            }
-
-            DownloadedFile file;
-            try
-            {
-                item.Verbose($"Downloading {subject} to '{path}'.");
-                file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
-            }
-            catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.LinkExpired)
-            {
-                item.Verbose($"The download link of {subject} has expired; asking the service for a fresh one.");
-                link = await RenewLinkAsync(item, client, journal, result).ConfigureAwait(false);
-                file = await client.DownloadAsync(link, path, overwrite, item.BatchToken).ConfigureAwait(false);
-            }
-            journal.RecordSaved(result.Id, file.Path, file.Length, JournalRequest.HashFile(file.Path));
+            DownloadedFile file = await workflow.SaveAsync(result.Id, result.TemporaryUrl, result.BaseUri, subject,
+                path, overwrite, item, item.BatchToken).ConfigureAwait(false);
             item.Output(new FileInfo(file.Path));
-        }
-        catch (OneMinApiException ex) when (FailurePolicy.StopsBatch(ex))
-        {
-            item.Fatal(ErrorRecords.FromApi(ex, result, subject));
         }
         catch (OneMinApiException ex)
         {
-            item.Error(ErrorRecords.FromApi(ex, result, subject));
+            item.Fail(ex, result, subject);
         }
-        catch (IOException ex) when (File.Exists(path) && !overwrite)
+        catch (DestinationExistsException ex)
         {
             // Another process or result wrote the file while this one downloaded.
             item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
-                $"'{path}' appeared while {subject} was downloading; it was left as it is. Use -Force to overwrite it."));
+                $"'{path}' appeared while {subject} was downloading; it was left as it is. "
+                + "Use -Force to overwrite it."));
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             item.Error(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, path,
                 $"Cannot write '{path}' for {subject}: {ex.Message}"));
         }
-    }
-
-    private static async Task<Uri> RenewLinkAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, BgResult result)
-    {
-        // The key goes only to the API this command was pointed at, never to a URL a result carries.
-        if (result.BaseUri != null && !string.Equals(result.BaseUri, client.BaseUri.AbsoluteUri, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new OneMinApiException(ApiErrorKind.LinkExpired,
-                $"its link must be renewed at {result.BaseUri}, but this command talks to {client.BaseUri}; run it with -BaseUri {result.BaseUri}");
-        }
-        AiRecord? record = await client.GetResultAsync(result.Id, item.BatchToken).ConfigureAwait(false);
-        if (record?.TemporaryUrl == null)
-        {
-            throw new OneMinApiException(ApiErrorKind.LinkExpired,
-                record == null
-                    ? $"the service no longer knows record '{result.Id}', so its link cannot be renewed"
-                    : $"the service gave no download link for record '{result.Id}' (status {record.Status})")
-            {
-                Operation = "GET /api/results/" + result.Id,
-            };
-        }
-        journal.RecordRefresh(result.Id, record);
-        return record.TemporaryUrl;
     }
 }

@@ -3,6 +3,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Security;
 using OneMinBg.Abstractions;
+using OneMinBg.Client.Api;
 using OneMinBg.Client.Config;
 using OneMinBg.Parameters;
 using OneMinBg.Pipeline;
@@ -46,15 +47,17 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
     public string? JournalPath { get; set; }
 
     [Parameter]
-    [ValidateSet("Auto", "1024x1024", "1024x1536", "1536x1024")]
+    [ValidateSet(BackgroundReplacer.AutoSize, BackgroundReplacer.SquareSize, BackgroundReplacer.PortraitSize,
+        BackgroundReplacer.LandscapeSize)]
     public string? Size { get; set; }
 
     [Parameter]
-    [ValidateSet("low", "medium", "high")]
+    [ValidateSet(BackgroundReplacer.LowQuality, BackgroundReplacer.MediumQuality, BackgroundReplacer.HighQuality)]
     public string? Quality { get; set; }
 
     [Parameter]
-    [ValidateSet("auto", "opaque", "transparent")]
+    [ValidateSet(BackgroundReplacer.AutoBackground, BackgroundReplacer.OpaqueBackground,
+        BackgroundReplacer.TransparentBackground)]
     public string? Background { get; set; }
 
     [Parameter]

@@ -45,24 +45,24 @@ public sealed class BgResult
     /// <summary>Why the request did not succeed, from the journal; empty when it did.</summary>
     public string? FailureReason { get; set; }
 
-    internal bool IsSuccess => string.Equals(Status, "SUCCESS", StringComparison.OrdinalIgnoreCase);
+    internal bool IsSuccess => AiRecord.IsSuccessStatus(Status);
 
-    internal static BgResult From(AiRecord record, Uri baseUri, string? sourcePath, BackgroundRequest? request)
+    /// <summary>A record as the service reports it, e.g. looked up again by id.</summary>
+    internal static BgResult From(AiRecord record, Uri baseUri, string? sourcePath)
     {
         return new BgResult
         {
             Id = record.Id,
             Status = record.Status,
             SourcePath = sourcePath,
-            // The request is what we asked for; the record's echo is the fallback for looked-up records.
-            ImageUrl = request?.ImageUrl ?? record.ImageUrl,
-            Prompt = request?.Prompt ?? record.Prompt,
-            Size = request?.Size ?? record.Size,
-            Quality = request?.Quality ?? record.Quality,
-            Background = request?.Background ?? record.Background,
-            Model = request?.Model ?? record.Model,
+            ImageUrl = record.ImageUrl,
+            Prompt = record.Prompt,
+            Size = record.Size,
+            Quality = record.Quality,
+            Background = record.Background,
+            Model = record.Model,
             ResultKeys = ToArray(record.ResultKeys),
-            TemporaryUrl = record.TemporaryUrl?.AbsoluteUri,
+            TemporaryUrl = record.TemporaryUrl,
             CreatedAt = record.CreatedAt?.UtcDateTime,
             UsedCredit = record.UsedCredit,
             CreditLimit = record.CreditLimit,
@@ -106,7 +106,7 @@ public sealed class BgResult
     {
         JournalState.Claimed => "PENDING",
         JournalState.Released => "CANCELLED",
-        JournalState.Succeeded => "SUCCESS",
+        JournalState.Succeeded => AiRecord.SuccessStatus,
         _ => "FAILED",
     };
 

@@ -5,6 +5,8 @@ using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
+using OneMinBg.Client.Api;
+using OneMinBg.Client.Workflow;
 
 namespace OneMinBg.Pipeline;
 
@@ -70,7 +72,10 @@ internal sealed class BatchRunner : IDisposable
         ThrowIfFatal();
         if (_progressShown)
         {
-            _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, "Done") { RecordType = ProgressRecordType.Completed });
+            _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, "Done")
+            {
+                RecordType = ProgressRecordType.Completed,
+            });
         }
     }
 
@@ -201,7 +206,7 @@ internal sealed class BatchRunner : IDisposable
     }
 
     /// <summary>What a worker may do; every call is carried out later on the pipeline thread.</summary>
-    internal sealed class WorkItem
+    internal sealed class WorkItem : IWorkflowSink
     {
         private readonly BatchRunner _runner;
 
@@ -210,7 +215,9 @@ internal sealed class BatchRunner : IDisposable
         /// <summary>Cancelled by Ctrl+C and by a fatal error elsewhere: for free work.</summary>
         public CancellationToken BatchToken => _runner._batch.Token;
 
-        /// <summary>Cancelled only by Ctrl+C: for a charged call, which a fatal error elsewhere must not abandon.</summary>
+        /// <summary>
+        /// Cancelled only by Ctrl+C: for a charged call, which a fatal error elsewhere must not abandon.
+        /// </summary>
         public CancellationToken StopToken => _runner._stopToken;
 
         internal bool HasError { get; private set; }
@@ -226,6 +233,20 @@ internal sealed class BatchRunner : IDisposable
         {
             HasError = true;
             _runner.Post(() => _runner._cmdlet.WriteError(record));
+        }
+
+        /// <summary>A failed service call: stops the whole batch when <see cref="FailurePolicy"/> says so.</summary>
+        public void Fail(OneMinApiException failure, object? target, string subject)
+        {
+            ErrorRecord record = ErrorRecords.FromApi(failure, target, subject);
+            if (FailurePolicy.StopsBatch(failure))
+            {
+                Fatal(record);
+            }
+            else
+            {
+                Error(record);
+            }
         }
 
         /// <summary>

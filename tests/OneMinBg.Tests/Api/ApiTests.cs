@@ -71,7 +71,7 @@ public sealed class ApiTests : TempDirTest
         Assert.Equal(hasLink, record.TemporaryUrl != null);
         Assert.Single(record.ResultKeys);
         Assert.Equal((key, "an office", "1536x1024", "medium", "auto"), (record.ImageUrl, record.Prompt, record.Size, record.Quality, record.Background));
-        Assert.Equal(BackgroundRequest.DefaultModel, record.Model);
+        Assert.Equal(BackgroundReplacer.DefaultModel, record.Model);
         Assert.Equal("BACKGROUND_REPLACER", record.Type);
         Assert.NotNull(record.CreatedAt);
         Assert.NotNull(record.CreditLimit);
@@ -79,7 +79,7 @@ public sealed class ApiTests : TempDirTest
         Assert.Equal(1, emulator.State.Snapshot().Charges);
         if (hasLink)
         {
-            DownloadedFile file = await client.DownloadAsync(record.TemporaryUrl!, Dir.File("result.png"), overwrite: false, CancellationToken.None);
+            DownloadedFile file = await client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File("result.png"), overwrite: false, CancellationToken.None);
             Assert.Equal((1536, 1024), (file.Image.Width, file.Image.Height));
         }
     }
@@ -111,7 +111,7 @@ public sealed class ApiTests : TempDirTest
         string key = await Emu.UploadAsync(client, Dir);
         AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
 
-        var expired = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File("r.png"), false, CancellationToken.None));
+        var expired = await Assert.ThrowsAsync<OneMinApiException>(() => client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File("r.png"), false, CancellationToken.None));
         Assert.Equal(ApiErrorKind.LinkExpired, expired.Kind);
 
         emulator.State.Config = new EmulatorConfig { LinkTtlSeconds = 600 };
@@ -121,7 +121,7 @@ public sealed class ApiTests : TempDirTest
         Assert.Equal(record.Id, again!.Id);
         Assert.Equal(record.ResultKeys, again.ResultKeys);
         Assert.NotEqual(record.TemporaryUrl, again.TemporaryUrl);
-        DownloadedFile file = await client.DownloadAsync(again.TemporaryUrl!, Dir.File("r.png"), false, CancellationToken.None);
+        DownloadedFile file = await client.DownloadAsync(new Uri(again.TemporaryUrl!), Dir.File("r.png"), false, CancellationToken.None);
         Assert.Equal(ImageFormat.Png, file.Image.Format);
         Assert.Equal(1, emulator.State.Snapshot().Charges);
     }

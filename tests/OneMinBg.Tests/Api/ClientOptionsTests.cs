@@ -88,7 +88,7 @@ public sealed class ClientOptionsTests
         var options = new OneMinClientOptions { ApiKey = Key, BaseUri = ClosedPort(), MaxRetryCount = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(1), RequestsPerMinute = 0 };
         recorder.Attach(options);
         var client = new OneMinClient(options);
-        var request = new BackgroundRequest("images/a.png", "a beach", "1024x1024", "medium", "auto", BackgroundRequest.DefaultModel);
+        FeatureCall request = Emu.Request("images/a.png", "a beach");
 
         var error = recorder.Capture(await Assert.ThrowsAsync<OneMinApiException>(() => client.ReplaceBackgroundAsync(request, CancellationToken.None)));
 

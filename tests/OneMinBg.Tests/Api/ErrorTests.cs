@@ -11,7 +11,7 @@ public sealed class ErrorTests : TempDirTest
         var client = Emu.Client(emulator);
         string key = await Emu.UploadAsync(client, Dir);
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.ReplaceBackgroundAsync(new BackgroundRequest(key, "x", "1024x1024", "medium", "auto", "dall-e-9"), CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.ReplaceBackgroundAsync(Emu.Request(key, "x", model: "dall-e-9"), CancellationToken.None));
 
         AssertError(error, ApiErrorKind.BadRequest, 400, "UNSUPPORTED_MODEL", "POST /api/features");
         Assert.Contains("dall-e-9", error.ServerMessage, StringComparison.Ordinal);

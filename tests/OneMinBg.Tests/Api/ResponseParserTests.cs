@@ -86,7 +86,7 @@ public sealed class ResponseParserTests
         Assert.Equal(2500.5m, record.UsedCredit);
         Assert.Equal(("images/cat.png", "an office", "1024x1536", "high", "opaque"), (record.ImageUrl, record.Prompt, record.Size, record.Quality, record.Background));
         Assert.Equal(new[] { "images/2026_01_15_14_00_30_001_background_replaced.png", "images/second.png" }, record.ResultKeys);
-        Assert.Equal("s3.us-east-1.amazonaws.com", record.TemporaryUrl!.Host);
+        Assert.Equal("s3.us-east-1.amazonaws.com", new Uri(record.TemporaryUrl!).Host);
     }
 
     [Theory]
@@ -99,7 +99,7 @@ public sealed class ResponseParserTests
     [InlineData("""{"aiRecord":{"uuid":"a","status":"SUCCESS","temporaryUrl":"images/relative.png"}}""", null)]
     public void Record_finds_temporaryUrl_wherever_it_is(string json, string? expected)
     {
-        Assert.Equal(expected, Record(json)!.TemporaryUrl?.ToString());
+        Assert.Equal(expected, Record(json)!.TemporaryUrl);
     }
 
     [Theory]
@@ -229,9 +229,9 @@ public sealed class ResponseParserTests
     [Fact]
     public void Feature_body_is_exactly_the_documented_one()
     {
-        var request = new BackgroundRequest("images/cat.png", "modern office with glass windows, city skyline", "1024x1024", "medium", "auto", BackgroundRequest.DefaultModel);
+        FeatureCall call = Emu.Request("images/cat.png", "modern office with glass windows, city skyline");
 
-        string json = System.Text.Encoding.UTF8.GetString(OneMinClient.FeatureBody(request));
+        string json = System.Text.Encoding.UTF8.GetString(OneMinClient.FeatureBody(call.Request, call.ImageUrl));
 
         Assert.Equal(
             """{"type":"BACKGROUND_REPLACER","model":"gpt-image-1-mini","promptObject":{"imageUrl":"images/cat.png","prompt":"modern office with glass windows, city skyline","size":"1024x1024","quality":"medium","background":"auto"}}""",
@@ -241,9 +241,10 @@ public sealed class ResponseParserTests
     [Fact]
     public void Feature_body_keeps_non_ASCII_prompts_readable_and_valid()
     {
-        var request = new BackgroundRequest("images/c.png", "café \"à la\" <plage>", "1024x1024", "low", "transparent", "m");
+        FeatureCall call = Emu.Request("images/c.png", "café \"à la\" <plage>", quality: "low",
+            background: "transparent", model: "m");
 
-        byte[] body = OneMinClient.FeatureBody(request);
+        byte[] body = OneMinClient.FeatureBody(call.Request, call.ImageUrl);
 
         using var document = JsonDocument.Parse(body);
         Assert.Equal("café \"à la\" <plage>", document.RootElement.GetProperty("promptObject").GetProperty("prompt").GetString());
@@ -253,9 +254,9 @@ public sealed class ResponseParserTests
     [Fact]
     public void Feature_body_refuses_an_overlong_prompt()
     {
-        var request = new BackgroundRequest("images/c.png", new string('x', BackgroundRequest.MaxPromptLength + 1), "1024x1024", "low", "auto", "m");
+        FeatureCall call = Emu.Request("images/c.png", new string('x', BackgroundReplacer.MaxPromptLength + 1));
 
-        Assert.Throws<ArgumentException>(() => OneMinClient.FeatureBody(request));
+        Assert.Throws<ArgumentException>(() => OneMinClient.FeatureBody(call.Request, call.ImageUrl));
     }
 
     [Theory]

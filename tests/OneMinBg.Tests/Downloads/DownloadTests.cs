@@ -18,6 +18,7 @@ public sealed class DownloadTests : ResultDownloadTest
 
         Assert.Equal(destination, file.Path);
         Assert.Equal(new FileInfo(destination).Length, file.Length);
+        Assert.Equal(ContentHash.OfFile(destination), file.Sha256);
         Assert.Equal((ImageFormat.Png, 1024, 1536), (file.Image.Format, file.Image.Width, file.Image.Height));
         Assert.Equal(new[] { "result.png" }, Out.Names());
         EmulatorStats stats = emulator.State.Snapshot();
@@ -96,7 +97,7 @@ public sealed class DownloadTests : ResultDownloadTest
         string destination = Out.File("r.png");
         File.WriteAllText(destination, "precious");
 
-        await Assert.ThrowsAsync<IOException>(() => client.DownloadAsync(link, destination, overwrite: false, CancellationToken.None));
+        await Assert.ThrowsAsync<DestinationExistsException>(() => client.DownloadAsync(link, destination, overwrite: false, CancellationToken.None));
 
         Assert.Equal("precious", File.ReadAllText(destination));
         Assert.Equal(new[] { "r.png" }, Out.Names());
@@ -119,7 +120,7 @@ public sealed class DownloadTests : ResultDownloadTest
         Task<DownloadedFile> download = client.DownloadAsync(link, destination, overwrite: false, CancellationToken.None);
         File.WriteAllText(destination, "arrived first");
 
-        await Assert.ThrowsAsync<IOException>(() => download);
+        await Assert.ThrowsAsync<DestinationExistsException>(() => download);
         Assert.Equal("arrived first", File.ReadAllText(destination));
         Assert.Equal(new[] { "r.png" }, Out.Names());
     }

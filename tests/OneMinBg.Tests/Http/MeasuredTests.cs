@@ -40,7 +40,7 @@ public sealed class MeasuredTests : TempDirTest
         AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
         for (int i = 0; i < 3; i++)
         {
-            await client.DownloadAsync(record.TemporaryUrl!, Dir.File($"r{i}.png"), false, CancellationToken.None);
+            await client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File($"r{i}.png"), false, CancellationToken.None);
         }
         await client.GetResultAsync(record.Id, CancellationToken.None);
 

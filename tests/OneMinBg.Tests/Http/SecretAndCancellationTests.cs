@@ -29,8 +29,8 @@ public sealed class SecretAndCancellationTests : TempDirTest
         string key = await Emu.UploadAsync(client, Dir);
         AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
         await client.GetResultAsync(record.Id, CancellationToken.None);
-        await client.DownloadAsync(record.TemporaryUrl!, Dir.File("out.png"), false, CancellationToken.None);
-        await Expect(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File("out.png"), false, CancellationToken.None));
+        await client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File("out.png"), false, CancellationToken.None);
+        await Expect(() => client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File("out.png"), false, CancellationToken.None));
 
         // A timed-out call says the same words whatever the timeout: a short one keeps this test quick.
         var impatient = Emu.Options(emulator, recorder);
@@ -53,7 +53,7 @@ public sealed class SecretAndCancellationTests : TempDirTest
         foreach (string kind in new[] { "403", "truncated", "truncated-short-length", "500" })
         {
             emulator.State.Config = Emu.With(Emu.Fault("download", kind));
-            await Expect(() => client.DownloadAsync(record.TemporaryUrl!, Dir.File(kind + ".png"), false, CancellationToken.None));
+            await Expect(() => client.DownloadAsync(new Uri(record.TemporaryUrl!), Dir.File(kind + ".png"), false, CancellationToken.None));
         }
 
         emulator.State.Config = new EmulatorConfig();

@@ -167,7 +167,7 @@ public sealed class ImageInspectorTests : TempDirTest
     [InlineData(1000, 1226, "1024x1536")]
     public void ClosestSize_compares_log_ratios(int width, int height, string expected)
     {
-        Assert.Equal(expected, ImageInspector.ClosestSize(width, height));
+        Assert.Equal(expected, BackgroundReplacer.ClosestSize(width, height));
     }
 
     [Theory]
@@ -175,7 +175,7 @@ public sealed class ImageInspectorTests : TempDirTest
     [InlineData(10, -1)]
     public void ClosestSize_refuses_non_positive_sizes(int width, int height)
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => ImageInspector.ClosestSize(width, height));
+        Assert.Throws<ArgumentOutOfRangeException>(() => BackgroundReplacer.ClosestSize(width, height));
     }
 
     /// <summary>A seekable stream that counts the bytes read from it.</summary>

@@ -20,7 +20,7 @@ internal static class JournalSamples
         string size = "1024x1024",
         string quality = "medium",
         string background = "auto",
-        string model = BackgroundRequest.DefaultModel,
+        string model = BackgroundReplacer.DefaultModel,
         Uri? baseUri = null) =>
         new(content ?? Sha("cat"), source, null, prompt, size, quality, background, model, baseUri ?? Service);
 
@@ -29,10 +29,10 @@ internal static class JournalSamples
     public static AiRecord Record(string id, string status = "SUCCESS", string link = "https://s3.us-east-1.amazonaws.com/asset.1min.ai/images/out.png?X-Amz-Signature=1") =>
         new(id, status)
         {
-            Model = BackgroundRequest.DefaultModel,
+            Model = BackgroundReplacer.DefaultModel,
             CreatedAt = new DateTimeOffset(2026, 1, 15, 14, 0, 30, TimeSpan.Zero),
             ResultKeys = new[] { "images/2026_01_15_14_00_30_001_background_replaced.png" },
-            TemporaryUrl = new Uri(link),
+            TemporaryUrl = link,
             CreditLimit = 100000m,
             UsedCredit = 1234.5m,
         };
@@ -527,7 +527,7 @@ public sealed class JournalTests : TempDirTest
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         journal.RecordSaved("rec-1", "/out/a.png", 10, JournalSamples.Sha("a"));
 
-        journal.RecordRefresh("rec-1", new AiRecord("rec-1", "SUCCESS") { TemporaryUrl = new Uri("https://s3.example/asset.1min.ai/images/out.png?X-Amz-Signature=2") });
+        journal.RecordRefresh("rec-1", new AiRecord("rec-1", "SUCCESS") { TemporaryUrl = "https://s3.example/asset.1min.ai/images/out.png?X-Amz-Signature=2" });
 
         foreach (var reader in new[] { journal, new Journal(JournalPath) })
         {

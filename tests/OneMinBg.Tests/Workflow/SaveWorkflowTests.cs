@@ -1,0 +1,134 @@
+using OneMinBg.Client.Workflow;
+
+namespace OneMinBg.Tests;
+
+/// <summary>The save and lookup flows: files written, links renewed, the journal told.</summary>
+public sealed class SaveWorkflowTests : WorkflowTest
+{
+    private const string Subject = "Result of 'cat.png'";
+
+    /// <summary>A paid result in the journal, made through the replace flow.</summary>
+    private async Task<JournalEntry> ResultAsync(EmulatorServer emulator, OneMinClient client)
+    {
+        var (image, request) = Image(emulator);
+        return (await ReplaceAsync(client, request, image)).Entry;
+    }
+
+    private Task<DownloadedFile> SaveAsync(OneMinClient client, JournalEntry entry, string path,
+        string? link = "given", bool overwrite = false) =>
+        new SaveWorkflow(Journal, client).SaveAsync(entry.RecordId!, link == "given" ? entry.TemporaryUrl : link,
+            entry.Request.BaseUri.AbsoluteUri, Subject, path, overwrite, Sink, CancellationToken.None);
+
+    [Fact]
+    public async Task A_result_is_downloaded_and_its_save_recorded_so_a_rerun_has_nothing_to_do()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+        var workflow = new SaveWorkflow(Journal, client);
+        Assert.Equal(SavePlan.Download, workflow.Plan(entry.RecordId!, path, overwrite: false));
+
+        DownloadedFile file = await SaveAsync(client, entry, path);
+
+        Assert.Equal(ImageFormat.Png, ImageInspector.Inspect(path).Format);
+        Assert.Equal(ContentHash.OfFile(path), file.Sha256);
+        JournalEntry saved = Journal.FindByRecordId(entry.RecordId!)!;
+        Assert.Equal((path, new FileInfo(path).Length, file.Sha256),
+            (saved.SavedPath, saved.SavedLength, saved.SavedSha256));
+        Assert.Equal(SavePlan.AlreadySaved, workflow.Plan(entry.RecordId!, path, overwrite: false));
+        Assert.Equal(0, emulator.State.Snapshot().ResultLookups);
+    }
+
+    [Fact]
+    public async Task Another_file_at_the_destination_is_kept_unless_overwriting_is_allowed()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+        File.WriteAllText(path, "precious");
+        var workflow = new SaveWorkflow(Journal, client);
+
+        Assert.Equal(SavePlan.DestinationExists, workflow.Plan(entry.RecordId!, path, overwrite: false));
+        Assert.Equal(SavePlan.Download, workflow.Plan(entry.RecordId!, path, overwrite: true));
+        await Assert.ThrowsAsync<DestinationExistsException>(() => SaveAsync(client, entry, path));
+        Assert.Equal("precious", File.ReadAllText(path));
+    }
+
+    [Fact]
+    public async Task A_result_without_a_link_gets_a_fresh_one_from_the_service()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+
+        await SaveAsync(client, entry, Dir.File("cat_bg.png"), link: null);
+
+        Assert.True(File.Exists(Dir.File("cat_bg.png")));
+        Assert.Equal(1, emulator.State.Snapshot().ResultLookups);
+        Assert.True(Sink.Said("has no download link"));
+    }
+
+    [Fact]
+    public async Task An_expired_link_is_renewed_once_and_the_download_repeated()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        emulator.State.Config = Emu.With(Emu.Fault("download", "403", count: 1));
+
+        await SaveAsync(client, entry, Dir.File("cat_bg.png"));
+
+        EmulatorStats stats = emulator.State.Snapshot();
+        Assert.Equal((1, 2), (stats.ResultLookups, stats.Downloads));
+        Assert.NotNull(Journal.FindByRecordId(entry.RecordId!)!.SavedSha256);
+    }
+
+    [Fact]
+    public async Task A_link_is_renewed_only_at_the_service_the_client_talks_to()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => new SaveWorkflow(Journal, client).SaveAsync(
+            entry.RecordId!, null, "https://other.example/", Subject, Dir.File("x.png"), false, Sink,
+            CancellationToken.None));
+
+        Assert.Equal(ApiErrorKind.LinkExpired, error.Kind);
+        Assert.Equal(0, emulator.State.Snapshot().ResultLookups);
+    }
+
+    [Fact]
+    public async Task A_rejected_key_while_renewing_stops_the_batch()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        emulator.State.Config = Emu.With(Emu.Fault("result", "401"));
+
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() =>
+            SaveAsync(client, entry, Dir.File("cat_bg.png"), link: null));
+
+        Assert.Equal(ApiErrorKind.Authentication, error.Kind);
+        Assert.True(FailurePolicy.StopsBatch(error));
+        Assert.False(File.Exists(Dir.File("cat_bg.png")));
+    }
+
+    [Fact]
+    public async Task A_lookup_refreshes_the_journal_and_names_the_source_it_knows()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        var lookups = new LookupWorkflow(Journal, client);
+
+        LookedUpRecord? found = await lookups.LookUpAsync(entry.RecordId!, CancellationToken.None);
+        LookedUpRecord? unknown = await lookups.LookUpAsync("no-such-record", CancellationToken.None);
+
+        Assert.Equal(entry.Request.SourcePath, found!.SourcePath);
+        Assert.Equal(found.Record.TemporaryUrl, Journal.FindByRecordId(entry.RecordId!)!.TemporaryUrl);
+        Assert.Null(unknown);
+    }
+}
