@@ -44,7 +44,9 @@ public static class ConfigStore
         WriteIndented = true,
     };
 
-    /// <summary>$env:ONEMIN_CONFIG_PATH, else %APPDATA%\OneMinBg\config.json, else $XDG_CONFIG_HOME or ~/.config.</summary>
+    /// <summary>
+    /// $env:ONEMIN_CONFIG_PATH, else %APPDATA%\OneMinBg\config.json, else $XDG_CONFIG_HOME or ~/.config.
+    /// </summary>
     public static string DefaultPath
     {
         get
@@ -73,7 +75,8 @@ public static class ConfigStore
     public static bool ProtectsKeyWithDpapi => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
     /// <summary>The file that holds the key on Linux and macOS, beside the config file.</summary>
-    public static string KeyPath(string configPath) => Path.Combine(Path.GetDirectoryName(configPath) ?? ".", KeyFileName);
+    public static string KeyPath(string configPath) =>
+        Path.Combine(Path.GetDirectoryName(configPath) ?? ".", KeyFileName);
 
     /// <summary>Reads the config; a missing file is an empty config.</summary>
     /// <exception cref="InvalidDataException">The file is not a config this module wrote.</exception>
@@ -85,11 +88,13 @@ public static class ConfigStore
         }
         try
         {
-            return JsonSerializer.Deserialize<SavedConfig>(File.ReadAllText(path, Encoding.UTF8), Json) ?? new SavedConfig();
+            return JsonSerializer.Deserialize<SavedConfig>(File.ReadAllText(path, Encoding.UTF8), Json)
+                ?? new SavedConfig();
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"The configuration file '{path}' is not valid JSON ({ex.Message}). Fix it, or remove it with Set-OneMinBgConfig -Reset.", ex);
+            throw new InvalidDataException($"The configuration file '{path}' is not valid JSON ({ex.Message}). "
+                + "Fix it, or remove it with Set-OneMinBgConfig -Reset.", ex);
         }
     }
 
@@ -158,7 +163,10 @@ public static class ConfigStore
         }
     }
 
-    /// <summary>chmod 600 on Linux and macOS (netstandard2.0 has no File.SetUnixFileMode). Windows ACLs already limit %APPDATA% to the user.</summary>
+    /// <summary>
+    /// chmod 600 on Linux and macOS (netstandard2.0 has no File.SetUnixFileMode). Windows ACLs
+    /// already limit %APPDATA% to the user.
+    /// </summary>
     private static void RestrictToOwner(string path)
     {
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
@@ -168,7 +176,8 @@ public static class ConfigStore
         const int OwnerReadWrite = 0x180; // octal 600
         if (chmod(path, OwnerReadWrite) != 0)
         {
-            throw new IOException($"Cannot make '{path}' readable only by its owner (errno {Marshal.GetLastWin32Error()}).");
+            throw new IOException(
+                $"Cannot make '{path}' readable only by its owner (errno {Marshal.GetLastWin32Error()}).");
         }
     }
 

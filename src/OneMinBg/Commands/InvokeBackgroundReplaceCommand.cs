@@ -132,7 +132,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             foreach (string url in ImageUrl)
             {
                 // No local file to measure: Auto falls back to square.
-                string size = Setting(nameof(Size), Size, Config.Size);
+                string size = Resolve(settings => settings.Size(Given(nameof(Size), Size)));
                 Submit(null, url, "url:" + url, size == AutoSize ? ImageInspector.SquareSize : size);
             }
             return;
@@ -165,7 +165,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             return;
         }
 
-        string size = Setting(nameof(Size), Size, Config.Size);
+        string size = Resolve(settings => settings.Size(Given(nameof(Size), Size)));
         Submit(file, null, sha256, size == AutoSize ? ImageInspector.ClosestSize(image.Width, image.Height) : size);
     }
 
@@ -175,9 +175,9 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         _baseUri ??= ResolveBaseUri();
         // Pipeline-bound parameters change with the next input: capture this input's values now.
         var request = new JournalRequest(contentSha256, file, imageUrl, Prompt, size,
-            Setting(nameof(Quality), Quality, Config.Quality).ToLowerInvariant(),
-            Setting(nameof(Background), Background, Config.Background).ToLowerInvariant(),
-            Setting(nameof(Model), Model, Config.Model), _baseUri);
+            Resolve(settings => settings.Quality(Given(nameof(Quality), Quality))),
+            Resolve(settings => settings.Background(Given(nameof(Background), Background))),
+            Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
 
         if (!Force && _journal.Find(request.Fingerprint) is { State: JournalState.Succeeded } done)
         {
@@ -204,10 +204,6 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         var job = new Job(_client, _journal, request, file, Force, StaleClaimAfter());
         Runner.Start(target, item => job.RunAsync(item));
     }
-
-    /// <summary>A setting's value: the parameter when given, else the saved default, else the built-in one.</summary>
-    private string Setting(string name, string value, string? saved) =>
-        IsBound(name) || string.IsNullOrWhiteSpace(saved) ? value : saved!;
 
     /// <summary>A claim older than the longest a call can take belongs to a run that is gone.</summary>
     private TimeSpan StaleClaimAfter() => TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2)) + TimeSpan.FromMinutes(5);
