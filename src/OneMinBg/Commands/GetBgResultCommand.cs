@@ -67,16 +67,16 @@ public sealed class GetBgResultCommand : LookupCmdlet
     protected override void ProcessRecord()
     {
         Debug.Assert(_journal != null, "BeginProcessing opens the journal.");
-        Journal journal = _journal!;
         if (ParameterSetName == JournalSet)
         {
-            ListJournal(journal);
+            ListJournal(_journal!);
             return;
         }
 
         _baseUri ??= ResolveBaseUri();
         _client ??= CreateClient(_baseUri);
         OneMinClient client = _client;
+        Journal journal = _journal!;
         Uri baseUri = _baseUri;
         string? sourcePath = SourcePath is { Length: > 0 } ? SourcePath[0] : null;
         foreach (string id in Id)
@@ -130,8 +130,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
         return false;
     }
 
-    private static async Task LookUpAsync(
-        BatchRunner.WorkItem item, OneMinClient client, Journal journal, Uri baseUri, string id, string? sourcePath)
+    private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal, Uri baseUri, string id, string? sourcePath)
     {
         try
         {
@@ -139,8 +138,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
             if (record == null)
             {
                 item.Error(ErrorRecords.Create("ResultNotFound", ErrorCategory.ObjectNotFound, id,
-                    $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key "
-                    + "belong to the account that made it."));
+                    $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key belong to the account that made it."));
                 return;
             }
             JournalEntry? known = journal.FindByRecordId(id);
