@@ -47,7 +47,8 @@ Describe 'Get-BgResult parameter sets' {
     }
 
     It 'takes -ApiKey alone as the -Id set, which then lacks its -Id' {
-        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; try { Get-BgResult -ApiKey x } catch { `$_.FullyQualifiedErrorId }"
+        $script = "Import-Module '$ModulePath'; try { Get-BgResult -ApiKey x } catch { `$_.FullyQualifiedErrorId }"
+        $out = Invoke-FreshPwsh $script
         "$out" | Should -BeLike 'MissingMandatoryParameter,*'
     }
 
@@ -80,11 +81,11 @@ Describe 'Setting precedence' {
     }
 
     It 'stops on a rate in ONEMIN_REQUESTS_PER_MINUTE that is not a whole number, unless -RequestsPerMinute is given' {
-        $dir = New-Sources 1
+        $file = (Get-ChildItem -LiteralPath (New-Sources 1) -File).FullName
         $env:ONEMIN_REQUESTS_PER_MINUTE = 'fast'
         try {
-            $err = { Get-ChildItem -LiteralPath $dir -File | Invoke-BackgroundReplace -Prompt 'x' } | Should -Throw -PassThru
-            $viaParam = Get-ChildItem -LiteralPath $dir -File | Invoke-BackgroundReplace -Prompt 'x' -RequestsPerMinute 0
+            $err = { Invoke-BackgroundReplace -LiteralPath $file -Prompt 'x' } | Should -Throw -PassThru
+            $viaParam = Invoke-BackgroundReplace -LiteralPath $file -Prompt 'x' -RequestsPerMinute 0
         }
         finally { Use-Emulator $Emu }
         $err.FullyQualifiedErrorId | Should -BeLike 'InvalidRequestsPerMinute,*'
@@ -93,7 +94,8 @@ Describe 'Setting precedence' {
     }
 
     It 'names the saved configuration when its BaseUri is not a URL' {
-        Set-Content -LiteralPath (New-Item -ItemType File -Path $env:ONEMIN_CONFIG_PATH -Force) '{ "baseUri": "not a url" }'
+        $config = New-Item -ItemType File -Path $env:ONEMIN_CONFIG_PATH -Force
+        Set-Content -LiteralPath $config '{ "baseUri": "not a url" }'
         Remove-Item Env:ONEMIN_BASE_URL
         try { $err = { Test-OneMinBgConnection } | Should -Throw -PassThru }
         finally { Use-Emulator $Emu }
@@ -104,9 +106,10 @@ Describe 'Setting precedence' {
     It 'applies the saved size, and a parameter over it' {
         # -LiteralPath, not piped files: on Linux and macOS a FileInfo's Size property binds to -Size.
         Set-OneMinBgConfig -Size 1024x1536
-        $saved = Invoke-BackgroundReplace -LiteralPath (Get-ChildItem -LiteralPath (New-Sources 1) -File).FullName -Prompt x
-        $given = Invoke-BackgroundReplace -LiteralPath (Get-ChildItem -LiteralPath (New-Sources 1) -File).FullName -Prompt x `
-            -Size 1536x1024
+        $one = (Get-ChildItem -LiteralPath (New-Sources 1) -File).FullName
+        $other = (Get-ChildItem -LiteralPath (New-Sources 1) -File).FullName
+        $saved = Invoke-BackgroundReplace -LiteralPath $one -Prompt x
+        $given = Invoke-BackgroundReplace -LiteralPath $other -Prompt x -Size 1536x1024
         $saved.Size | Should -Be '1024x1536'
         $given.Size | Should -Be '1536x1024'
     }
@@ -116,7 +119,7 @@ Describe 'Setting precedence' {
         Set-OneMinBgConfig -JournalPath $journal
         Remove-Item Env:ONEMIN_JOURNAL_PATH
         try {
-            $r = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'saved journal prompt'
+            $r = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'saved journal'
             $line = 'Get-BgResult -Id '
             $ids = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.ListItemText
             $line = 'Invoke-BackgroundReplace -Prompt saved'
@@ -125,7 +128,7 @@ Describe 'Setting precedence' {
         finally { Use-Emulator $Emu }
         Test-Path -LiteralPath $journal | Should -BeTrue
         $ids | Should -Contain $r.Id
-        $prompts | Should -Contain 'saved journal prompt'
+        $prompts | Should -Contain 'saved journal'
     }
 
     It 'completes from -JournalPath over ONEMIN_JOURNAL_PATH' {

@@ -38,7 +38,7 @@ internal abstract class JournalCompleter : IArgumentCompleter
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException
-            or NotSupportedException or InvalidDataException or InvalidSettingException)
+            or NotSupportedException or InvalidDataException)
         {
             // No journal, or one that cannot be read: no suggestions.
         }
