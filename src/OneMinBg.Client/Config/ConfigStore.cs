@@ -9,24 +9,6 @@ using OneMinBg.Client.Common;
 
 namespace OneMinBg.Client.Config;
 
-/// <summary>The per-user defaults Set-OneMinBgConfig stores. Every setting is optional.</summary>
-public sealed class SavedConfig
-{
-    public string? BaseUri { get; set; }
-    public int? ThrottleLimit { get; set; }
-    public int? RequestsPerMinute { get; set; }
-    public string? JournalPath { get; set; }
-    public string? Size { get; set; }
-    public string? Quality { get; set; }
-    public string? Background { get; set; }
-    public string? Model { get; set; }
-    public string? Proxy { get; set; }
-    /// <summary>The name of a SecretManagement secret that holds the key.</summary>
-    public string? ApiKeySecretName { get; set; }
-    /// <summary>Windows only: the key protected with DPAPI for the current user (ConvertFrom-SecureString).</summary>
-    public string? ApiKeyProtected { get; set; }
-}
-
 /// <summary>
 /// Where and how the per-user configuration lives: a JSON file, and on Linux and macOS the key in
 /// a separate file that only the user can read (mode 600). Files are written whole and renamed
@@ -44,7 +26,9 @@ public static class ConfigStore
         WriteIndented = true,
     };
 
-    /// <summary>$env:ONEMIN_CONFIG_PATH, else %APPDATA%\OneMinBg\config.json, else $XDG_CONFIG_HOME or ~/.config.</summary>
+    /// <summary>
+    /// $env:ONEMIN_CONFIG_PATH, else %APPDATA%\OneMinBg\config.json, else $XDG_CONFIG_HOME or ~/.config.
+    /// </summary>
     public static string DefaultPath
     {
         get
@@ -73,7 +57,8 @@ public static class ConfigStore
     public static bool ProtectsKeyWithDpapi => RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
 
     /// <summary>The file that holds the key on Linux and macOS, beside the config file.</summary>
-    public static string KeyPath(string configPath) => Path.Combine(Path.GetDirectoryName(configPath) ?? ".", KeyFileName);
+    public static string KeyPath(string configPath) =>
+        Path.Combine(Path.GetDirectoryName(configPath) ?? ".", KeyFileName);
 
     /// <summary>Reads the config; a missing file is an empty config.</summary>
     /// <exception cref="InvalidDataException">The file is not a config this module wrote.</exception>
@@ -85,11 +70,13 @@ public static class ConfigStore
         }
         try
         {
-            return JsonSerializer.Deserialize<SavedConfig>(File.ReadAllText(path, Encoding.UTF8), Json) ?? new SavedConfig();
+            return JsonSerializer.Deserialize<SavedConfig>(File.ReadAllText(path, Encoding.UTF8), Json)
+                ?? new SavedConfig();
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"The configuration file '{path}' is not valid JSON ({ex.Message}). Fix it, or remove it with Set-OneMinBgConfig -Reset.", ex);
+            throw new InvalidDataException($"The configuration file '{path}' is not valid JSON ({ex.Message}). "
+                + "Fix it, or remove it with Set-OneMinBgConfig -Reset.", ex);
         }
     }
 
@@ -158,7 +145,10 @@ public static class ConfigStore
         }
     }
 
-    /// <summary>chmod 600 on Linux and macOS (netstandard2.0 has no File.SetUnixFileMode). Windows ACLs already limit %APPDATA% to the user.</summary>
+    /// <summary>
+    /// chmod 600 on Linux and macOS (netstandard2.0 has no File.SetUnixFileMode). Windows ACLs
+    /// already limit %APPDATA% to the user.
+    /// </summary>
     private static void RestrictToOwner(string path)
     {
         if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
@@ -168,7 +158,8 @@ public static class ConfigStore
         const int OwnerReadWrite = 0x180; // octal 600
         if (chmod(path, OwnerReadWrite) != 0)
         {
-            throw new IOException($"Cannot make '{path}' readable only by its owner (errno {Marshal.GetLastWin32Error()}).");
+            throw new IOException(
+                $"Cannot make '{path}' readable only by its owner (errno {Marshal.GetLastWin32Error()}).");
         }
     }
 

@@ -1,6 +1,8 @@
 using System;
+using System.Diagnostics;
 using System.Management.Automation;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Config;
 using OneMinBg.Pipeline;
 
 namespace OneMinBg.Abstractions;
@@ -11,8 +13,7 @@ namespace OneMinBg.Abstractions;
 /// </summary>
 public abstract class BatchCmdlet : OneMinApiCmdlet
 {
-    internal const int DefaultThrottleLimit = 16;
-    private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
     private BatchRunner? _runner;
     private int _errorsBeforeWork;
     private int _skipped;
@@ -20,17 +21,24 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     /// <summary>How many items are in flight at once.</summary>
     [Parameter]
     [ValidateRange(1, 256)]
-    public int ThrottleLimit { get; set; } = DefaultThrottleLimit;
+    public int ThrottleLimit { get; set; } = SettingsResolver.DefaultThrottleLimit;
 
     /// <summary>The batch runner; made in BeginProcessing so each invocation has its own.</summary>
-    internal BatchRunner Runner => _runner ?? throw new InvalidOperationException("BeginProcessing has not run.");
+    internal BatchRunner Runner
+    {
+        get
+        {
+            Debug.Assert(_runner != null, "BeginProcessing makes the runner.");
+            return _runner!;
+        }
+    }
 
     /// <summary>The progress bar's title.</summary>
     internal abstract string Activity { get; }
 
     protected override void BeginProcessing()
     {
-        int throttle = IsBound(nameof(ThrottleLimit)) ? ThrottleLimit : Config.ThrottleLimit ?? DefaultThrottleLimit;
+        int throttle = Resolve(settings => settings.ThrottleLimit(Given(nameof(ThrottleLimit), ThrottleLimit)));
         _runner = new BatchRunner(this, throttle, Activity, StopToken);
     }
 
@@ -50,8 +58,11 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     internal void CountSkipped() => _skipped++;
 
     /// <summary>Sets the caller's variable to the batch's summary (for -SummaryVariable).</summary>
-    /// <param name="doneOutsideRunner">Items finished on the pipeline thread without a worker (e.g. reused from the journal).</param>
-    internal void PublishSummary(string? variableName, int doneOutsideRunner, int reused, decimal? usedCredit, decimal? creditLimit)
+    /// <param name="doneOutsideRunner">
+    /// Items finished on the pipeline thread without a worker (e.g. reused from the journal).
+    /// </param>
+    internal void PublishSummary(
+        string? variableName, int doneOutsideRunner, int reused, decimal? usedCredit, decimal? creditLimit)
     {
         if (string.IsNullOrEmpty(variableName))
         {

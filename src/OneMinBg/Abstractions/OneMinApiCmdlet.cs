@@ -1,9 +1,9 @@
 using System;
-using System.Collections.Concurrent;
 using System.IO;
 using System.Management.Automation;
 using System.Security;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Config;
 using OneMinBg.Client.Journaling;
 using OneMinBg.Parameters;
 using OneMinBg.Pipeline;
@@ -12,17 +12,13 @@ using OneMinBg.Settings;
 namespace OneMinBg.Abstractions;
 
 /// <summary>
-/// A cmdlet that talks to 1min.ai: the connection parameters and how each setting is found.
-/// Precedence, for every setting: parameter, then environment variable, then the saved
-/// configuration (Set-OneMinBgConfig), then the built-in default.
+/// A cmdlet that talks to 1min.ai: the connection parameters, and the client and journal they
+/// make. Which value each setting takes is decided by <see cref="SettingsResolver"/>.
 /// </summary>
 public abstract class OneMinApiCmdlet : OneMinCmdlet
 {
-    internal const string EnvApiKey = "ONEMIN_API_KEY";
-    internal const string EnvBaseUrl = "ONEMIN_BASE_URL";
-    internal const string EnvRequestsPerMinute = "ONEMIN_REQUESTS_PER_MINUTE";
-    internal const string EnvJournalPath = "ONEMIN_JOURNAL_PATH";
-    internal const int DefaultRequestsPerMinute = 180;
+    private const int DefaultTimeoutSec = 600;
+    private const int DefaultMaximumRetryCount = 5;
 
     /// <summary>The 1min.ai API key. Takes a SecureString, PSCredential or string.</summary>
     [Parameter]
@@ -34,7 +30,10 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     [ValidateNotNull]
     public Uri? BaseUri { get; set; }
 
-    /// <summary>A proxy for every call, like Invoke-WebRequest's -Proxy. Default: the system proxy (and HTTPS_PROXY/NO_PROXY).</summary>
+    /// <summary>
+    /// A proxy for every call, like Invoke-WebRequest's -Proxy. Default: the system proxy (and
+    /// HTTPS_PROXY/NO_PROXY).
+    /// </summary>
     [Parameter]
     [ValidateNotNull]
     public Uri? Proxy { get; set; }
@@ -55,17 +54,17 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     /// <summary>How long one HTTP call may take before it is abandoned. Image calls can take minutes.</summary>
     [Parameter]
     [ValidateRange(1, 86400)]
-    public int TimeoutSec { get; set; } = 600;
+    public int TimeoutSec { get; set; } = DefaultTimeoutSec;
 
     /// <summary>How often a failed call that is safe to repeat is retried.</summary>
     [Parameter]
     [ValidateRange(0, 20)]
-    public int MaximumRetryCount { get; set; } = 5;
+    public int MaximumRetryCount { get; set; } = DefaultMaximumRetryCount;
 
     /// <summary>API requests per minute for this key, shared by every command in the process; 0 = no limit.</summary>
     [Parameter]
     [ValidateRange(0, 1000000)]
-    public int RequestsPerMinute { get; set; } = DefaultRequestsPerMinute;
+    public int RequestsPerMinute { get; set; } = SettingsResolver.DefaultRequestsPerMinute;
 
     /// <summary>The journal of every request and result.</summary>
     [Parameter]
@@ -73,16 +72,7 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     public string? JournalPath { get; set; }
 
     /// <summary>The API to talk to.</summary>
-    internal Uri ResolveBaseUri()
-    {
-        if (BaseUri != null)
-        {
-            return BaseUri;
-        }
-        return ParseUri(Environment.GetEnvironmentVariable(EnvBaseUrl), $"The environment variable {EnvBaseUrl}")
-            ?? ParseUri(Config.BaseUri, $"The saved configuration ({ConfigPath})")
-            ?? OneMinClientOptions.DefaultBaseUri;
-    }
+    internal Uri ResolveBaseUri() => Resolve(settings => settings.BaseUri(BaseUri));
 
     /// <summary>
     /// Makes a client for this command. Its messages go to <paramref name="verbose"/> and
@@ -90,9 +80,12 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     /// error (nothing can succeed without one) unless <paramref name="requireKey"/> is false:
     /// downloads need none, and a call that does then fails alone.
     /// </summary>
-    internal OneMinClient CreateClient(Uri baseUri, Action<string> verbose, Action<string> debug, bool requireKey = true)
+    internal OneMinClient CreateClient(
+        Uri baseUri, Action<string> verbose, Action<string> debug, bool requireKey = true)
     {
-        string? key = ResolveApiKey();
+        string? key = Resolve(settings => settings.ApiKey(
+            ApiKey == null ? null : ApiKeyTransformationAttribute.ToPlainText(ApiKey),
+            () => SavedKey.Read(this, Config, ConfigPath)));
         if (string.IsNullOrWhiteSpace(key) && requireKey)
         {
             ThrowTerminatingError(ErrorRecords.ApiKeyMissing());
@@ -104,9 +97,10 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
             ApiKey = key ?? string.Empty,
             Timeout = TimeSpan.FromSeconds(TimeoutSec),
             MaxRetryCount = MaximumRetryCount,
-            RequestsPerMinute = ResolveRequestsPerMinute(),
+            RequestsPerMinute = Resolve(settings =>
+                settings.RequestsPerMinute(Given(nameof(RequestsPerMinute), RequestsPerMinute))),
             AllowInsecureHttp = AllowInsecureHttp,
-            Proxy = ResolveProxy(),
+            Proxy = Resolve(settings => settings.Proxy(Proxy)),
             ProxyCredential = ProxyCredential?.GetNetworkCredential(),
             Verbose = verbose,
             Debug = debug,
@@ -120,61 +114,23 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
             string message = options.BaseUri.Scheme == Uri.UriSchemeHttp
                 ? $"{ex.Message} Use https, or pass -AllowInsecureHttp if you accept sending the key unencrypted."
                 : ex.Message;
-            ThrowTerminatingError(ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, message));
+            ThrowTerminatingError(
+                ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, message));
             throw;
         }
     }
 
-    /// <summary>
-    /// -Proxy; else the proxy environment variables (which .NET applies itself, so null here);
-    /// else the saved proxy; else null, the system proxy.
-    /// </summary>
-    private Uri? ResolveProxy()
-    {
-        if (Proxy != null)
-        {
-            return Proxy;
-        }
-        foreach (string name in new[] { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy" })
-        {
-            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(name)))
-            {
-                return null;
-            }
-        }
-        return ParseUri(Config.Proxy, $"The saved configuration ({ConfigPath})");
-    }
-
-    /// <summary>The key: -ApiKey, $env:ONEMIN_API_KEY, then the saved configuration (a vault secret, DPAPI, or the key file).</summary>
-    private string? ResolveApiKey()
-    {
-        if (ApiKey != null)
-        {
-            return ApiKeyTransformationAttribute.ToPlainText(ApiKey);
-        }
-        string? fromEnv = Environment.GetEnvironmentVariable(EnvApiKey);
-        if (!string.IsNullOrWhiteSpace(fromEnv))
-        {
-            return fromEnv;
-        }
-        return SavedKey.Read(this, Config, ConfigPath);
-    }
-
-    /// <summary>Opens the journal.</summary>
+    /// <summary>Opens the journal; a path the user chose is resolved like any PowerShell path.</summary>
     internal Journal OpenJournal()
     {
-        string? path = JournalPath ?? Environment.GetEnvironmentVariable(EnvJournalPath);
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            path = Config.JournalPath;
-        }
-        if (string.IsNullOrWhiteSpace(path))
+        string? path = Resolve(settings => settings.JournalPath(JournalPath));
+        if (path == null)
         {
             path = Journal.DefaultPath;
         }
         else
         {
-            string? resolved = PathHelper.ResolveForWriting(this, path!, "-JournalPath", out ErrorRecord? error);
+            string? resolved = PathHelper.ResolveForWriting(this, path, "-JournalPath", out ErrorRecord? error);
             if (resolved == null)
             {
                 ThrowTerminatingError(error!);
@@ -183,46 +139,15 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
         }
         try
         {
-            return Journal.Open(path!);
+            return Journal.Open(path);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        catch (Exception ex)
+            when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
             ThrowTerminatingError(ErrorRecords.Create(ex, "JournalUnavailable", ErrorCategory.OpenError, path,
-                $"Cannot open the journal '{path}': {ex.Message} Pass -JournalPath (or set ${EnvJournalPath}) to a file in a folder you can write."));
+                $"Cannot open the journal '{path}': {ex.Message} Pass -JournalPath (or set "
+                + $"${SettingsResolver.EnvJournalPath}) to a file in a folder you can write."));
             throw;
         }
-    }
-
-    private int ResolveRequestsPerMinute()
-    {
-        if (IsBound(nameof(RequestsPerMinute)))
-        {
-            return RequestsPerMinute;
-        }
-        string? fromEnv = Environment.GetEnvironmentVariable(EnvRequestsPerMinute);
-        if (string.IsNullOrWhiteSpace(fromEnv))
-        {
-            return Config.RequestsPerMinute ?? DefaultRequestsPerMinute;
-        }
-        if (!int.TryParse(fromEnv, out int value) || value < 0)
-        {
-            ThrowTerminatingError(ErrorRecords.Create("InvalidRequestsPerMinute", ErrorCategory.InvalidArgument, fromEnv,
-                $"The environment variable {EnvRequestsPerMinute} holds '{fromEnv}', which is not a whole number of 0 or more. Set it to e.g. 180, or remove it."));
-        }
-        return value;
-    }
-
-    private Uri? ParseUri(string? value, string where)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return null;
-        }
-        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri))
-        {
-            ThrowTerminatingError(ErrorRecords.Create("InvalidBaseUri", ErrorCategory.InvalidArgument, value,
-                $"{where} holds '{value}', which is not an absolute URL. Correct it or remove it."));
-        }
-        return uri;
     }
 }

@@ -9,12 +9,13 @@ namespace OneMinBg.Abstractions;
 
 /// <summary>
 /// What every OneMinBg cmdlet shares: one cancellation token that Ctrl+C (StopProcessing)
-/// cancels, and the saved per-user configuration.
+/// cancels, the saved per-user configuration, and the resolver that decides each setting.
 /// </summary>
 public abstract class OneMinCmdlet : PSCmdlet, IDisposable
 {
     private readonly CancellationTokenSource _stop = new CancellationTokenSource();
     private SavedConfig? _config;
+    private SettingsResolver? _settings;
 
     protected CancellationToken StopToken => _stop.Token;
 
@@ -34,12 +35,40 @@ public abstract class OneMinCmdlet : PSCmdlet, IDisposable
                 }
                 catch (Exception ex) when (ex is InvalidDataException or IOException or UnauthorizedAccessException)
                 {
-                    ThrowTerminatingError(ErrorRecords.Create(ex, "ConfigUnreadable", ErrorCategory.ReadError, ConfigPath, ex.Message));
+                    ThrowTerminatingError(
+                        ErrorRecords.Create(ex, "ConfigUnreadable", ErrorCategory.ReadError, ConfigPath, ex.Message));
                 }
             }
             return _config!;
         }
     }
+
+    /// <summary>
+    /// One setting's value (parameter, environment, saved, default). A bad environment or saved
+    /// value stops the command: nothing it would do can use it.
+    /// </summary>
+    internal T Resolve<T>(Func<SettingsResolver, T> setting)
+    {
+        _settings ??= SettingsResolver.ForProcess(() => Config, ConfigPath);
+        try
+        {
+            return setting(_settings);
+        }
+        catch (InvalidSettingException ex)
+        {
+            ThrowTerminatingError(
+                ErrorRecords.Create(ex, ex.ErrorId, ErrorCategory.InvalidArgument, ex.Value, ex.Message));
+            throw;
+        }
+    }
+
+    /// <summary>The parameter's value when the user gave it, else null (so the resolver looks further).</summary>
+    internal T? Given<T>(string parameterName, T value)
+        where T : struct =>
+        IsBound(parameterName) ? value : null;
+
+    /// <summary>The parameter's value when the user gave it, else null (so the resolver looks further).</summary>
+    internal string? Given(string parameterName, string value) => IsBound(parameterName) ? value : null;
 
     protected override void StopProcessing()
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading.Tasks;
 using OneMinBg.Abstractions;
@@ -17,17 +18,18 @@ namespace OneMinBg.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "BgResult", DefaultParameterSetName = JournalSet)]
 [OutputType(typeof(BgResult))]
-public sealed class GetBgResultCommand : BatchCmdlet
+public sealed class GetBgResultCommand : LookupCmdlet
 {
     private const string JournalSet = "Journal";
-    private const string IdSet = "Id";
+    private const string IdSet = ConnectedSet;
 
     private OneMinClient? _client;
     private Uri? _baseUri;
-    private Journal _journal = null!;
+    private Journal? _journal;
 
     /// <summary>Record ids (the Id of a BgResult) to look up at the service.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = IdSet)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true,
+        ParameterSetName = IdSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(RecordIdCompleter))]
     public string[] Id { get; set; } = Array.Empty<string>();
@@ -64,16 +66,17 @@ public sealed class GetBgResultCommand : BatchCmdlet
 
     protected override void ProcessRecord()
     {
+        Debug.Assert(_journal != null, "BeginProcessing opens the journal.");
         if (ParameterSetName == JournalSet)
         {
-            ListJournal();
+            ListJournal(_journal!);
             return;
         }
 
         _baseUri ??= ResolveBaseUri();
         _client ??= CreateClient(_baseUri);
         OneMinClient client = _client;
-        Journal journal = _journal;
+        Journal journal = _journal!;
         Uri baseUri = _baseUri;
         string? sourcePath = SourcePath is { Length: > 0 } ? SourcePath[0] : null;
         foreach (string id in Id)
@@ -82,13 +85,13 @@ public sealed class GetBgResultCommand : BatchCmdlet
         }
     }
 
-    private void ListJournal()
+    private void ListJournal(Journal journal)
     {
         WildcardPattern[]? statuses = Patterns(Status);
         WildcardPattern[]? sources = Patterns(SourcePath);
         DateTime? since = Since?.ToUniversalTime();
         DateTime? until = Until?.ToUniversalTime();
-        foreach (JournalEntry entry in _journal.Entries())
+        foreach (JournalEntry entry in journal.Entries())
         {
             BgResult result = BgResult.From(entry);
             if ((statuses == null || Matches(statuses, result.Status))

@@ -139,7 +139,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             foreach (string url in ImageUrl)
             {
                 // No local file to measure: Auto falls back to square.
-                string size = Setting(nameof(Size), Size, Config.Size);
+                string size = Resolve(settings => settings.Size(Given(nameof(Size), Size)));
                 Submit(null, url, "url:" + url, size == AutoSize ? BackgroundReplacer.SquareSize : size);
             }
             return;
@@ -170,7 +170,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             return;
         }
 
-        string size = Setting(nameof(Size), Size, Config.Size);
+        string size = Resolve(settings => settings.Size(Given(nameof(Size), Size)));
         Submit(image, null, image.Sha256,
             size == AutoSize ? BackgroundReplacer.ClosestSize(image.Info.Width, image.Info.Height) : size);
     }
@@ -184,9 +184,9 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         _baseUri ??= ResolveBaseUri();
         // Pipeline-bound parameters change with the next input: capture this input's values now.
         var request = new JournalRequest(contentSha256, file, imageUrl, Prompt, size,
-            Setting(nameof(Quality), Quality, Config.Quality).ToLowerInvariant(),
-            Setting(nameof(Background), Background, Config.Background).ToLowerInvariant(),
-            Setting(nameof(Model), Model, Config.Model), _baseUri);
+            Resolve(settings => settings.Quality(Given(nameof(Quality), Quality))),
+            Resolve(settings => settings.Background(Given(nameof(Background), Background))),
+            Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
 
         if (!Force && ReplaceWorkflow.EarlierResult(journal, request) is JournalEntry done)
         {
@@ -238,10 +238,6 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             item.Error(ErrorRecords.FromFile(ex, image.Path));
         }
     }
-
-    /// <summary>A setting's value: the parameter when given, else the saved default, else the built-in one.</summary>
-    private string Setting(string name, string value, string? saved) =>
-        IsBound(name) || string.IsNullOrWhiteSpace(saved) ? value : saved!;
 
     /// <summary>A claim older than the longest a call can take belongs to a run that is gone.</summary>
     private TimeSpan StaleClaimAfter() =>

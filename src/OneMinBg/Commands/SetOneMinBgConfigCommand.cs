@@ -109,7 +109,9 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
                 SavedKey.Write(this, config, path, ApiKey);
                 if (!ConfigStore.ProtectsKeyWithDpapi)
                 {
-                    WriteWarning($"The API key is kept in '{ConfigStore.KeyPath(path)}', readable only by you but not encrypted. To encrypt it, keep it in a SecretManagement vault and use -ApiKeySecretName.");
+                    WriteWarning($"The API key is kept in '{ConfigStore.KeyPath(path)}', readable only by you "
+                        + "but not encrypted. To encrypt it, keep it in a SecretManagement vault and use "
+                        + "-ApiKeySecretName.");
                 }
             }
             ConfigStore.Save(path, config);
@@ -121,7 +123,8 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(ErrorRecords.Create(ex, "ConfigUnwritable", ErrorCategory.WriteError, path,
-                $"Cannot save the configuration '{path}': {ex.Message} Set $env:{ConfigStore.EnvConfigPath} to a file in a folder you can write."));
+                $"Cannot save the configuration '{path}': {ex.Message} "
+                + $"Set $env:{ConfigStore.EnvConfigPath} to a file in a folder you can write."));
         }
     }
 
@@ -130,7 +133,10 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
         if (BaseUri != null) { config.BaseUri = BaseUri.AbsoluteUri; }
         if (IsBound(nameof(ThrottleLimit))) { config.ThrottleLimit = ThrottleLimit; }
         if (IsBound(nameof(RequestsPerMinute))) { config.RequestsPerMinute = RequestsPerMinute; }
-        if (JournalPath != null) { config.JournalPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath); }
+        if (JournalPath != null)
+        {
+            config.JournalPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath);
+        }
         if (Size != null) { config.Size = Size; }
         if (Quality != null) { config.Quality = Quality.ToLowerInvariant(); }
         if (Background != null) { config.Background = Background.ToLowerInvariant(); }

@@ -55,7 +55,8 @@ public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
         JournalEntry? newest = null;
         foreach (JournalEntry entry in OpenJournal().Entries())
         {
-            if (entry.CreditLimit != null && string.Equals(entry.Request.BaseUri.AbsoluteUri, test.BaseUri, StringComparison.OrdinalIgnoreCase)
+            if (entry.CreditLimit != null
+                && string.Equals(entry.Request.BaseUri.AbsoluteUri, test.BaseUri, StringComparison.OrdinalIgnoreCase)
                 && (newest == null || entry.CompletedAt > newest.CompletedAt))
             {
                 newest = entry;

@@ -12,7 +12,9 @@ public sealed class BatchSummary
     public int Total => Succeeded + Failed + Skipped;
     /// <summary>Items done, including those reused from the journal.</summary>
     public int Succeeded { get; set; }
-    /// <summary>Items taken from the journal without paying again (or, for Save-BgImage, files already saved).</summary>
+    /// <summary>
+    /// Items taken from the journal without paying again (or, for Save-BgImage, files already saved).
+    /// </summary>
     public int Reused { get; set; }
     /// <summary>Items that got an error.</summary>
     public int Failed { get; set; }

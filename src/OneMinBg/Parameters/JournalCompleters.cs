@@ -1,9 +1,9 @@
 using System;
 using System.Collections;
 using System.Collections.Generic;
+using System.IO;
 using System.Management.Automation;
 using System.Management.Automation.Language;
-using OneMinBg.Abstractions;
 using OneMinBg.Client.Config;
 using OneMinBg.Client.Journaling;
 
@@ -11,15 +11,15 @@ namespace OneMinBg.Parameters;
 
 /// <summary>
 /// Tab completion from the journal: newest first, so the record or prompt just used comes first.
-/// Reads the journal the command would use (-JournalPath if typed, else $env:ONEMIN_JOURNAL_PATH,
-/// else the default); completion never fails loudly.
+/// Reads the journal the command would use (the same <see cref="SettingsResolver"/> decides);
+/// completion never fails loudly.
 /// </summary>
 internal abstract class JournalCompleter : IArgumentCompleter
 {
     private const int MaxResults = 50;
 
-    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
-        CommandAst commandAst, IDictionary fakeBoundParameters)
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName,
+        string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var results = new List<CompletionResult>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -32,11 +32,13 @@ internal abstract class JournalCompleter : IArgumentCompleter
                 (string? value, string tooltip) = Describe(entries[i]);
                 if (value != null && value.StartsWith(typed, StringComparison.OrdinalIgnoreCase) && seen.Add(value))
                 {
-                    results.Add(new CompletionResult("'" + value.Replace("'", "''") + "'", value, CompletionResultType.ParameterValue, tooltip));
+                    string quoted = "'" + value.Replace("'", "''") + "'";
+                    results.Add(new CompletionResult(quoted, value, CompletionResultType.ParameterValue, tooltip));
                 }
             }
         }
-        catch (Exception ex) when (ex is System.IO.IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException or System.IO.InvalidDataException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException
+            or NotSupportedException or InvalidDataException)
         {
             // No journal, or one that cannot be read: no suggestions.
         }
@@ -47,13 +49,10 @@ internal abstract class JournalCompleter : IArgumentCompleter
 
     private static string JournalPathOf(IDictionary bound)
     {
-        // The same order the command uses: -JournalPath, environment, saved configuration, default.
-        string? path = bound["JournalPath"] as string ?? Environment.GetEnvironmentVariable(OneMinApiCmdlet.EnvJournalPath);
-        if (string.IsNullOrWhiteSpace(path))
-        {
-            path = ConfigStore.Load(ConfigStore.DefaultPath).JournalPath;
-        }
-        return string.IsNullOrWhiteSpace(path) ? Journal.DefaultPath : System.IO.Path.GetFullPath(path);
+        string configPath = ConfigStore.DefaultPath;
+        string? path = SettingsResolver.ForProcess(() => ConfigStore.Load(configPath), configPath)
+            .JournalPath(bound["JournalPath"] as string);
+        return path == null ? Journal.DefaultPath : Path.GetFullPath(path);
     }
 }
 
@@ -61,11 +60,13 @@ internal abstract class JournalCompleter : IArgumentCompleter
 internal sealed class RecordIdCompleter : JournalCompleter
 {
     protected override (string? Value, string Tooltip) Describe(JournalEntry entry) =>
-        (entry.RecordId, $"{entry.Status ?? entry.State.ToString()} {entry.Request.SourcePath} — {entry.Request.Prompt}");
+        (entry.RecordId,
+            $"{entry.Status ?? entry.State.ToString()} {entry.Request.SourcePath} — {entry.Request.Prompt}");
 }
 
 /// <summary>Completes -Prompt with prompts used before.</summary>
 internal sealed class PromptCompleter : JournalCompleter
 {
-    protected override (string? Value, string Tooltip) Describe(JournalEntry entry) => (entry.Request.Prompt, entry.Request.Prompt);
+    protected override (string? Value, string Tooltip) Describe(JournalEntry entry) =>
+        (entry.Request.Prompt, entry.Request.Prompt);
 }

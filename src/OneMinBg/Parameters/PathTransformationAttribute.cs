@@ -10,8 +10,9 @@ namespace OneMinBg.Parameters;
 /// Keeps -Path (which takes pipeline input by value) from swallowing whole objects. The binder tries
 /// the default parameter set's by-name bindings, then coerces the whole object to a string for
 /// -Path, so a CSV row would arrive as "@{Path=...; Prompt=...}". Here a string stays as it is, a
-/// FileInfo or Resolve-Path result becomes its exact path (wildcards escaped), an object with a Path property (a CSV row,
-/// Resolve-Path output) gives that, and anything else is refused with a message saying what fits.
+/// FileInfo or Resolve-Path result becomes its exact path (wildcards escaped), an object with a Path
+/// property (a CSV row, Resolve-Path output) gives that, and anything else is refused with a message
+/// saying what fits.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 internal sealed class PathTransformationAttribute : ArgumentTransformationAttribute
@@ -63,6 +64,7 @@ internal sealed class PathTransformationAttribute : ArgumentTransformationAttrib
                 break;
         }
         throw new ArgumentTransformationMetadataException(
-            $"Cannot use a {value?.GetType().Name ?? "null"} as a path. Pass file paths, files from Get-ChildItem, or objects with a Path property (e.g. rows of Import-Csv).");
+            $"Cannot use a {value?.GetType().Name ?? "null"} as a path. Pass file paths, files from "
+            + "Get-ChildItem, or objects with a Path property (e.g. rows of Import-Csv).");
     }
 }

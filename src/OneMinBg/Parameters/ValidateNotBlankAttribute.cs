@@ -15,7 +15,8 @@ internal sealed class ValidateNotBlankAttribute : ValidateArgumentsAttribute
         object? value = arguments is PSObject pso ? pso.BaseObject : arguments;
         if (value is string text && string.IsNullOrWhiteSpace(text))
         {
-            throw new ValidationMetadataException("The argument is blank. Describe the new background in words (1 to 4000 characters).");
+            throw new ValidationMetadataException(
+                "The argument is blank. Describe the new background in words (1 to 4000 characters).");
         }
     }
 }

@@ -44,8 +44,11 @@ internal static class SavedKey
         if (!string.IsNullOrEmpty(config.ApiKeyProtected))
         {
             Collection<PSObject> result = cmdlet.InvokeCommand.InvokeScript(
-                "param($text) ConvertTo-SecureString -String $text", true, PipelineResultTypes.None, null, config.ApiKeyProtected);
-            return result.Count == 1 && result[0].BaseObject is SecureString secure ? ApiKeyTransformationAttribute.ToPlainText(secure) : null;
+                "param($text) ConvertTo-SecureString -String $text",
+                true, PipelineResultTypes.None, null, config.ApiKeyProtected);
+            return result.Count == 1 && result[0].BaseObject is SecureString secure
+                ? ApiKeyTransformationAttribute.ToPlainText(secure)
+                : null;
         }
         try
         {
@@ -53,8 +56,9 @@ internal static class SavedKey
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.Create(ex, "ConfigUnreadable", ErrorCategory.ReadError, ConfigStore.KeyPath(configPath),
-                $"Cannot read the saved API key '{ConfigStore.KeyPath(configPath)}': {ex.Message}"));
+            string keyPath = ConfigStore.KeyPath(configPath);
+            cmdlet.ThrowTerminatingError(ErrorRecords.Create(ex, "ConfigUnreadable", ErrorCategory.ReadError, keyPath,
+                $"Cannot read the saved API key '{keyPath}': {ex.Message}"));
             throw;
         }
     }
@@ -66,7 +70,8 @@ internal static class SavedKey
         if (ConfigStore.ProtectsKeyWithDpapi)
         {
             Collection<PSObject> result = cmdlet.InvokeCommand.InvokeScript(
-                "param($secure) ConvertFrom-SecureString -SecureString $secure", true, PipelineResultTypes.None, null, key);
+                "param($secure) ConvertFrom-SecureString -SecureString $secure",
+                true, PipelineResultTypes.None, null, key);
             config.ApiKeyProtected = result[0].BaseObject as string;
             ConfigStore.DeleteKey(configPath);
         }
@@ -88,18 +93,23 @@ internal static class SavedKey
     {
         if (cmdlet.InvokeCommand.GetCommand("Get-Secret", CommandTypes.Cmdlet | CommandTypes.Function) == null)
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.Create("SecretManagementMissing", ErrorCategory.NotInstalled, name,
-                $"The saved configuration reads the API key from the secret '{name}', but Get-Secret (Microsoft.PowerShell.SecretManagement) is not available. Install that module and its vault, or save the key with Set-OneMinBgConfig -ApiKey."));
+            cmdlet.ThrowTerminatingError(ErrorRecords.Create(
+                "SecretManagementMissing", ErrorCategory.NotInstalled, name,
+                $"The saved configuration reads the API key from the secret '{name}', but Get-Secret "
+                + "(Microsoft.PowerShell.SecretManagement) is not available. Install that module and its vault, "
+                + "or save the key with Set-OneMinBgConfig -ApiKey."));
         }
         try
         {
             Collection<PSObject> result = cmdlet.InvokeCommand.InvokeScript(
-                "param($name) Get-Secret -Name $name -AsPlainText -ErrorAction Stop", true, PipelineResultTypes.None, null, name);
+                "param($name) Get-Secret -Name $name -AsPlainText -ErrorAction Stop",
+                true, PipelineResultTypes.None, null, name);
             return result.Count == 1 ? result[0].BaseObject?.ToString() : null;
         }
         catch (RuntimeException ex)
         {
-            cmdlet.ThrowTerminatingError(ErrorRecords.Create(ex, "SecretUnavailable", ErrorCategory.AuthenticationError, name,
+            cmdlet.ThrowTerminatingError(ErrorRecords.Create(
+                ex, "SecretUnavailable", ErrorCategory.AuthenticationError, name,
                 $"Cannot read the API key from the secret '{name}': {ex.Message}"));
             throw;
         }
