@@ -1,6 +1,7 @@
-# Starts, drives and stops the local 1min.ai emulator (tests/OneMinBg.Emulator) for the tests,
-# the demo and the benchmark. Each emulator watches the process that started it and exits with it,
-# so a crashed run never leaves one behind.
+# Tools for the tests, the demo and the benchmark: start, drive and stop the local 1min.ai emulator
+# (tests/OneMinBg.Emulator), make test images, and run a script in a fresh pwsh (Invoke-FreshPwsh, the
+# one place a child pwsh is started). Each emulator watches the process that started it and exits
+# with it, so a crashed run never leaves one behind.
 
 $script:EmulatorDll = Join-Path $PSScriptRoot '../out/emulator/OneMinBg.Emulator.dll'
 
@@ -148,11 +149,49 @@ function Get-RecoverableFaultMix {
 }
 
 function Get-PwshCommand {
-    <# The command line that starts a fresh pwsh like this one: 'dotnet pwsh.dll' for the .NET tool. #>
+    <#
+    The command line that starts a fresh pwsh like this one, always as an array: 'dotnet <PSHOME>/pwsh.dll'
+    for the .NET local tool, the pwsh executable itself for an installed PowerShell.
+    #>
     $self = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return @($self, (Join-Path $PSHOME 'pwsh.dll')) }
-    @($self)
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return , @($self, (Join-Path $PSHOME 'pwsh.dll')) }
+    , @($self)
+}
+
+function Invoke-FreshPwsh {
+    <#
+    Runs $Script in a fresh pwsh -NoProfile -NonInteractive like this one, with $Environment set for
+    it ($null removes a variable) and restored afterwards. Returns its output lines as text, error
+    output included; the exit code is in $LASTEXITCODE. With -NoWait it returns the started Process
+    at once, its output going to the -StandardOutput and -StandardError files.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Wait')]
+    param(
+        [Parameter(Mandatory, Position = 0)] [string] $Script,
+        [hashtable] $Environment = @{},
+        [Parameter(Mandatory, ParameterSetName = 'NoWait')] [switch] $NoWait,
+        [Parameter(Mandatory, ParameterSetName = 'NoWait')] [string] $StandardOutput,
+        [Parameter(Mandatory, ParameterSetName = 'NoWait')] [string] $StandardError
+    )
+    $pwsh = Get-PwshCommand
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $(if ($null -ne $Environment[$name]) { "$($Environment[$name])" }))
+    }
+    try {
+        if ($NoWait) {
+            return Start-Process -FilePath $pwsh[0] -ArgumentList $arguments -PassThru `
+                -RedirectStandardOutput $StandardOutput -RedirectStandardError $StandardError
+        }
+        & $pwsh[0] @arguments 2>&1 | ForEach-Object { "$_" }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
 }
 
 Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats, Set-OneMinEmulatorConfig,
-    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Get-DotnetPath, Get-RecoverableFaultMix
+    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Invoke-FreshPwsh, Get-DotnetPath,
+    Get-RecoverableFaultMix
