@@ -12,6 +12,7 @@ function Build-ModuleFolder {
         [Parameter(Mandatory)] [string] $ModuleFolder,
         [Parameter(Mandatory)] [string] $Root
     )
+    $ErrorActionPreference = 'Stop'
     try {
         if (Test-Path -LiteralPath $ModuleFolder) { Remove-Item -LiteralPath $ModuleFolder -Recurse -Force }
         $null = New-Item -ItemType Directory -Path $ModuleFolder
