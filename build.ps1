@@ -48,14 +48,16 @@ $totalsFile = Join-Path $PSScriptRoot 'out/TestResults/totals.json'
 if ($Task -eq 'Test') { Remove-Item -LiteralPath $totalsFile -ErrorAction SilentlyContinue }
 $failed = $false
 try {
-    & $invokeBuild -Task $Task -File (Join-Path $PSScriptRoot 'tools/OneMinBg.build.ps1') -Configuration $Configuration -Suite $Suite
+    $file = Join-Path $PSScriptRoot 'tools/OneMinBg.build.ps1'
+    & $invokeBuild -Task $Task -File $file -Configuration $Configuration -Suite $Suite
 }
 catch {
     # Invoke-Build has printed the error and 'Build FAILED'.
     $failed = $true
 }
 if ($Task -eq 'Test') {
-    # The closing line CI reads: the totals of all suites (a build that failed before them counts as one failure).
+    # The closing line CI reads: the totals of all suites (a build that failed before them counts as
+    # one failure).
     $totals = if (Test-Path -LiteralPath $totalsFile) { Get-Content -LiteralPath $totalsFile -Raw | ConvertFrom-Json }
     else { [pscustomobject]@{ Passed = 0; Failed = 1 } }
     Write-Host "$($totals.Passed) passed, $($totals.Failed) failed"

@@ -12,7 +12,9 @@ function Invoke-Demo {
     New-TestImage -Path $samples -Count 2 -Width 96 -Height 64 -Prefix 'product '
     New-TestImage -Path $samples -Count 1 -Width 64 -Height 96 -Prefix 'portrait [tall] '
 
-    $environment = @{ ONEMIN_DEMO_SAMPLES = $samples; ONEMIN_DEMO_SAVED = $saved; ONEMIN_DEMO_MODULE = $ModuleOut }
+    $environment = @{
+        ONEMIN_DEMO_SAMPLES = $samples; ONEMIN_DEMO_SAVED = $saved; ONEMIN_DEMO_MODULE = $ModuleOut
+    }
     $emulator = $null
     if (-not $env:ONEMIN_API_KEY) {
         $emulator = Start-OneMinEmulator -LatencyMs 300
@@ -28,7 +30,8 @@ Import-Module $env:ONEMIN_DEMO_MODULE
 $results = Get-ChildItem -LiteralPath $env:ONEMIN_DEMO_SAMPLES -File |
     Invoke-BackgroundReplace -Prompt 'white studio backdrop, soft shadow'
 $results | Format-Table -AutoSize | Out-Host
-$results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED | Format-Table Name, Length, LastWriteTime -AutoSize | Out-Host
+$results | Save-BgImage -Destination $env:ONEMIN_DEMO_SAVED |
+    Format-Table Name, Length, LastWriteTime -AutoSize | Out-Host
 '@
     try {
         Invoke-FreshPwsh $script -Environment $environment | Out-Host

@@ -21,11 +21,14 @@ function Start-OneMinEmulator {
         [int] $RateLimitPerMinute = 0,
         [hashtable] $Config
     )
-    if (-not (Test-Path $script:EmulatorDll)) { throw "The emulator is not built ($script:EmulatorDll). Run ./build.ps1 first." }
+    if (-not (Test-Path $script:EmulatorDll)) {
+        throw "The emulator is not built ($script:EmulatorDll). Run ./build.ps1 first."
+    }
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("onemin-emu-" + [guid]::NewGuid().ToString('N'))
     $null = New-Item -ItemType Directory -Path $dir
     $urlsFile = Join-Path $dir 'urls.json'
-    $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'serve', '--api-key', $ApiKey, '--latency-ms', $LatencyMs,
+    $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'serve', '--api-key', $ApiKey,
+        '--latency-ms', $LatencyMs,
         '--rate-limit', $RateLimitPerMinute, '--urls-file', $urlsFile, '--parent-pid', $PID)
     $process = Start-Process -FilePath (Get-DotnetPath) -ArgumentList $argList -PassThru -NoNewWindow `
         -RedirectStandardOutput (Join-Path $dir 'stdout.txt') -RedirectStandardError (Join-Path $dir 'stderr.txt')
@@ -73,7 +76,8 @@ function Set-OneMinEmulatorConfig {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [hashtable] $Config)
     $body = $Config | ConvertTo-Json -Depth 5 -Compress
-    $null = Invoke-RestMethod -Method Post -Uri ([uri]::new($Emulator.ApiUri, '_emulator/config')) -Body $body -ContentType 'application/json'
+    $uri = [uri]::new($Emulator.ApiUri, '_emulator/config')
+    $null = Invoke-RestMethod -Method Post -Uri $uri -Body $body -ContentType 'application/json'
 }
 
 function Reset-OneMinEmulator {
@@ -113,7 +117,9 @@ function Get-PngInfo {
         $bytes = [IO.File]::ReadAllBytes($Path)
         $info = [pscustomobject]@{ Path = $Path; Png = $false; Width = 0; Height = 0; Complete = $false }
         $signature = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
-        if ($bytes.Length -lt 33 -or -not [Linq.Enumerable]::SequenceEqual([byte[]]$bytes[0..7], $signature)) { return $info }
+        if ($bytes.Length -lt 33 -or -not [Linq.Enumerable]::SequenceEqual([byte[]]$bytes[0..7], $signature)) {
+            return $info
+        }
         $info.Png = $true
         $info.Width = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 16))
         $info.Height = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 20))
@@ -154,7 +160,9 @@ function Get-PwshCommand {
     for the .NET local tool, the pwsh executable itself for an installed PowerShell.
     #>
     $self = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return , @($self, (Join-Path $PSHOME 'pwsh.dll')) }
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        return , @($self, (Join-Path $PSHOME 'pwsh.dll'))
+    }
     , @($self)
 }
 
@@ -192,6 +200,6 @@ function Invoke-FreshPwsh {
     }
 }
 
-Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats, Set-OneMinEmulatorConfig,
-    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Invoke-FreshPwsh, Get-DotnetPath,
+Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats,
+    Set-OneMinEmulatorConfig, Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Invoke-FreshPwsh, Get-DotnetPath,
     Get-RecoverableFaultMix

@@ -17,9 +17,11 @@ function Build-ModuleFolder {
         if (Test-Path -LiteralPath $ModuleFolder) { Remove-Item -LiteralPath $ModuleFolder -Recurse -Force }
         $null = New-Item -ItemType Directory -Path $ModuleFolder
         Copy-ModuleAssembly -Publish $Publish -ModuleFolder $ModuleFolder
-        $files = 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE' | ForEach-Object { Join-Path $Root $_ }
+        $files = 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE' |
+            ForEach-Object { Join-Path $Root $_ }
         Copy-Item -LiteralPath $files -Destination $ModuleFolder
-        Update-ModuleReleaseNotes -Manifest (Join-Path $ModuleFolder 'OneMinBg.psd1') -Changelog (Join-Path $Root 'CHANGELOG.md')
+        $manifest = Join-Path $ModuleFolder 'OneMinBg.psd1'
+        Update-ModuleReleaseNotes -Manifest $manifest -Changelog (Join-Path $Root 'CHANGELOG.md')
     }
     catch {
         Remove-Item -LiteralPath $ModuleFolder -Recurse -Force -ErrorAction SilentlyContinue

@@ -37,9 +37,11 @@ Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 function Get-InputFile {
     # The files under the given paths (relative to the root) that a step reads: all but bin/ and obj/.
     param([string[]] $Path)
-    foreach ($item in Get-Item -Force -LiteralPath ($Path | ForEach-Object { Join-Path $Root $_ })) {
+    $full = $Path | ForEach-Object { Join-Path $Root $_ }
+    foreach ($item in Get-Item -Force -LiteralPath $full) {
         if (-not $item.PSIsContainer) { $item; continue }
-        Get-ChildItem -LiteralPath $item.FullName -Recurse -File -Force | Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]'
+        Get-ChildItem -LiteralPath $item.FullName -Recurse -File -Force |
+            Where-Object FullName -NotMatch '[\\/](bin|obj)[\\/]'
     }
 }
 
@@ -62,21 +64,24 @@ task Compile -Inputs { Get-InputFile (@('src', 'OneMinBg.psd1') + $Shared) } -Ou
         if (Test-Path -LiteralPath $Publish) { Remove-Item -LiteralPath $Publish -Recurse -Force }
         $version = (Import-PowerShellDataFile (Join-Path $Root 'OneMinBg.psd1')).ModuleVersion
         print Cyan "Compiling OneMinBg $version ($Configuration)"
-        exec { dotnet publish (Join-Path $Root 'src/OneMinBg/OneMinBg.csproj') -c $Configuration -o $Publish --nologo -v quiet "-p:Version=$version" }
+        $project = Join-Path $Root 'src/OneMinBg/OneMinBg.csproj'
+        exec { dotnet publish $project -c $Configuration -o $Publish --nologo -v quiet "-p:Version=$version" }
     }
 }
 
 # Synopsis: Builds the emulator into out/emulator.
 task Emulator -Inputs { Get-InputFile (@('tests/OneMinBg.Emulator') + $Shared) } -Outputs (Get-StampPath 'emulator') {
     Invoke-Stamped 'emulator' {
-        exec { dotnet build (Join-Path $Root 'tests/OneMinBg.Emulator/OneMinBg.Emulator.csproj') -c $Configuration -o $EmulatorOut --nologo -v quiet }
+        $project = Join-Path $Root 'tests/OneMinBg.Emulator/OneMinBg.Emulator.csproj'
+        exec { dotnet build $project -c $Configuration -o $EmulatorOut --nologo -v quiet }
     }
 }
 
 # Synopsis: Assembles out/OneMinBg from scratch: assemblies, manifest with release notes, formats, licence.
 task Module -Inputs {
     Get-Item -LiteralPath (Get-StampPath 'compile')
-    Get-InputFile 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE', 'CHANGELOG.md', 'tools/Module.ps1', 'tools/Package.ps1'
+    Get-InputFile 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE', 'CHANGELOG.md',
+        'tools/Module.ps1', 'tools/Package.ps1'
 } -Outputs (Join-Path $ModuleOut 'OneMinBg.psd1') {
     Build-ModuleFolder -Publish $Publish -ModuleFolder $ModuleOut -Root $Root
     print Cyan "Module: $ModuleOut"

@@ -12,13 +12,15 @@ function Invoke-TestSuite {
     param([string[]] $Name, [string] $Configuration, [string] $Results)
     $names = if ($Name) { $Name } else { @($TestSuites.Keys) }
     foreach ($n in $names) {
-        if (-not $TestSuites.Contains($n)) { throw "No test suite '$n'; the suites are: $($TestSuites.Keys -join ', ')." }
+        if (-not $TestSuites.Contains($n)) {
+            throw "No test suite '$n'; the suites are: $($TestSuites.Keys -join ', ')."
+        }
     }
     if (Test-Path -LiteralPath $Results) { Remove-Item -LiteralPath $Results -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $Results
     $script:TestConfiguration = $Configuration
     $counts = foreach ($n in $names) {
-        Write-Build Cyan $n
+        Write-Host $n -ForegroundColor Cyan
         $c = & $TestSuites[$n] $Results
         [pscustomobject]@{ Suite = $n; Passed = [int]$c.Passed; Failed = [int]$c.Failed }
     }
@@ -29,7 +31,8 @@ function Invoke-TestSuite {
     }
     # build.ps1 prints the closing line 'N passed, N failed' from this file, after Invoke-Build's summary.
     $totals | ConvertTo-Json -Depth 3 | Set-Content -LiteralPath (Join-Path $Results 'totals.json')
-    Write-Build Cyan (($counts | ForEach-Object { "$($_.Suite): $($_.Passed) passed, $($_.Failed) failed" }) -join '; ')
+    $perSuite = $counts | ForEach-Object { "$($_.Suite): $($_.Passed) passed, $($_.Failed) failed" }
+    Write-Host ($perSuite -join '; ') -ForegroundColor Cyan
     assert ($totals.Failed -eq 0 -and $totals.Passed -gt 0) "$($totals.Failed) test(s) failed."
 }
 
@@ -80,8 +83,9 @@ Import-Module '$(Get-ToolModulePath -Id Pester -ManifestName Pester.psd1)'
 `$config.Run.PassThru = `$true
 `$config.Output.Verbosity = 'Detailed'
 `$r = Invoke-Pester -Configuration `$config
-[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount } |
-    ConvertTo-Json | Set-Content -LiteralPath '$resultFile'
+`$failed = `$r.FailedCount + `$r.FailedBlocksCount + `$r.FailedContainersCount
+[pscustomobject]@{ Passed = `$r.PassedCount; Failed = `$failed } | ConvertTo-Json |
+    Set-Content -LiteralPath '$resultFile'
 "@
     Invoke-FreshPwsh $script | Out-Host
     if (-not (Test-Path $resultFile)) { return [pscustomobject]@{ Passed = 0; Failed = 1 } }

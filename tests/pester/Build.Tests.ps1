@@ -18,13 +18,15 @@ Describe 'Assembling the module folder' {
 
         Build-ModuleFolder -Publish $publish -ModuleFolder $folder -Root $RepoRoot
 
-        $expected = @((Get-ChildItem -LiteralPath $publish -Filter *.dll).Name) + 'LICENSE', 'OneMinBg.Format.ps1xml', 'OneMinBg.psd1'
+        $expected = @((Get-ChildItem -LiteralPath $publish -Filter *.dll).Name) +
+            'LICENSE', 'OneMinBg.Format.ps1xml', 'OneMinBg.psd1'
         (Get-ChildItem -LiteralPath $folder -Recurse -Force).Name | Sort-Object | Should -Be ($expected | Sort-Object)
     }
 
     It 'removes the folder when a step fails, so the next build makes it again' {
         $folder = Join-Path $TestDrive 'broken'
-        { Build-ModuleFolder -Publish (Join-Path $TestDrive 'no-such-publish') -ModuleFolder $folder -Root $RepoRoot } | Should -Throw
+        $publish = Join-Path $TestDrive 'no-such-publish'
+        { Build-ModuleFolder -Publish $publish -ModuleFolder $folder -Root $RepoRoot } | Should -Throw
         Test-Path -LiteralPath $folder | Should -BeFalse
     }
 }

@@ -26,12 +26,17 @@ function Use-FreshJournal {
 }
 
 function Clear-EmulatorEnvironment {
-    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH, Env:ONEMIN_CONFIG_PATH -ErrorAction SilentlyContinue
+    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH,
+        Env:ONEMIN_CONFIG_PATH -ErrorAction SilentlyContinue
 }
 
 function Wait-Until {
     # Waits for a condition (not for a time): polls it, and fails with $Because after $TimeoutSec.
-    param([Parameter(Mandatory)] [scriptblock] $Condition, [Parameter(Mandatory)] [string] $Because, [int] $TimeoutSec = 60)
+    param(
+        [Parameter(Mandatory)] [scriptblock] $Condition,
+        [Parameter(Mandatory)] [string] $Because,
+        [int] $TimeoutSec = 60
+    )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     while (-not (& $Condition)) {
         if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSec s waiting until $Because" }
@@ -45,7 +50,10 @@ function Start-InRunspace {
     param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variables = @{})
     $ps = [powershell]::Create()
     $null = $ps.AddScript("Import-Module '$ModulePath'").AddStatement()
-    foreach ($name in $Variables.Keys) { $null = $ps.AddCommand('Set-Variable').AddParameter('Name', $name).AddParameter('Value', $Variables[$name]).AddStatement() }
+    foreach ($name in $Variables.Keys) {
+        $null = $ps.AddCommand('Set-Variable').AddParameter('Name', $name).AddParameter('Value', $Variables[$name])
+        $null = $ps.AddStatement()
+    }
     $null = $ps.AddScript($Script)
     [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
 }
@@ -58,12 +66,14 @@ function Stop-SuiteEmulator {
 }
 
 function New-Folder {
+    # A new, empty folder in the test drive.
     $dir = Join-Path $TestDrive ([guid]::NewGuid())
     $null = New-Item -ItemType Directory -Path $dir
     $dir
 }
 
 function New-Sources([int] $Count = 2) {
+    # A new folder with $Count test images.
     $dir = Join-Path $TestDrive ([guid]::NewGuid())
     $null = New-Item -ItemType Directory -Path $dir
     New-TestImage -Path $dir -Count $Count
@@ -71,6 +81,7 @@ function New-Sources([int] $Count = 2) {
 }
 
 function Assert-AllCompletePngs {
+    # Every file in $Folder is a whole PNG of the size asked for, and there are $Count of them.
     param([string] $Folder, [int] $Count, [int] $Width = 1024, [int] $Height = 1024)
     $files = @(Get-ChildItem -LiteralPath $Folder -Force)
     $files | Should -HaveCount $Count
@@ -79,11 +90,12 @@ function Assert-AllCompletePngs {
         $facts = Get-PngInfo $file.FullName
         $facts.Png | Should -BeTrue -Because "$($file.Name) is a PNG"
         $facts.Complete | Should -BeTrue -Because "$($file.Name) ends with IEND at its last byte"
-        "$($facts.Width)x$($facts.Height)" | Should -Be "${Width}x${Height}" -Because "$($file.Name) has the requested size"
+        "$($facts.Width)x$($facts.Height)" | Should -Be "${Width}x${Height}" -Because "$($file.Name) has the size asked for"
     }
 }
 
 function Get-ChargeCounts {
+    # How often the emulator charged each source image.
     param($Stats)
     @($Stats.chargesBySource.PSObject.Properties.Value)
 }

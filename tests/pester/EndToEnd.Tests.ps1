@@ -79,6 +79,107 @@ function Step([string] $Name, [hashtable] $Config, [scriptblock] $Run) {
     catch { $streams.Add($_); $_ | Format-List * -Force | Out-Host }
 }
 
+Step 'flaky API and downloads' @{ seed = 5; faults = @(
+        @{ endpoint = 'upload'; kind = '503'; rate = 0.3 }
+        @{ endpoint = 'feature'; kind = '429'; rate = 0.3; retryAfter = '0' }
+        @{ endpoint = 'feature'; kind = 'reset-after'; count = 1 }
+        @{ endpoint = 'download'; kind = 'redirect'; count = 2 }
+        @{ endpoint = 'download'; kind = 'truncated'; count = 1 }
+        @{ endpoint = 'download'; kind = '403'; count = 1 }
+        @{ endpoint = 'result'; kind = 'malformed-json'; count = 1 }
+    ) } {
+    Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'studio' -Verbose -Debug -MaximumRetryCount 10 |
+        Save-BgImage -Destination $out -Verbose -Debug -MaximumRetryCount 10
+}
+Step 'a server that echoes the key' @{ faults = @(@{ endpoint = 'api'; kind = 'echo-key' }) } {
+    Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'forest' -Verbose -Debug
+    Get-BgResult -Id 'no-such-record' -Verbose -Debug
+}
+Step 'look-ups and the journal' @{} {
+    $ids = (Get-BgResult -Status SUCCESS).Id
+    Get-BgResult -Id $ids -Verbose -Debug | Format-List *
+    Get-BgResult -Id 'no-such-record' -Verbose -Debug
+    Get-BgResult -Verbose -Debug | Format-List *
+    Get-BgResult -Status SUCCESS | Save-BgImage -Destination $out -Verbose -Debug
+}
+Step 'bad files' @{} {
+    Invoke-BackgroundReplace -LiteralPath (Join-Path $src 'missing.png'), (Join-Path $work 'hygiene.ps1') -Prompt 'x' -Verbose -Debug
+}
+Step 'a broken connection to the API' @{ faults = @(@{ endpoint = 'api'; kind = 'reset-before' }) } {
+    Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'desert' -MaximumRetryCount 1 -Verbose -Debug
+}
+Step 'nobody listening' @{} {
+    $free = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0); $free.Start(); $port = $free.LocalEndpoint.Port; $free.Stop()
+    Get-ChildItem -LiteralPath $src -File | Select-Object -First 2 |
+        Invoke-BackgroundReplace -Prompt 'canyon' -BaseUri "http://127.0.0.1:$port/" -MaximumRetryCount 1 -Verbose -Debug
+}
+Step 'the key passed as a SecureString' @{} {
+    Get-ChildItem -LiteralPath $src -File | Select-Object -First 1 |
+        Invoke-BackgroundReplace -Prompt 'meadow' -ApiKey (ConvertTo-SecureString $env:ONEMIN_API_KEY -AsPlainText -Force) -Verbose -Debug
+}
+Step 'an insecure base URL' @{} {
+    Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'x' -BaseUri 'http://api.example.invalid/' -Verbose -Debug
+}
+Step 'the key revoked' @{ faults = @(@{ endpoint = 'api'; kind = '401' }) } {
+    Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'snow' -Force -Verbose -Debug
+}
+Step 'out of credits' @{ credits = 0 } {
+    Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'rain' -Force -Verbose -Debug
+}
+$null = Stop-Transcript
+
+# Everything PowerShell knows about every error, as a user would dig into it.
+$dump = foreach ($e in $Error) {
+    $e.Exception.ToString()
+    $e | Format-List * -Force | Out-String -Width 4096
+    $e.Exception | Format-List * -Force | Out-String -Width 4096
+    $e.InvocationInfo | Format-List * | Out-String -Width 4096
+    $e | ConvertTo-Json -Depth 2 -WarningAction SilentlyContinue
+}
+$dump += $streams | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { $_.ToString() } else { $_ | Format-List * -Force | Out-String -Width 4096 } }
+Set-Content -LiteralPath (Join-Path $work 'dump.txt') -Value $dump
+@{
+    Verbose = @($streams | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Count
+    Debug = @($streams | Where-Object { $_ -is [Management.Automation.DebugRecord] }).Count
+    Errors = $Error.Count
+    Ids = @($Error | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] } | Sort-Object -Unique)
+} | ConvertTo-Json -Compress
+'@
+        try {
+            $lines = Invoke-FreshPwsh "& '$script'"
+        }
+        finally { Remove-Item Env:HYGIENE_WORK, Env:HYGIENE_MODULE, Env:HYGIENE_TOOLS -ErrorAction SilentlyContinue }
+        $summary = $lines | Select-Object -Last 1 | ConvertFrom-Json
+        $stats = Get-OneMinEmulatorStats $Emu
+
+        # The scenarios ran: verbose and debug streams, every kind of error, and the key really in use.
+        $summary.Verbose | Should -BeGreaterThan 20
+        $summary.Debug | Should -BeGreaterThan 20
+        foreach ($id in 'FeatureOutcomeUnknown', 'ApiRejected', 'ResultNotFound', 'FileNotFound', 'NotAnImage', 'ConnectionFailed', 'InvalidBaseUri', 'AuthenticationFailed', 'InsufficientCredits') {
+            $summary.Ids | Should -Contain $id
+        }
+        # Six images; one lost to the reset after it was sent, the rest saved despite the download faults.
+        @(Get-ChildItem -LiteralPath (Join-Path $work 'out') -File) | Should -HaveCount 5
+        $stats.requestsWithKey | Should -BeGreaterThan 0
+        $stats.redirectedDownloads | Should -BeGreaterThan 0
+
+        # 0 requests carried the key to the download host, or to where it redirected.
+        $stats.downloadRequestsWithKey | Should -Be 0
+        $stats.redirectedRequestsWithKey | Should -Be 0
+
+        # 0 hits: the whole key, or a distinctive 16-character piece of it, in any text or any file left behind.
+        $pieces = @($Key, $Key.Substring(14, 16))
+        $texts = @{ 'child output' = ($lines -join "`n") }
+        $files = @(Get-ChildItem -LiteralPath $work -Recurse -File -Force) +
+            @(Get-ChildItem -LiteralPath (Split-Path $journal) -Filter ((Split-Path $journal -Leaf) + '*') -File -Force)
+        $files | Should -Not -BeNullOrEmpty
+        foreach ($file in $files) { $texts[$file.FullName] = [Text.Encoding]::Latin1.GetString([IO.File]::ReadAllBytes($file.FullName)) }
+        (Get-Item -LiteralPath (Join-Path $work 'transcript.txt')).Length | Should -BeGreaterThan 1000
+        $hits = foreach ($name in $texts.Keys) { foreach ($piece in $pieces) { if ($texts[$name].Contains($piece)) { $name } } }
+        $hits | Should -BeNullOrEmpty
+    }
+}
+
 Describe 'Transport safety of every cmdlet that calls the service (issue 5, figure 6)' {
     BeforeEach {
         Reset-OneMinEmulator $Emu

@@ -215,21 +215,6 @@ Describe 'Writing the release notes into a manifest' {
         }
         Other = 'kept'
     }
-
-    It 'has release notes: the newest CHANGELOG.md entry, which is for the manifest''s version' {
-        $top = Get-ChangelogTopEntry
-        $top.Version | Should -Be $Version
-        $top.Notes | Should -Not -BeNullOrEmpty
-        (Import-PowerShellDataFile $BuiltManifestPath).PrivateData.PSData.ReleaseNotes | Should -Be $top.Notes
-    }
-
-    It 'keeps every key of the root manifest unchanged, adding only the release notes' {
-        $root = Import-PowerShellDataFile (Join-Path $RepoRoot 'OneMinBg.psd1')
-        if (-not $root.PrivateData) { $root.PrivateData = @{} }
-        if (-not $root.PrivateData.PSData) { $root.PrivateData.PSData = @{} }
-        $root.PrivateData.PSData.ReleaseNotes = (Get-ChangelogTopEntry).Notes
-        ConvertTo-CanonicalJson (Import-PowerShellDataFile $BuiltManifestPath) | Should -Be (ConvertTo-CanonicalJson $root)
-    }
 }
 "@
         }
@@ -266,6 +251,21 @@ Describe 'Writing the release notes into a manifest' {
         $written = Get-Content -LiteralPath $path -Raw
         foreach ($comment in [regex]::Matches($Text, '#[^\r\n]*').Value) { $written | Should -BeLike "*$comment*" }
         ([regex]::Matches($written, 'ReleaseNotes')).Count | Should -Be 1
+    }
+
+    It 'has release notes: the newest CHANGELOG.md entry, which is for the manifest''s version' {
+        $top = Get-ChangelogTopEntry
+        $top.Version | Should -Be $Version
+        $top.Notes | Should -Not -BeNullOrEmpty
+        (Import-PowerShellDataFile $BuiltManifestPath).PrivateData.PSData.ReleaseNotes | Should -Be $top.Notes
+    }
+
+    It 'keeps every key of the root manifest unchanged, adding only the release notes' {
+        $root = Import-PowerShellDataFile (Join-Path $RepoRoot 'OneMinBg.psd1')
+        if (-not $root.PrivateData) { $root.PrivateData = @{} }
+        if (-not $root.PrivateData.PSData) { $root.PrivateData.PSData = @{} }
+        $root.PrivateData.PSData.ReleaseNotes = (Get-ChangelogTopEntry).Notes
+        ConvertTo-CanonicalJson (Import-PowerShellDataFile $BuiltManifestPath) | Should -Be (ConvertTo-CanonicalJson $root)
     }
 
     It 'fails the build when CHANGELOG.md has no entry for the manifest''s version, naming the heading to add' {
