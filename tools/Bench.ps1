@@ -3,18 +3,11 @@
 
 # Every step gets its own journal in its output folder: the benchmark never touches the user's.
 function Invoke-InChild {
-    # Runs a script in a fresh pwsh and returns its last output line parsed as JSON.
+    # Runs a step in a fresh pwsh and returns its last output line parsed as JSON.
     param([string] $Script, [hashtable] $Environment = @{})
-    foreach ($k in $Environment.Keys) { Set-Item "Env:$k" $Environment[$k] }
-    try {
-        $pwsh = Get-PwshCommand
-        $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Script
-        if ($LASTEXITCODE -ne 0) { throw "The benchmark step failed (exit code $LASTEXITCODE): $($out -join "`n")" }
-        $out | Select-Object -Last 1 | ConvertFrom-Json
-    }
-    finally {
-        foreach ($k in $Environment.Keys) { Remove-Item "Env:$k" -ErrorAction SilentlyContinue }
-    }
+    $out = Invoke-FreshPwsh $Script -Environment $Environment
+    if ($LASTEXITCODE -ne 0) { throw "The benchmark step failed (exit code $LASTEXITCODE): $($out -join "`n")" }
+    $out | Select-Object -Last 1 | ConvertFrom-Json
 }
 
 function New-BenchFolder([string] $Name) {
@@ -112,11 +105,10 @@ $sw.Stop()
 
 function Measure-Startup {
     param([int] $Runs = 9)
-    $pwsh = Get-PwshCommand
     $time = {
         param([string] $Command)
         $sw = [Diagnostics.Stopwatch]::StartNew()
-        & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Command | Out-Null
+        $null = Invoke-FreshPwsh $Command
         $sw.Elapsed.TotalMilliseconds
     }
     $bare = @(); $withModule = @()

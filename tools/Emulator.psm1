@@ -1,6 +1,7 @@
-# Starts, drives and stops the local 1min.ai emulator (tests/OneMinBg.Emulator) for the tests,
-# the demo and the benchmark. Each emulator watches the process that started it and exits with it,
-# so a crashed run never leaves one behind.
+# Tools for the tests, the demo and the benchmark: start, drive and stop the local 1min.ai emulator
+# (tests/OneMinBg.Emulator), make test images, and run a script in a fresh pwsh (Invoke-FreshPwsh, the
+# one place a child pwsh is started). Each emulator watches the process that started it and exits
+# with it, so a crashed run never leaves one behind.
 
 $script:EmulatorDll = Join-Path $PSScriptRoot '../out/emulator/OneMinBg.Emulator.dll'
 
@@ -20,11 +21,14 @@ function Start-OneMinEmulator {
         [int] $RateLimitPerMinute = 0,
         [hashtable] $Config
     )
-    if (-not (Test-Path $script:EmulatorDll)) { throw "The emulator is not built ($script:EmulatorDll). Run ./build.ps1 first." }
+    if (-not (Test-Path $script:EmulatorDll)) {
+        throw "The emulator is not built ($script:EmulatorDll). Run ./build.ps1 first."
+    }
     $dir = Join-Path ([IO.Path]::GetTempPath()) ("onemin-emu-" + [guid]::NewGuid().ToString('N'))
     $null = New-Item -ItemType Directory -Path $dir
     $urlsFile = Join-Path $dir 'urls.json'
-    $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'serve', '--api-key', $ApiKey, '--latency-ms', $LatencyMs,
+    $argList = @((Resolve-Path $script:EmulatorDll).ProviderPath, 'serve', '--api-key', $ApiKey,
+        '--latency-ms', $LatencyMs,
         '--rate-limit', $RateLimitPerMinute, '--urls-file', $urlsFile, '--parent-pid', $PID)
     $process = Start-Process -FilePath (Get-DotnetPath) -ArgumentList $argList -PassThru -NoNewWindow `
         -RedirectStandardOutput (Join-Path $dir 'stdout.txt') -RedirectStandardError (Join-Path $dir 'stderr.txt')
@@ -72,7 +76,8 @@ function Set-OneMinEmulatorConfig {
     [CmdletBinding()]
     param([Parameter(Mandatory)] $Emulator, [Parameter(Mandatory)] [hashtable] $Config)
     $body = $Config | ConvertTo-Json -Depth 5 -Compress
-    $null = Invoke-RestMethod -Method Post -Uri ([uri]::new($Emulator.ApiUri, '_emulator/config')) -Body $body -ContentType 'application/json'
+    $uri = [uri]::new($Emulator.ApiUri, '_emulator/config')
+    $null = Invoke-RestMethod -Method Post -Uri $uri -Body $body -ContentType 'application/json'
 }
 
 function Reset-OneMinEmulator {
@@ -112,7 +117,9 @@ function Get-PngInfo {
         $bytes = [IO.File]::ReadAllBytes($Path)
         $info = [pscustomobject]@{ Path = $Path; Png = $false; Width = 0; Height = 0; Complete = $false }
         $signature = [byte[]](0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A)
-        if ($bytes.Length -lt 33 -or -not [Linq.Enumerable]::SequenceEqual([byte[]]$bytes[0..7], $signature)) { return $info }
+        if ($bytes.Length -lt 33 -or -not [Linq.Enumerable]::SequenceEqual([byte[]]$bytes[0..7], $signature)) {
+            return $info
+        }
         $info.Png = $true
         $info.Width = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 16))
         $info.Height = [Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($bytes, 20))
@@ -148,11 +155,51 @@ function Get-RecoverableFaultMix {
 }
 
 function Get-PwshCommand {
-    <# The command line that starts a fresh pwsh like this one: 'dotnet pwsh.dll' for the .NET tool. #>
+    <#
+    The command line that starts a fresh pwsh like this one, always as an array: 'dotnet <PSHOME>/pwsh.dll'
+    for the .NET local tool, the pwsh executable itself for an installed PowerShell.
+    #>
     $self = [Environment]::ProcessPath
-    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') { return @($self, (Join-Path $PSHOME 'pwsh.dll')) }
-    @($self)
+    if ([IO.Path]::GetFileNameWithoutExtension($self) -eq 'dotnet') {
+        return , @($self, (Join-Path $PSHOME 'pwsh.dll'))
+    }
+    , @($self)
 }
 
-Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats, Set-OneMinEmulatorConfig,
-    Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Get-DotnetPath, Get-RecoverableFaultMix
+function Invoke-FreshPwsh {
+    <#
+    Runs $Script in a fresh pwsh -NoProfile -NonInteractive like this one, with $Environment set for
+    it ($null removes a variable) and restored afterwards. Returns its output lines as text, error
+    output included; the exit code is in $LASTEXITCODE. With -NoWait it returns the started Process
+    at once, its output going to the -StandardOutput and -StandardError files.
+    #>
+    [CmdletBinding(DefaultParameterSetName = 'Wait')]
+    param(
+        [Parameter(Mandatory, Position = 0)] [string] $Script,
+        [hashtable] $Environment = @{},
+        [Parameter(Mandatory, ParameterSetName = 'NoWait')] [switch] $NoWait,
+        [Parameter(Mandatory, ParameterSetName = 'NoWait')] [string] $StandardOutput,
+        [Parameter(Mandatory, ParameterSetName = 'NoWait')] [string] $StandardError
+    )
+    $pwsh = Get-PwshCommand
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    $saved = @{}
+    foreach ($name in $Environment.Keys) {
+        $saved[$name] = [Environment]::GetEnvironmentVariable($name)
+        [Environment]::SetEnvironmentVariable($name, $(if ($null -ne $Environment[$name]) { "$($Environment[$name])" }))
+    }
+    try {
+        if ($NoWait) {
+            return Start-Process -FilePath $pwsh[0] -ArgumentList $arguments -PassThru `
+                -RedirectStandardOutput $StandardOutput -RedirectStandardError $StandardError
+        }
+        & $pwsh[0] @arguments 2>&1 | ForEach-Object { "$_" }
+    }
+    finally {
+        foreach ($name in $saved.Keys) { [Environment]::SetEnvironmentVariable($name, $saved[$name]) }
+    }
+}
+
+Export-ModuleMember -Function Start-OneMinEmulator, Stop-OneMinEmulator, Get-OneMinEmulatorStats,
+    Set-OneMinEmulatorConfig, Reset-OneMinEmulator, New-TestImage, Get-PngInfo, Get-PwshCommand, Invoke-FreshPwsh, Get-DotnetPath,
+    Get-RecoverableFaultMix

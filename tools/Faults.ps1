@@ -1,6 +1,7 @@
 # The fault run (build.ps1 -Task Faults): issue 5's figures 1, 2, 3 and 7 at full size against the
 # local emulator, each in a fresh pwsh with a fresh journal. Prints a table and writes bench/faults.md.
-# The Pester suite (tests/pester/Hostile.Tests.ps1) asserts the same figures; this measures and reports.
+# The Pester suites assert the same figures (EndToEnd.Tests.ps1 and the Invoke-BackgroundReplace and
+# Save-BgImage files name the figure in their Describe); this measures and reports.
 
 $script:FaultsKey = 'sk-faults-' + [guid]::NewGuid().ToString('N')
 
@@ -225,7 +226,8 @@ function Invoke-Faults {
 
 Measured by ``dotnet pwsh ./build.ps1 -Task Faults`` against the local emulator: issue 5's figures 1, 2,
 3 and 7, each in a fresh ``pwsh`` with a fresh journal, ``-ThrottleLimit 16``, no client-side rate limit.
-Figures 4 to 6 (bad input, key hygiene, transport) are Pester tests: ``tests/pester/Hostile.Tests.ps1``.
+Figures 4 to 6 (bad input, key hygiene, transport) are Pester tests (``tests/pester``, each Describe names its
+figure).
 
 - Date: $($started.ToUniversalTime().ToString('yyyy-MM-dd HH:mm')) UTC; took $('{0:0}' -f ((Get-Date) - $started).TotalMinutes) min
 - Machine: $([Environment]::ProcessorCount) cores, $cpu; $([System.Runtime.InteropServices.RuntimeInformation]::OSDescription)

@@ -1,4 +1,4 @@
-# The help generator, dot-sourced by tools/BuildTasks.ps1: compiles docs/en-US/*.md into
+# The help generator, dot-sourced by tools/OneMinBg.build.ps1: compiles docs/en-US/*.md into
 #   out/OneMinBg/en-US/OneMinBg.dll-Help.xml   (MAML command help, what Get-Help reads for binary cmdlets)
 #   out/OneMinBg/en-US/about_OneMinBg.help.txt (the about topic)
 #
@@ -193,8 +193,7 @@ function Get-ModuleCommandMetadata {
         # Marked, so a warning the import prints cannot be mistaken for the data.
         'HELP-METADATA:' + (ConvertTo-Json -InputObject @($commands) -Depth 8 -Compress)
     }
-    $pwsh = Get-PwshCommand
-    $json = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "& { $script } '$($ModuleFolder -replace "'", "''")'" 2>&1 | ForEach-Object { "$_" }
+    $json = Invoke-FreshPwsh "& { $script } '$($ModuleFolder -replace "'", "''")'"
     $data = @($json) -match '^HELP-METADATA:' | Select-Object -First 1
     if ($LASTEXITCODE -ne 0 -or -not $data) { throw "Could not read the cmdlets of the built module in $ModuleFolder (exit code $LASTEXITCODE): $($json -join "`n")" }
     @($data.Substring('HELP-METADATA:'.Length) | ConvertFrom-Json)

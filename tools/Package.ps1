@@ -1,4 +1,4 @@
-# Release notes and packaging, dot-sourced by tools/BuildTasks.ps1.
+# Release notes and packaging, dot-sourced by tools/OneMinBg.build.ps1.
 #
 # The version has one source, the root OneMinBg.psd1. The build copies that manifest into
 # out/OneMinBg and writes into the copy the release notes of that version from CHANGELOG.md.

@@ -1,5 +1,6 @@
-# Shared set-up for the Pester suites: the built module (never the sources), the emulator tools,
-# and the environment that points the module at an emulator.
+# Shared set-up for the Pester suites: the built module (never the sources), the emulator tools
+# (tools/Emulator.psm1, with Invoke-FreshPwsh for a fresh pwsh), and the environment that points the
+# module at an emulator.
 $script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
 $script:ModulePath = Join-Path $RepoRoot 'out/OneMinBg'
 Import-Module (Join-Path $RepoRoot 'tools/Emulator.psm1') -Force
@@ -25,19 +26,17 @@ function Use-FreshJournal {
 }
 
 function Clear-EmulatorEnvironment {
-    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH, Env:ONEMIN_CONFIG_PATH -ErrorAction SilentlyContinue
-}
-
-function Invoke-FreshPwsh {
-    # Runs a script in a new pwsh -NoProfile and returns its output lines; the exit code is in $LASTEXITCODE.
-    param([Parameter(Mandatory)] [string] $Script)
-    $pwsh = Get-PwshCommand
-    & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command $Script 2>&1
+    Remove-Item Env:ONEMIN_BASE_URL, Env:ONEMIN_API_KEY, Env:ONEMIN_REQUESTS_PER_MINUTE, Env:ONEMIN_JOURNAL_PATH,
+        Env:ONEMIN_CONFIG_PATH -ErrorAction SilentlyContinue
 }
 
 function Wait-Until {
     # Waits for a condition (not for a time): polls it, and fails with $Because after $TimeoutSec.
-    param([Parameter(Mandatory)] [scriptblock] $Condition, [Parameter(Mandatory)] [string] $Because, [int] $TimeoutSec = 60)
+    param(
+        [Parameter(Mandatory)] [scriptblock] $Condition,
+        [Parameter(Mandatory)] [string] $Because,
+        [int] $TimeoutSec = 60
+    )
     $deadline = [DateTime]::UtcNow.AddSeconds($TimeoutSec)
     while (-not (& $Condition)) {
         if ([DateTime]::UtcNow -gt $deadline) { throw "Timed out after $TimeoutSec s waiting until $Because" }
@@ -51,7 +50,10 @@ function Start-InRunspace {
     param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variables = @{})
     $ps = [powershell]::Create()
     $null = $ps.AddScript("Import-Module '$ModulePath'").AddStatement()
-    foreach ($name in $Variables.Keys) { $null = $ps.AddCommand('Set-Variable').AddParameter('Name', $name).AddParameter('Value', $Variables[$name]).AddStatement() }
+    foreach ($name in $Variables.Keys) {
+        $null = $ps.AddCommand('Set-Variable').AddParameter('Name', $name).AddParameter('Value', $Variables[$name])
+        $null = $ps.AddStatement()
+    }
     $null = $ps.AddScript($Script)
     [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
 }
@@ -61,4 +63,39 @@ function Stop-SuiteEmulator {
     param($Emulator)
     Clear-EmulatorEnvironment
     if ($Emulator) { $Emulator | Stop-OneMinEmulator }
+}
+
+function New-Folder {
+    # A new, empty folder in the test drive.
+    $dir = Join-Path $TestDrive ([guid]::NewGuid())
+    $null = New-Item -ItemType Directory -Path $dir
+    $dir
+}
+
+function New-Sources([int] $Count = 2) {
+    # A new folder with $Count test images.
+    $dir = Join-Path $TestDrive ([guid]::NewGuid())
+    $null = New-Item -ItemType Directory -Path $dir
+    New-TestImage -Path $dir -Count $Count
+    $dir
+}
+
+function Assert-AllCompletePngs {
+    # Every file in $Folder is a whole PNG of the size asked for, and there are $Count of them.
+    param([string] $Folder, [int] $Count, [int] $Width = 1024, [int] $Height = 1024)
+    $files = @(Get-ChildItem -LiteralPath $Folder -Force)
+    $files | Should -HaveCount $Count
+    foreach ($file in $files) {
+        $file.Name | Should -BeLike '*_bg.png'   # no temporary .partial file left
+        $facts = Get-PngInfo $file.FullName
+        $facts.Png | Should -BeTrue -Because "$($file.Name) is a PNG"
+        $facts.Complete | Should -BeTrue -Because "$($file.Name) ends with IEND at its last byte"
+        "$($facts.Width)x$($facts.Height)" | Should -Be "${Width}x${Height}" -Because "$($file.Name) has the size asked for"
+    }
+}
+
+function Get-ChargeCounts {
+    # How often the emulator charged each source image.
+    param($Stats)
+    @($Stats.chargesBySource.PSObject.Properties.Value)
 }

@@ -1,9 +1,10 @@
-# Help as a user sees it: Get-Help in a fresh pwsh on the built module. The cmdlets and parameters
-# come from Get-Command at discovery, so a new cmdlet or parameter is checked without editing this file.
-BeforeDiscovery {
-    $repo = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
-    Import-Module (Join-Path $repo 'tools/Emulator.psm1') -Force
-    $modulePath = Join-Path $repo 'out/OneMinBg'
+# Help as a user sees it: Get-Help in a fresh pwsh on the built module, and the build's gate that
+# fails on missing docs. The build already refuses a page without a synopsis, description, example or
+# a section per parameter; these tests check that what it compiled is what Get-Help shows, and that the
+# gate still fails. One test per property over all cmdlets: a failure names every cmdlet and parameter
+# that lacks it. The cmdlets and parameters come from Get-Command, so a new one is checked unedited.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
 
     # One fresh pwsh reads the cmdlets, a fresh instance of each (for the defaults the code sets) and
     # Get-Help's view of them, and hands it all over as JSON.
@@ -68,86 +69,73 @@ BeforeDiscovery {
         }
         'HELP-DATA:' + (ConvertTo-Json -InputObject @($commands) -Depth 6 -Compress)
     }
-    $pwsh = Get-PwshCommand
-    $out = & $pwsh[0] @($pwsh | Select-Object -Skip 1) -NoProfile -NonInteractive -Command "& { $collect } '$modulePath'" 2>&1 | ForEach-Object { "$_" }
+    $out = Invoke-FreshPwsh "& { $collect } '$ModulePath'"
     $line = @($out) -match '^HELP-DATA:' | Select-Object -First 1
     if (-not $line) { throw "Could not read the help of the built module in a fresh pwsh: $($out -join "`n")" }
     $script:Commands = @($line.Substring('HELP-DATA:'.Length) | ConvertFrom-Json -AsHashtable)
     $script:AllParameters = @($Commands | ForEach-Object { $_.Parameters })
 }
 
-BeforeAll {
-    . (Join-Path $PSScriptRoot 'Common.ps1')
-}
-
-Describe 'Get-Help <Name> -Full' -ForEach $Commands {
-    It '<Name> shows a written synopsis and description, not the generated syntax-only help' {
-        $Synopsis | Should -Not -BeNullOrEmpty
-        $Synopsis | Should -Not -Match "^$Name\s*\["
-        $Synopsis.Length | Should -BeGreaterThan 20
-        $Description.Length | Should -BeGreaterThan 100
-        $FullText | Should -Match '(?m)^SYNOPSIS\s*$'
-        $FullText | Should -Match ([regex]::Escape($Synopsis))
-        $FullText | Should -Match '(?m)^DESCRIPTION\s*$'
-    }
-
-    It '<Name> shows every parameter in the PARAMETERS section with its default value' {
-        $section = [regex]::Match($FullText, '(?ms)^PARAMETERS\s*$(.*?)^INPUTS\s*$').Groups[1].Value
-        $listed = @([regex]::Matches($section, '(?m)^    -(\w+) [<\[]') | ForEach-Object { $_.Groups[1].Value })
-        ($listed | Sort-Object) | Should -Be (@($Parameters.Parameter) | Sort-Object) -Because 'every parameter, and nothing else, is listed'
-        foreach ($p in $Parameters) {
-            $shown = [regex]::Match($section, "(?ms)^    -$($p.Parameter) [<\[].*?^\s+Default value\s+(.*?)\s*$").Groups[1].Value
-            $shown | Should -Not -BeNullOrEmpty -Because "-$($p.Parameter) must show a default value"
-            $shown | Should -Be $p.HelpDefault
+Describe 'Get-Help <cmdlet> -Full' {
+    It 'shows a written synopsis and description for every cmdlet, not the generated syntax-only help' {
+        $missing = foreach ($c in $Commands) {
+            if ($c.Synopsis.Length -le 20 -or $c.Synopsis -match "^$($c.Name)\s*\[") { "$($c.Name): synopsis" }
+            if ($c.Description.Length -le 100) { "$($c.Name): description" }
+            foreach ($heading in 'SYNOPSIS', 'DESCRIPTION', 'PARAMETERS', 'INPUTS', 'OUTPUTS') {
+                if ($c.FullText -notmatch "(?m)^$heading\s*$") { "$($c.Name): no $heading section" }
+            }
         }
+        $missing | Should -BeNullOrEmpty
     }
 
-    It '<Name> documents its outputs as the types it declares with [OutputType]' {
-        $Outputs | Should -Not -BeNullOrEmpty
-        foreach ($type in $OutputTypes) { $Outputs | Should -Contain $type }
-        $FullText | Should -Match '(?m)^OUTPUTS\s*$'
-    }
-
-    It '<Name> documents its inputs' {
-        $Inputs | Should -Not -BeNullOrEmpty
-        if ($TakesPipeline) { $Inputs | Should -Not -Contain 'None' -Because 'the cmdlet takes pipeline input' }
-        $FullText | Should -Match '(?m)^INPUTS\s*$'
-    }
-
-    It '<Name> has at least three examples, each with code that uses the cmdlet and an explanation' {
-        $Examples.Count | Should -BeGreaterOrEqual 3
-        foreach ($example in $Examples) {
-            $example.Title | Should -Match 'Example \d+: \w'
-            $example.Code | Should -Not -BeNullOrEmpty
-            $example.Remarks.Length | Should -BeGreaterThan 40 -Because "'$($example.Title)' needs an explanation"
+    It 'shows every parameter with a description and a default value that matches the code''s' {
+        $missing = foreach ($p in $AllParameters) {
+            $name = "$($p.Command) -$($p.Parameter)"
+            if (-not $p.Documented) { "${name}: not in Get-Help"; continue }
+            if ($p.Description.Length -le 15) { "${name}: description" }
+            if (-not $p.HelpDefault) { "${name}: default value" }
+            elseif ($p.CodeDefault -and $p.HelpDefault -notlike "*$($p.CodeDefault)*") { "${name}: default '$($p.HelpDefault)', code '$($p.CodeDefault)'" }
         }
-        ($Examples.Code -join "`n") | Should -Match ([regex]::Escape($Name))
+        $missing | Should -BeNullOrEmpty
     }
 
-    It '<Name> shows one syntax per parameter set' {
-        $SyntaxCount | Should -Be $SetCount
-    }
-}
-
-Describe 'Every parameter is documented' {
-    It '<Command> -<Parameter> has a description' -TestCases $AllParameters {
-        $Documented | Should -BeTrue -Because "Get-Help $Command -Parameter $Parameter must find it"
-        $Description.Length | Should -BeGreaterThan 15
-    }
-
-    It '<Command> -<Parameter> shows its default value, matching the code''s' -TestCases $AllParameters {
-        $HelpDefault | Should -Not -BeNullOrEmpty
-        if ($CodeDefault) { $HelpDefault | Should -BeLike "*$CodeDefault*" }
+    It 'shows for every parameter the type, position, pipeline input, aliases and wildcards the cmdlet has' {
+        $wrong = foreach ($p in $AllParameters | Where-Object Documented) {
+            $pipeline = if ($p.ByValue -and $p.ByPropertyName) { 'True (ByValue, ByPropertyName)' } elseif ($p.ByValue) { 'True (ByValue)' }
+            elseif ($p.ByPropertyName) { 'True (ByPropertyName)' } else { 'False' }
+            $pairs = @{ Type = $p.HelpType, $p.Type; Required = $p.HelpRequired, $p.Required; Position = $p.HelpPosition, $p.Position
+                Pipeline = $p.HelpPipeline, $pipeline; Aliases = $p.HelpAliases, $p.Aliases; Wildcards = $p.HelpWildcards, $p.Wildcards }
+            foreach ($k in $pairs.Keys) {
+                if ($pairs[$k][0] -ne $pairs[$k][1]) { "$($p.Command) -$($p.Parameter): $k is '$($pairs[$k][0])', the cmdlet has '$($pairs[$k][1])'" }
+            }
+        }
+        $wrong | Should -BeNullOrEmpty
     }
 
-    It '<Command> -<Parameter> shows the type, position, pipeline input, aliases and wildcards the cmdlet has' -TestCases $AllParameters {
-        $pipeline = if ($ByValue -and $ByPropertyName) { 'True (ByValue, ByPropertyName)' } elseif ($ByValue) { 'True (ByValue)' } elseif ($ByPropertyName) { 'True (ByPropertyName)' } else { 'False' }
-        $HelpType | Should -Be $Type
-        $HelpRequired | Should -Be $Required
-        $HelpPosition | Should -Be $Position
-        $HelpPipeline | Should -Be $pipeline
-        $HelpAliases | Should -Be $Aliases
-        $HelpWildcards | Should -Be $Wildcards
+    It 'documents every cmdlet''s inputs, and its outputs as the types it declares with [OutputType]' {
+        $wrong = foreach ($c in $Commands) {
+            if (-not $c.Inputs) { "$($c.Name): no inputs" }
+            if ($c.TakesPipeline -and $c.Inputs -contains 'None') { "$($c.Name): takes pipeline input but says None" }
+            foreach ($type in $c.OutputTypes) { if ($c.Outputs -notcontains $type) { "$($c.Name): output $type" } }
+            if (-not $c.Outputs) { "$($c.Name): no outputs" }
+        }
+        $wrong | Should -BeNullOrEmpty
+    }
+
+    It 'has at least three examples per cmdlet, each with code that uses it and an explanation' {
+        $wrong = foreach ($c in $Commands) {
+            if ($c.Examples.Count -lt 3) { "$($c.Name): $($c.Examples.Count) example(s)" }
+            foreach ($e in $c.Examples) {
+                if ($e.Title -notmatch 'Example \d+: \w' -or -not $e.Code -or $e.Remarks.Length -le 40) { "$($c.Name): '$($e.Title)'" }
+            }
+            if (($c.Examples.Code -join "`n") -notmatch [regex]::Escape($c.Name)) { "$($c.Name): no example uses it" }
+        }
+        $wrong | Should -BeNullOrEmpty
+    }
+
+    It 'shows one syntax per parameter set' {
+        $wrong = foreach ($c in $Commands) { if ($c.SyntaxCount -ne $c.SetCount) { "$($c.Name): $($c.SyntaxCount) syntaxes, $($c.SetCount) sets" } }
+        $wrong | Should -BeNullOrEmpty
     }
 }
 
@@ -212,9 +200,13 @@ Describe 'The build checks the docs' {
         finally { Move-Item -LiteralPath "$page.off" -Destination $page }
     }
 
-    It 'succeeds on the docs as they are, writing the help file and the about topic' {
-        $HelpBuild | Should -Not -Throw
-        Join-Path $Work 'OneMinBg/en-US/OneMinBg.dll-Help.xml' | Should -Exist
-        Join-Path $Work 'OneMinBg/en-US/about_OneMinBg.help.txt' | Should -Exist
+    It 'fails, naming the section to add, when a page lacks one' {
+        $page = Join-Path $Docs 'Test-OneMinBgConnection.md'
+        $original = Get-Content -LiteralPath $page -Raw
+        try {
+            Set-Content -LiteralPath $page -Value ($original -replace '(?s)## SYNOPSIS\r?\n.*?(?=## )', '') -NoNewline
+            $HelpBuild | Should -Throw -ExpectedMessage "*Test-OneMinBgConnection.md: '## SYNOPSIS' is missing or empty.*"
+        }
+        finally { Set-Content -LiteralPath $page -Value $original -NoNewline }
     }
 }

@@ -1,3 +1,4 @@
+# The module as PowerShell sees it: import, manifest, output types, default views, tab completion.
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Emu = Start-OneMinEmulator
@@ -8,11 +9,56 @@ AfterAll {
     Stop-SuiteEmulator $Emu
 }
 
-Describe 'Loading the module' {
-    It 'imports in a fresh pwsh -NoProfile and exports exactly its cmdlets' {
-        $out = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module OneMinBg | Sort-Object Name).Name -join ','"
+Describe 'The module and its manifest out/OneMinBg/OneMinBg.psd1' {
+    BeforeAll {
+        $script:BuiltManifestPath = Join-Path $ModulePath 'OneMinBg.psd1'
+        $script:Manifest = Import-PowerShellDataFile $BuiltManifestPath
+        $script:Version = (Import-PowerShellDataFile (Join-Path $RepoRoot 'OneMinBg.psd1')).ModuleVersion
+    }
+
+    It 'passes Test-ModuleManifest' {
+        $tested = Invoke-FreshPwsh @"
+`$m = Test-ModuleManifest -Path '$BuiltManifestPath' -ErrorAction Stop
+@{ Name = `$m.Name; Version = `$m.Version.ToString(); Cmdlets = @(`$m.ExportedCmdlets.Keys | Sort-Object) } | ConvertTo-Json -Compress
+"@
+        $LASTEXITCODE | Should -Be 0 -Because ($tested -join "`n")
+        $result = ($tested | Select-Object -Last 1) | ConvertFrom-Json
+        $result.Name | Should -Be 'OneMinBg'
+        $result.Version | Should -Be $Version
+        $result.Cmdlets | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
+    }
+
+    It 'has a Description, Tags, and a ProjectUri and LicenseUri of one project' {
+        $Manifest.Description | Should -Not -BeNullOrEmpty
+        $psData = $Manifest.PrivateData.PSData
+        $psData.Tags | Should -Contain 'PSEdition_Core'
+        $psData.Tags | Should -Contain 'PSEdition_Desktop'
+        $psData.Tags | Where-Object { $_ -match '\s' } | Should -BeNullOrEmpty -Because 'a tag with a space breaks the nuspec''s space-separated tags'
+        ([uri]$psData.ProjectUri).Scheme | Should -Be 'https'
+        $psData.LicenseUri | Should -BeLike "$($psData.ProjectUri)/*/LICENSE"
+        Get-Content -LiteralPath (Join-Path $RepoRoot 'LICENSE') -TotalCount 1 | Should -Be 'MIT License'
+    }
+
+    It 'exports no wildcards: functions, aliases and variables are empty lists' {
+        $Manifest.CmdletsToExport | Should -Not -BeNullOrEmpty
+        $Manifest.CmdletsToExport | Where-Object { $_ -match '[*?\[]' } | Should -BeNullOrEmpty
+        foreach ($key in 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
+            $Manifest.ContainsKey($key) | Should -BeTrue -Because "$key must be stated, or PowerShell exports everything"
+            , $Manifest[$key] | Should -BeOfType ([object[]])
+            $Manifest[$key] | Should -HaveCount 0 -Because "$key must be empty"
+        }
+    }
+
+    It 'imports in a fresh pwsh -NoProfile and exports exactly the cmdlets OneMinBg.dll defines and CmdletsToExport lists' {
+        $dll = Invoke-FreshPwsh "(Import-Module '$(Join-Path $ModulePath 'OneMinBg.dll')' -PassThru).ExportedCmdlets.Keys | Sort-Object"
         $LASTEXITCODE | Should -Be 0
-        ($out | Select-Object -Last 1) | Should -Be 'Get-BgResult,Get-OneMinBgConfig,Invoke-BackgroundReplace,Save-BgImage,Set-OneMinBgConfig,Test-OneMinBgConnection'
+        $exported = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module OneMinBg).Name | Sort-Object"
+        $LASTEXITCODE | Should -Be 0
+        $declared = @($Manifest.CmdletsToExport | Sort-Object)
+        $declared | Should -Be @('Get-BgResult', 'Get-OneMinBgConfig', 'Invoke-BackgroundReplace', 'Save-BgImage',
+            'Set-OneMinBgConfig', 'Test-OneMinBgConnection')
+        @($dll) | Should -Be $declared
+        @($exported) | Should -Be $declared
     }
 
     It 'imports twice with -Force in one process' {
@@ -28,218 +74,11 @@ Describe 'Loading the module' {
     }
 }
 
-Describe 'Invoke-BackgroundReplace' {
-    BeforeEach {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
-        $null = New-Item -ItemType Directory -Path $Dir
-    }
-
-    It 'takes Get-ChildItem output and emits one BgResult per image' {
-        New-TestImage -Path $Dir -Count 3
-        $results = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'white studio backdrop'
-        $results | Should -HaveCount 3
-        $results | ForEach-Object { $_ | Should -BeOfType ([OneMinBg.BgResult]) }
-        $results.Status | Sort-Object -Unique | Should -Be 'SUCCESS'
-        ($results.SourcePath | Sort-Object) | Should -Be ((Get-ChildItem -LiteralPath $Dir -File).FullName | Sort-Object)
-        $results | ForEach-Object {
-            $_.Id | Should -Not -BeNullOrEmpty
-            $_.ImageUrl | Should -Match '^images/'
-            $_.Prompt | Should -Be 'white studio backdrop'
-            $_.Size | Should -Be '1024x1024'
-            $_.Quality | Should -Be 'medium'
-            $_.Background | Should -Be 'auto'
-            $_.Model | Should -Be 'gpt-image-1-mini'
-            $_.ResultKeys | Should -HaveCount 1
-            $_.TemporaryUrl | Should -Match '^http'
-            $_.CreatedAt | Should -BeOfType ([datetime])
-        }
-        $stats = Get-OneMinEmulatorStats $Emu
-        $stats.uploads | Should -Be 3
-        $stats.charges | Should -Be 3
-    }
-
-    It 'handles file names with spaces and [brackets] from -LiteralPath and from the pipeline' {
-        New-TestImage -Path $Dir -Count 1 -Prefix 'my photo [draft] '
-        $file = Get-ChildItem -LiteralPath $Dir -File
-        $file.Name | Should -Match '\[draft\]'
-        (Invoke-BackgroundReplace -LiteralPath $file.FullName -Prompt 'beach').SourcePath | Should -Be $file.FullName
-        ($file | Invoke-BackgroundReplace -Prompt 'beach').SourcePath | Should -Be $file.FullName
-    }
-
-    It 'takes paths piped as strings (wildcards) and from Resolve-Path (literal)' {
-        New-TestImage -Path $Dir -Count 2 -Prefix 'pic [x] '
-        $escaped = [WildcardPattern]::Escape((Join-Path $Dir 'pic [x] 1.png'))
-        ($escaped | Invoke-BackgroundReplace -Prompt 'x').SourcePath | Should -Be (Join-Path $Dir 'pic [x] 1.png')
-        $results = Resolve-Path -LiteralPath (Join-Path $Dir 'pic [x] 2.png') | Invoke-BackgroundReplace -Prompt 'x'
-        $results.SourcePath | Should -Be (Join-Path $Dir 'pic [x] 2.png')
-    }
-
-    It 'takes rows from Select-Object with calculated Path and Prompt properties' {
-        New-TestImage -Path $Dir -Count 2 -Prefix 'calc [1] '
-        $results = Get-ChildItem -LiteralPath $Dir -File |
-            Select-Object @{ n = 'Path'; e = { $_.FullName } }, @{ n = 'Prompt'; e = { 'beach' } } |
-            Invoke-BackgroundReplace
-        $results | Should -HaveCount 2
-        ($results.SourcePath | Sort-Object) | Should -Be ((Get-ChildItem -LiteralPath $Dir -File).FullName | Sort-Object)
-    }
-
-    It 'refuses pipeline objects that carry no path, saying what fits' {
-        { [pscustomobject]@{ Prompt = 'x' } | Invoke-BackgroundReplace -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage '*objects with a Path property*'
-    }
-
-    It 'resolves relative paths and wildcards against the current PowerShell location' {
-        New-TestImage -Path $Dir -Count 2 -Prefix 'rel'
-        Push-Location $Dir
-        try {
-            $results = Invoke-BackgroundReplace -Path 'rel*.png' -Prompt 'forest'
-            $single = Invoke-BackgroundReplace -Path './rel1.png' -Prompt 'forest'
-        }
-        finally { Pop-Location }
-        $results | Should -HaveCount 2
-        $single.SourcePath | Should -Be (Join-Path $Dir 'rel1.png')
-    }
-
-    It 'picks the output size closest to the image aspect ratio with -Size Auto (<Name>)' -TestCases @(
-        @{ Name = 'landscape'; Width = 300; Height = 200; Expected = '1536x1024' }
-        @{ Name = 'portrait'; Width = 200; Height = 300; Expected = '1024x1536' }
-        @{ Name = 'square-ish'; Width = 210; Height = 200; Expected = '1024x1024' }
-    ) {
-        param($Name, $Width, $Height, $Expected)
-        New-TestImage -Path $Dir -Count 1 -Width $Width -Height $Height -Prefix $Name
-        (Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'sky').Size | Should -Be $Expected
-    }
-
-    It 'accepts JPEG and WebP sources (<Format>)' -TestCases @(@{ Format = 'jpg' }, @{ Format = 'webp' }) {
-        param($Format)
-        New-TestImage -Path $Dir -Count 1 -Format $Format
-        (Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'sky').Status | Should -Be 'SUCCESS'
-    }
-
-    It 'takes a job list from Import-Csv (Path, Prompt, Size, Quality, Background columns)' {
-        New-TestImage -Path $Dir -Count 2 -Prefix 'job'
-        $csv = Join-Path $Dir 'jobs.csv'
-        @(
-            [pscustomobject]@{ Path = (Join-Path $Dir 'job1.png'); Prompt = 'red brick wall'; Size = '1024x1536'; Quality = 'high'; Background = 'opaque' }
-            [pscustomobject]@{ Path = (Join-Path $Dir 'job2.png'); Prompt = 'green meadow'; Size = '1536x1024'; Quality = 'low'; Background = 'auto' }
-        ) | Export-Csv -LiteralPath $csv -NoTypeInformation
-        $results = Import-Csv -LiteralPath $csv | Invoke-BackgroundReplace | Sort-Object SourcePath
-        $results | Should -HaveCount 2
-        $results[0].Prompt | Should -Be 'red brick wall'
-        $results[0].Size | Should -Be '1024x1536'
-        $results[0].Quality | Should -Be 'high'
-        $results[0].Background | Should -Be 'opaque'
-        $results[1].Prompt | Should -Be 'green meadow'
-        $results[1].Size | Should -Be '1536x1024'
-        $results[1].Quality | Should -Be 'low'
-    }
-
-    It 'runs an already uploaded asset again with -ImageUrl' {
-        New-TestImage -Path $Dir -Count 1
-        $first = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'desert'
-        $again = Invoke-BackgroundReplace -ImageUrl $first.ImageUrl -Prompt 'snowy mountains'
-        $again.ImageUrl | Should -Be $first.ImageUrl
-        $again.Prompt | Should -Be 'snowy mountains'
-        $again.SourcePath | Should -BeNullOrEmpty
-        (Get-OneMinEmulatorStats $Emu).uploads | Should -Be 1
-    }
-
-    It 'spends nothing and uploads nothing with -WhatIf' {
-        New-TestImage -Path $Dir -Count 3
-        $out = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'beach' -WhatIf
-        $out | Should -BeNullOrEmpty
-        $stats = Get-OneMinEmulatorStats $Emu
-        $stats.uploads | Should -Be 0
-        $stats.featureCalls | Should -Be 0
-    }
-
-    It 'stops with one terminating error that names both ways to give a key when there is none' {
-        New-TestImage -Path $Dir -Count 2
-        $saved = $env:ONEMIN_API_KEY
-        Remove-Item Env:ONEMIN_API_KEY
-        try {
-            $err = { Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' } | Should -Throw -PassThru
-        }
-        finally { $env:ONEMIN_API_KEY = $saved }
-        $err.FullyQualifiedErrorId | Should -BeLike 'ApiKeyMissing,*'
-        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
-        $err.ToString() | Should -Match '-ApiKey'
-        $err.ToString() | Should -Match 'ONEMIN_API_KEY'
-        (Get-OneMinEmulatorStats $Emu).uploads | Should -Be 0
-    }
-
-    It 'takes the key from -ApiKey as a string or a SecureString' {
-        New-TestImage -Path $Dir -Count 1
-        $saved = $env:ONEMIN_API_KEY
-        Remove-Item Env:ONEMIN_API_KEY
-        try {
-            (Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' -ApiKey $saved).Status | Should -Be 'SUCCESS'
-            $secure = ConvertTo-SecureString $saved -AsPlainText -Force
-            (Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' -ApiKey $secure).Status | Should -Be 'SUCCESS'
-        }
-        finally { $env:ONEMIN_API_KEY = $saved }
-    }
-
-    It 'stops the batch with one AuthenticationError when the service rejects the key' {
-        New-TestImage -Path $Dir -Count 3
-        $err = { Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' -ApiKey 'wrong-key' -ThrottleLimit 1 } |
-            Should -Throw -PassThru
-        $err.FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed,*'
-        $err.CategoryInfo.Category | Should -Be 'AuthenticationError'
-        $err.ToString() | Should -Not -Match 'wrong-key'
-    }
-
-    It 'reports bad files one by one and still processes the good ones' {
-        New-TestImage -Path $Dir -Count 2 -Prefix 'good'
-        Set-Content -LiteralPath (Join-Path $Dir 'notes.png') -Value 'this is text, not an image'
-        $null = New-Item -ItemType File -Path (Join-Path $Dir 'empty.png')
-        $null = New-Item -ItemType Directory -Path (Join-Path $Dir 'folder.png')
-        $bytes = [IO.File]::ReadAllBytes((Join-Path $Dir 'good1.png'))
-        [IO.File]::WriteAllBytes((Join-Path $Dir 'cut.png'), $bytes[0..($bytes.Length / 2)])
-
-        $inputs = @('good1.png', 'notes.png', 'empty.png', 'folder.png', 'cut.png', 'missing.png', 'good2.png') |
-            ForEach-Object { Join-Path $Dir $_ }
-        $results = Invoke-BackgroundReplace -LiteralPath $inputs -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
-
-        $results | Should -HaveCount 2
-        $errs | Should -HaveCount 5
-        $ids = $errs | ForEach-Object { $_.FullyQualifiedErrorId.Split(',')[0] }
-        $ids | Should -Be @('NotAnImage', 'FileEmpty', 'PathIsDirectory', 'ImageTruncated', 'FileNotFound')
-        $errs[0].TargetObject | Should -Be (Join-Path $Dir 'notes.png')
-        $errs[0].CategoryInfo.Category | Should -Be 'InvalidData'
-        $errs[0].ToString() | Should -Match 'notes\.png'
-        $errs[4].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        (Get-OneMinEmulatorStats $Emu).uploads | Should -Be 2
-    }
-
-    It 'refuses a path that is not on the file system' {
-        $null = Invoke-BackgroundReplace -LiteralPath 'Env:\PATH' -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NotFileSystemPath,*'
-        $errs[0].ToString() | Should -Match 'Environment'
-    }
-
-    It 'rejects a prompt over 4000 characters before uploading anything' {
-        New-TestImage -Path $Dir -Count 1
-        { Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt ('x' * 4001) -ErrorAction Stop } |
-            Should -Throw -ErrorId 'ParameterArgumentValidationError,OneMinBg.Commands.InvokeBackgroundReplaceCommand'
-        (Get-OneMinEmulatorStats $Emu).uploads | Should -Be 0
-    }
-
-    It 'reports an API rejection with the service message and HTTP status, naming the file' {
-        New-TestImage -Path $Dir -Count 1
-        $null = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' -Model 'no-such-model' -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ApiRejected,*'
-        $errs[0].ToString() | Should -Match 'image1\.png'
-        $errs[0].ToString() | Should -Match '400'
-        $errs[0].ToString() | Should -Match 'UNSUPPORTED_MODEL'
-    }
+Describe 'Output types, views and completion' {
+    BeforeEach { Reset-OneMinEmulator $Emu; $null = Use-FreshJournal }
 
     It 'results survive Export-Csv and ConvertTo-Json' {
-        New-TestImage -Path $Dir -Count 2
+        $Dir = New-Sources 2
         $results = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x'
         $csv = Join-Path $Dir 'results.csv'
         $results | Export-Csv -LiteralPath $csv -NoTypeInformation
@@ -251,147 +90,20 @@ Describe 'Invoke-BackgroundReplace' {
         ($json.Id | Sort-Object) | Should -Be ($results.Id | Sort-Object)
         $json[0].ResultKeys | Should -HaveCount 1
     }
-}
 
-Describe 'Get-BgResult' {
-    BeforeAll {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $script:Dir = Join-Path $TestDrive 'get'
-        $null = New-Item -ItemType Directory -Path $Dir
-        New-TestImage -Path $Dir -Count 2
-        $script:Made = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x'
+    It 'shows the columns a person wants in the default table' {
+        $r = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'x'
+        $table = $r | Format-Table | Out-String -Width 250
+        $table | Should -Match 'Status\s+Reused\s+Size\s+Quality\s+Source\s+Id\s+Prompt'
+        $table | Should -Match 'image1\.png'
+        ($r | Format-List | Out-String) | Should -Match 'ResultKeys'
     }
 
-    It 'looks results up again by id from the pipeline, with a fresh link' {
-        $again = $Made | Get-BgResult
-        $again | Should -HaveCount 2
-        ($again.Id | Sort-Object) | Should -Be ($Made.Id | Sort-Object)
-        $again | ForEach-Object { $_.TemporaryUrl | Should -Match '^http' }
-        ($again.SourcePath | Sort-Object) | Should -Be ($Made.SourcePath | Sort-Object)
-    }
-
-    It 'writes a non-terminating ObjectNotFound error for an unknown id and goes on' {
-        $found = Get-BgResult -Id 'no-such-id', $Made[0].Id -ErrorVariable errs -ErrorAction SilentlyContinue
-        $found | Should -HaveCount 1
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ResultNotFound,*'
-        $errs[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
-        $errs[0].TargetObject | Should -Be 'no-such-id'
-    }
-}
-
-Describe 'Save-BgImage' {
-    BeforeAll {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $script:Src = Join-Path $TestDrive 'save-src'
-        $null = New-Item -ItemType Directory -Path $Src
-        New-TestImage -Path $Src -Count 2 -Prefix 'shot [v2] '
-        $script:Made = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'x' | Sort-Object SourcePath
-    }
-
-    BeforeEach {
-        $script:Dest = Join-Path $TestDrive ([guid]::NewGuid())
-    }
-
-    It 'saves each result as ''source name''_bg.png in a new folder and emits FileInfo' {
-        $files = $Made | Save-BgImage -Destination $Dest
-        $files | Should -HaveCount 2
-        $files | ForEach-Object { $_ | Should -BeOfType ([IO.FileInfo]) }
-        ($files.Name | Sort-Object) | Should -Be @('shot [v2] 1_bg.png', 'shot [v2] 2_bg.png')
-        $files | ForEach-Object {
-            $bytes = [IO.File]::ReadAllBytes($_.FullName)
-            $bytes[1..3] | Should -Be @(0x50, 0x4E, 0x47)   # 'PNG'
-        }
-        (Get-ChildItem -LiteralPath $Dest).Count | Should -Be 2
-        (Get-OneMinEmulatorStats $Emu).downloadRequestsWithKey | Should -Be 0
-    }
-
-    It 'saves into the current location by default' {
-        $null = New-Item -ItemType Directory -Path $Dest
-        Push-Location $Dest
-        try { $file = $Made[0] | Save-BgImage }
-        finally { Pop-Location }
-        $file.DirectoryName | Should -Be $Dest
-    }
-
-    It 'never overwrites without -Force, and overwrites with it' {
-        $first = $Made[0] | Save-BgImage -Destination $Dest
-        [IO.File]::WriteAllText($first.FullName, 'keep me')
-        $null = $Made[0] | Save-BgImage -Destination $Dest -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DestinationExists,*'
-        $errs[0].ToString() | Should -Match '-Force'
-        [IO.File]::ReadAllText($first.FullName) | Should -Be 'keep me'
-        $again = $Made[0] | Save-BgImage -Destination $Dest -Force
-        $again.Length | Should -BeGreaterThan 100
-    }
-
-    It 'writes nothing with -WhatIf' {
-        $Made | Save-BgImage -Destination $Dest -WhatIf
-        Test-Path $Dest | Should -BeFalse
-    }
-
-    It 'saves results looked up again with Get-BgResult' {
-        $files = $Made | Get-BgResult | Save-BgImage -Destination $Dest
-        ($files.Name | Sort-Object) | Should -Be @('shot [v2] 1_bg.png', 'shot [v2] 2_bg.png')
-    }
-
-    It 'leaves no file when the download fails' {
-        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'download'; kind = 'truncated'; rate = 1 }) }
-        try {
-            $null = $Made[0] | Save-BgImage -Destination $Dest -MaximumRetryCount 1 -ErrorVariable errs -ErrorAction SilentlyContinue
-        }
-        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDownload,*'
-        @(Get-ChildItem -LiteralPath $Dest -Force -ErrorAction SilentlyContinue).Count | Should -Be 0
-    }
-
-    It 'renews an expired link through the service and saves the image' {
-        $stale = $Made[0] | Get-BgResult
-        $stale.TemporaryUrl = $stale.TemporaryUrl -replace 'X-Amz-Signature=[0-9a-f]+', 'X-Amz-Signature=00'
-        $file = $stale | Save-BgImage -Destination $Dest
-        $file.Name | Should -Be 'shot [v2] 1_bg.png'
-    }
-
-    It 'refuses a result that has no image' {
-        $failed = [OneMinBg.BgResult]@{ Id = 'abc'; Status = 'FAILURE'; SourcePath = '/x/cat.png' }
-        $null = $failed | Save-BgImage -Destination $Dest -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NoResultToSave,*'
-        $errs[0].ToString() | Should -Match 'cat\.png'
-    }
-
-    It 'keeps a server-sent name inside the destination (<Name>)' -TestCases @(
-        @{ Name = 'parent traversal'; Key = 'images/../../evil.png' }
-        @{ Name = 'absolute path'; Key = '/etc/evil.png' }
-        @{ Name = 'windows drive'; Key = 'C:\Windows\evil.png' }
-    ) {
-        param($Name, $Key)
-        $result = $Made[0] | Get-BgResult
-        $result.SourcePath = $null
-        $result.ImageUrl = $Key
-        $file = $result | Save-BgImage -Destination $Dest
-        $file.DirectoryName | Should -Be $Dest
-        $file.Name | Should -Be 'evil_bg.png'
-    }
-}
-
-Describe 'The whole pipeline' {
-    It 'Get-ChildItem | Invoke-BackgroundReplace | Save-BgImage saves every image' {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $src = Join-Path $TestDrive 'pipe-src'
-        $out = Join-Path $TestDrive 'pipe-out'
-        $null = New-Item -ItemType Directory -Path $src
-        New-TestImage -Path $src -Count 5
-        $files = Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'white studio backdrop' | Save-BgImage -Destination $out
-        $files | Should -HaveCount 5
-        (Get-ChildItem -LiteralPath $out -File).Count | Should -Be 5
-        $stats = Get-OneMinEmulatorStats $Emu
-        $stats.charges | Should -Be 5
-        $stats.downloadRequestsWithKey | Should -Be 0
+    It 'completes -Id from the journal and -Prompt from recent prompts' {
+        $r = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'sunset over the harbour'
+        $ids = (TabExpansion2 -inputScript 'Get-BgResult -Id ' -cursorColumn 'Get-BgResult -Id '.Length).CompletionMatches.ListItemText
+        $ids | Should -Contain $r.Id
+        $prompts = (TabExpansion2 -inputScript 'Invoke-BackgroundReplace -Prompt sun' -cursorColumn 'Invoke-BackgroundReplace -Prompt sun'.Length).CompletionMatches.ListItemText
+        $prompts | Should -Contain 'sunset over the harbour'
     }
 }

@@ -84,8 +84,8 @@ BeforeAll {
     # The package, made by the Package task's function (the module in out/OneMinBg is already built).
     $script:PackageHome = New-UserHome
     $packed = Invoke-IsolatedPwsh -UserHome $PackageHome -Script @"
-. '$(Join-Path $RepoRoot 'tools/BuildTasks.ps1')'
-`$nupkg = Invoke-Package 6>`$null
+. '$(Join-Path $RepoRoot 'tools/Package.ps1')'
+`$nupkg = Invoke-Package -ModulePath '$ModulePath' -Destination '$(Join-Path $RepoRoot 'out/package')' 6>`$null
 @{ Path = `$nupkg.FullName } | ConvertTo-Json -Compress
 "@
     $script:Package = $packed.Path
@@ -193,70 +193,6 @@ $m = Get-Module OneMinBg
     }
 }
 
-Describe 'The built manifest out/OneMinBg/OneMinBg.psd1' {
-    BeforeAll {
-        $script:Manifest = Import-PowerShellDataFile $BuiltManifestPath
-    }
-
-    It 'passes Test-ModuleManifest' {
-        $tested = Invoke-FreshPwsh @"
-`$m = Test-ModuleManifest -Path '$BuiltManifestPath' -ErrorAction Stop
-@{ Name = `$m.Name; Version = `$m.Version.ToString(); Cmdlets = @(`$m.ExportedCmdlets.Keys | Sort-Object) } | ConvertTo-Json -Compress
-"@
-        $LASTEXITCODE | Should -Be 0 -Because ($tested -join "`n")
-        $result = ($tested | Select-Object -Last 1) | ConvertFrom-Json
-        $result.Name | Should -Be 'OneMinBg'
-        $result.Version | Should -Be $Version
-        $result.Cmdlets | Should -Be @($Manifest.CmdletsToExport | Sort-Object)
-    }
-
-    It 'has a Description, Tags, and a ProjectUri and LicenseUri of one project' {
-        $Manifest.Description | Should -Not -BeNullOrEmpty
-        $psData = $Manifest.PrivateData.PSData
-        $psData.Tags | Should -Contain 'PSEdition_Core'
-        $psData.Tags | Should -Contain 'PSEdition_Desktop'
-        $psData.Tags | Where-Object { $_ -match '\s' } | Should -BeNullOrEmpty -Because 'a tag with a space breaks the nuspec''s space-separated tags'
-        ([uri]$psData.ProjectUri).Scheme | Should -Be 'https'
-        $psData.LicenseUri | Should -BeLike "$($psData.ProjectUri)/*/LICENSE"
-        Get-Content -LiteralPath (Join-Path $RepoRoot 'LICENSE') -TotalCount 1 | Should -Be 'MIT License'
-    }
-
-    It 'has release notes: the newest CHANGELOG.md entry, which is for the manifest''s version' {
-        $top = Get-ChangelogTopEntry
-        $top.Version | Should -Be $Version
-        $top.Notes | Should -Not -BeNullOrEmpty
-        $Manifest.PrivateData.PSData.ReleaseNotes | Should -Be $top.Notes
-    }
-
-    It 'keeps every key of the root manifest unchanged, adding only the release notes' {
-        $root = Import-PowerShellDataFile (Join-Path $RepoRoot 'OneMinBg.psd1')
-        if (-not $root.PrivateData) { $root.PrivateData = @{} }
-        if (-not $root.PrivateData.PSData) { $root.PrivateData.PSData = @{} }
-        $root.PrivateData.PSData.ReleaseNotes = (Get-ChangelogTopEntry).Notes
-        ConvertTo-CanonicalJson $Manifest | Should -Be (ConvertTo-CanonicalJson $root)
-    }
-
-    It 'exports no wildcards: functions, aliases and variables are empty lists' {
-        $Manifest.CmdletsToExport | Should -Not -BeNullOrEmpty
-        $Manifest.CmdletsToExport | Where-Object { $_ -match '[*?\[]' } | Should -BeNullOrEmpty
-        foreach ($key in 'FunctionsToExport', 'AliasesToExport', 'VariablesToExport') {
-            $Manifest.ContainsKey($key) | Should -BeTrue -Because "$key must be stated, or PowerShell exports everything"
-            , $Manifest[$key] | Should -BeOfType ([object[]])
-            $Manifest[$key] | Should -HaveCount 0 -Because "$key must be empty"
-        }
-    }
-
-    It 'lists in CmdletsToExport exactly the cmdlets OneMinBg.dll defines and the module exports' {
-        $dll = Invoke-FreshPwsh "(Import-Module '$(Join-Path $ModulePath 'OneMinBg.dll')' -PassThru).ExportedCmdlets.Keys | Sort-Object"
-        $LASTEXITCODE | Should -Be 0
-        $exported = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module OneMinBg -CommandType Cmdlet).Name | Sort-Object"
-        $LASTEXITCODE | Should -Be 0
-        $declared = @($Manifest.CmdletsToExport | Sort-Object)
-        @($dll) | Should -Be $declared
-        @($exported) | Should -Be $declared
-    }
-}
-
 Describe 'Writing the release notes into a manifest' {
     BeforeAll {
         $script:Notes = "Line with 'single', ‘curly’ and `"double`" quotes, `$notAVariable and `$(Get-Date).`n- a second line"
@@ -315,6 +251,21 @@ Describe 'Writing the release notes into a manifest' {
         $written = Get-Content -LiteralPath $path -Raw
         foreach ($comment in [regex]::Matches($Text, '#[^\r\n]*').Value) { $written | Should -BeLike "*$comment*" }
         ([regex]::Matches($written, 'ReleaseNotes')).Count | Should -Be 1
+    }
+
+    It 'has release notes: the newest CHANGELOG.md entry, which is for the manifest''s version' {
+        $top = Get-ChangelogTopEntry
+        $top.Version | Should -Be $Version
+        $top.Notes | Should -Not -BeNullOrEmpty
+        (Import-PowerShellDataFile $BuiltManifestPath).PrivateData.PSData.ReleaseNotes | Should -Be $top.Notes
+    }
+
+    It 'keeps every key of the root manifest unchanged, adding only the release notes' {
+        $root = Import-PowerShellDataFile (Join-Path $RepoRoot 'OneMinBg.psd1')
+        if (-not $root.PrivateData) { $root.PrivateData = @{} }
+        if (-not $root.PrivateData.PSData) { $root.PrivateData.PSData = @{} }
+        $root.PrivateData.PSData.ReleaseNotes = (Get-ChangelogTopEntry).Notes
+        ConvertTo-CanonicalJson (Import-PowerShellDataFile $BuiltManifestPath) | Should -Be (ConvertTo-CanonicalJson $root)
     }
 
     It 'fails the build when CHANGELOG.md has no entry for the manifest''s version, naming the heading to add' {

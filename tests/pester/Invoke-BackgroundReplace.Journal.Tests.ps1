@@ -1,4 +1,5 @@
-# Never pay twice, never lose a paid result: the journal, re-runs, recovery after a kill.
+# Invoke-BackgroundReplace and the journal: never pay twice, never lose a paid result (re-runs,
+# recovery after a kill, two processes at once).
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Emu = Start-OneMinEmulator
@@ -114,62 +115,6 @@ Describe 'Re-runs are free' {
         $lines | Where-Object { $_ -like '*"finger' } | Should -HaveCount 1
         @($lines | Select-Object -Last 1 | ConvertFrom-Json).Count | Should -Be 1
     }
-
-    It 'keeps no API key in the journal' {
-        $null = Invoke-Batch $Src $Out
-        Get-Content -LiteralPath $env:ONEMIN_JOURNAL_PATH -Raw | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
-    }
-}
-
-Describe 'Get-BgResult lists the journal' {
-    BeforeAll {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $script:Src = Join-Path $TestDrive 'list'
-        $null = New-Item -ItemType Directory -Path $Src
-        New-TestImage -Path $Src -Count 3 -Prefix 'cat'
-        New-TestImage -Path $Src -Count 1 -Prefix 'dog' -Width 70   # another size: not the same content as cat1
-        $script:Start = [DateTime]::UtcNow.AddSeconds(-1)
-        $null = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach' -ThrottleLimit 1
-        Set-OneMinEmulatorConfig $Emu @{ recordStatus = 'FAILURE' }
-        $null = Invoke-BackgroundReplace -LiteralPath (Join-Path $Src 'cat1.png') -Prompt 'forest' -ErrorAction SilentlyContinue
-        Set-OneMinEmulatorConfig $Emu @{ recordStatus = 'SUCCESS' }
-    }
-
-    It 'lists every request as a BgResult' {
-        $all = Get-BgResult
-        $all | Should -HaveCount 5
-        $all | ForEach-Object { $_ | Should -BeOfType ([OneMinBg.BgResult]) }
-    }
-
-    It 'filters by status, source path and time' {
-        (Get-BgResult -Status SUCCESS) | Should -HaveCount 4
-        (Get-BgResult -Status FAIL*).Prompt | Should -Be 'forest'
-        (Get-BgResult -SourcePath '*dog*').SourcePath | Should -Be (Join-Path $Src 'dog1.png')
-        (Get-BgResult -Since $Start) | Should -HaveCount 5
-        (Get-BgResult -Until $Start) | Should -HaveCount 0
-    }
-
-    It 'feeds Save-BgImage to save everything that succeeded' {
-        $files = Get-BgResult -Status SUCCESS | Save-BgImage -Destination (Join-Path $TestDrive 'list-out')
-        $files | Should -HaveCount 4
-    }
-}
-
-Describe 'Expired links' {
-    It 'renews an expired link through the service and saves the image' {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $src = Join-Path $TestDrive 'expired'
-        $null = New-Item -ItemType Directory -Path $src
-        New-TestImage -Path $src -Count 2
-        Set-OneMinEmulatorConfig $Emu @{ linkTtlSeconds = 0 }
-        $results = Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt 'beach'
-        Set-OneMinEmulatorConfig $Emu @{ linkTtlSeconds = 604800 }
-        $files = $results | Save-BgImage -Destination (Join-Path $src 'out')
-        $files | Should -HaveCount 2
-        (Get-OneMinEmulatorStats $Emu).resultLookups | Should -Be 2
-    }
 }
 
 Describe 'Recovery' {
@@ -191,10 +136,8 @@ Describe 'Recovery' {
     It 'a batch killed mid-way and run again saves every image and pays only for the ones in flight again' {
         Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 400 }
         $out = Join-Path $Dir 'out'
-        $pwsh = Get-PwshCommand
-        $script = "& { $BatchScript } '$Src' '$out' '$ModulePath'"
-        $child = Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru `
-            -RedirectStandardOutput (Join-Path $Dir 'child.out') -RedirectStandardError (Join-Path $Dir 'child.err')
+        $child = Invoke-FreshPwsh "& { $BatchScript } '$Src' '$out' '$ModulePath'" -NoWait `
+            -StandardOutput (Join-Path $Dir 'child.out') -StandardError (Join-Path $Dir 'child.err')
         Wait-Until { (Get-OneMinEmulatorStats $Emu).charges -ge 6 } -Because 'the first run paid for some images'
         Stop-Process -Id $child.Id -Force
         $child.WaitForExit()
@@ -212,11 +155,9 @@ Describe 'Recovery' {
 
     It 'two processes running the same batch at once charge each image once' {
         Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 200 }
-        $pwsh = Get-PwshCommand
         $children = foreach ($n in 1, 2) {
-            $script = "& { $BatchScript } '$Src' '$(Join-Path $Dir "out$n")' '$ModulePath'"
-            Start-Process -FilePath $pwsh[0] -ArgumentList (@($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $script)) -PassThru `
-                -RedirectStandardOutput (Join-Path $Dir "child$n.out") -RedirectStandardError (Join-Path $Dir "child$n.err")
+            Invoke-FreshPwsh "& { $BatchScript } '$Src' '$(Join-Path $Dir "out$n")' '$ModulePath'" -NoWait `
+                -StandardOutput (Join-Path $Dir "child$n.out") -StandardError (Join-Path $Dir "child$n.err")
         }
         $children | ForEach-Object { $_.WaitForExit() }
         $children | ForEach-Object { $_.ExitCode | Should -Be 0 }

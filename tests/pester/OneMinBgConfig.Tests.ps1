@@ -1,0 +1,99 @@
+# Set-OneMinBgConfig and Get-OneMinBgConfig: the saved configuration, its precedence, the protected key.
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'Common.ps1')
+    $script:Emu = Start-OneMinEmulator
+    Use-Emulator $Emu
+    $script:Key = $Emu.ApiKey
+}
+
+AfterAll {
+    Stop-SuiteEmulator $Emu
+}
+
+Describe 'Set-OneMinBgConfig and Get-OneMinBgConfig' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $env:ONEMIN_CONFIG_PATH = Join-Path $TestDrive "cfg-$([guid]::NewGuid().ToString('N'))/config.json"
+        $env:ONEMIN_API_KEY = $Key
+    }
+
+    It 'keeps the key out of the config file, in a file only the user can read, and a batch uses it' {
+        Set-OneMinBgConfig -ApiKey $Key -BaseUri $Emu.ApiUri 3>$null
+        $config = Get-OneMinBgConfig
+        $config.ApiKeyStored | Should -BeTrue
+        $config.ApiKeyStorage | Should -Match 'readable only by you'
+        $config.BaseUri | Should -Be $Emu.ApiUri.AbsoluteUri
+        Get-Content -LiteralPath $config.Path -Raw | Should -Not -Match ([regex]::Escape($Key))
+        $keyFile = Join-Path (Split-Path $config.Path) 'api-key'
+        (Get-Item -LiteralPath $keyFile).UnixMode | Should -Be '-rw-------'
+        ($config | Out-String) | Should -Not -Match ([regex]::Escape($Key))
+
+        Remove-Item Env:ONEMIN_API_KEY, Env:ONEMIN_BASE_URL
+        try { $result = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'x' }
+        finally { Use-Emulator $Emu }
+        $result.Status | Should -Be 'SUCCESS'
+    }
+
+    It 'says that the key file is not encrypted' {
+        Set-OneMinBgConfig -ApiKey $Key -WarningVariable warned 3>$null
+        $warned | Should -HaveCount 1
+        $warned[0].Message | Should -Match 'not encrypted'
+    }
+
+    It 'takes the parameter over the environment over the saved config' {
+        Set-OneMinBgConfig -BaseUri 'http://127.0.0.1:9/' -Quality high
+        # The environment (set by Use-Emulator) wins over the saved dead URL; the saved quality applies.
+        $r = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'x'
+        $r.Quality | Should -Be 'high'
+        $r2 = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'y' -Quality low
+        $r2.Quality | Should -Be 'low'
+        Remove-Item Env:ONEMIN_BASE_URL
+        try {
+            $null = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'z' -MaximumRetryCount 0 -ErrorVariable errs -ErrorAction SilentlyContinue
+            $viaParam = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'z' -BaseUri $Emu.ApiUri
+        }
+        finally { Use-Emulator $Emu }
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'
+        $viaParam.Status | Should -Be 'SUCCESS'
+    }
+
+    It 'reads the key from a SecretManagement secret when one is named' {
+        function global:Get-Secret { param($Name, [switch] $AsPlainText) if ($Name -eq 'onemin') { $script:Key } else { throw "no secret $Name" } }
+        $script:Key = $Key
+        try {
+            Set-OneMinBgConfig -ApiKeySecretName 'onemin'
+            (Get-OneMinBgConfig).ApiKeyStorage | Should -Be 'SecretManagement'
+            Remove-Item Env:ONEMIN_API_KEY
+            (Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'x').Status | Should -Be 'SUCCESS'
+        }
+        finally { Remove-Item Function:\Get-Secret; $env:ONEMIN_API_KEY = $Key }
+    }
+
+    It 'says what to install when the named secret needs SecretManagement and it is missing' {
+        Set-OneMinBgConfig -ApiKeySecretName 'onemin'
+        Remove-Item Env:ONEMIN_API_KEY
+        try { $err = { Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'x' } | Should -Throw -PassThru }
+        finally { $env:ONEMIN_API_KEY = $Key }
+        $err.FullyQualifiedErrorId | Should -BeLike 'SecretManagementMissing,*'
+        $err.ToString() | Should -Match 'SecretManagement'
+    }
+
+    It 'writes nothing with -WhatIf, and -Reset removes everything' {
+        Set-OneMinBgConfig -ThrottleLimit 4 -WhatIf
+        Test-Path $env:ONEMIN_CONFIG_PATH | Should -BeFalse
+        Set-OneMinBgConfig -ApiKey $Key -ThrottleLimit 4 3>$null
+        (Get-OneMinBgConfig).ThrottleLimit | Should -Be 4
+        Set-OneMinBgConfig -Reset
+        $after = Get-OneMinBgConfig
+        $after.ApiKeyStored | Should -BeFalse
+        $after.ThrottleLimit | Should -BeNullOrEmpty
+    }
+
+    It 'uses the saved throttle limit' {
+        Set-OneMinBgConfig -ThrottleLimit 2
+        Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 200 }
+        $null = Get-ChildItem -LiteralPath (New-Sources 6) -File | Invoke-BackgroundReplace -Prompt 'x'
+        (Get-OneMinEmulatorStats $Emu).maxConcurrentFeatures | Should -Be 2
+    }
+}
