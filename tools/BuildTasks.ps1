@@ -29,7 +29,7 @@ function Invoke-Build {
     # A binary module cannot be unloaded: rebuild the folder from scratch so no stale file survives.
     if (Test-Path $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
-    Get-ChildItem $publish -Filter *.dll | Copy-Item -Destination $ModuleOut
+    Copy-ModuleDependency -Publish $publish -Destination $ModuleOut
     Copy-Item (Join-Path $Root 'OneMinBg.psd1'), (Join-Path $Root 'src/OneMinBg/OneMinBg.Format.ps1xml'), (Join-Path $Root 'LICENSE') -Destination $ModuleOut
     Update-ModuleReleaseNotes
     Write-Host "Module: $ModuleOut"
@@ -153,3 +153,4 @@ Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Package.ps1')
 . (Join-Path $PSScriptRoot 'Help.ps1')
 . (Join-Path $PSScriptRoot 'Faults.ps1')
+. (Join-Path $PSScriptRoot 'Dependencies.ps1')
