@@ -30,6 +30,7 @@ function Invoke-Build {
     if (Test-Path $ModuleOut) { Remove-Item -LiteralPath $ModuleOut -Recurse -Force }
     $null = New-Item -ItemType Directory -Path $ModuleOut
     Copy-ModuleDependency -Publish $publish -Destination $ModuleOut
+    Assert-ModuleReferenceClosure
     Copy-Item (Join-Path $Root 'OneMinBg.psd1'), (Join-Path $Root 'src/OneMinBg/OneMinBg.Format.ps1xml'), (Join-Path $Root 'LICENSE') -Destination $ModuleOut
     Update-ModuleReleaseNotes
     Write-Host "Module: $ModuleOut"
@@ -59,10 +60,13 @@ function Invoke-Test {
 
     Write-Host 'Pester' -ForegroundColor Cyan
     $pester = Invoke-PesterInFreshProcess -ResultFile (Join-Path $results 'pester.json')
+    Write-Host 'Mono (.NET Framework)' -ForegroundColor Cyan
+    $mono = Invoke-MonoTest -Configuration $Configuration
 
-    $passed = $xunit.Passed + $pester.Passed
-    $failed = $xunit.Failed + $pester.Failed
-    Write-Host ("xunit: {0} passed, {1} failed; Pester: {2} passed, {3} failed" -f $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed)
+    $passed = $xunit.Passed + $pester.Passed + $mono.Passed
+    $failed = $xunit.Failed + $pester.Failed + $mono.Failed
+    Write-Host ("xunit: {0} passed, {1} failed; Pester: {2} passed, {3} failed; Mono: {4} passed, {5} failed" -f
+        $xunit.Passed, $xunit.Failed, $pester.Passed, $pester.Failed, $mono.Passed, $mono.Failed)
     # The closing line CI reads: totals of all suites.
     Write-Host "$passed passed, $failed failed"
     ($failed -eq 0) -and ($passed -gt 0)

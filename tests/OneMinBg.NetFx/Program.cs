@@ -38,7 +38,7 @@ internal static class Program
         Type resolver = Assembly.LoadFrom(Path.Combine(module, "OneMinBg.dll"))
             .GetType("OneMinBg.Hosting.DependencyResolver", throwOnError: true)!;
 
-        Check("the handler registers on " + Mono(), () =>
+        Check(withHandler ? "the handler registers on " + Mono() : "the handler is left out on " + Mono(), () =>
         {
             if (withHandler && !(bool)Invoke(resolver, "Register")!)
             {
