@@ -4,6 +4,7 @@ using System.IO;
 using System.Management.Automation;
 using System.Security;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Http;
 using OneMinBg.Client.Journaling;
 using OneMinBg.Parameters;
 using OneMinBg.Pipeline;
@@ -126,8 +127,8 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     }
 
     /// <summary>
-    /// -Proxy; else the proxy environment variables (which .NET applies itself, so null here);
-    /// else the saved proxy; else null, the system proxy.
+    /// -Proxy; else the proxy environment variables (which the client's shared HttpClient applies per URL,
+    /// so null here); else the saved proxy; else null, the system proxy.
     /// </summary>
     private Uri? ResolveProxy()
     {
@@ -135,12 +136,9 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
         {
             return Proxy;
         }
-        foreach (string name in new[] { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy" })
+        if (EnvironmentProxy.IsConfigured(Environment.GetEnvironmentVariable))
         {
-            if (!string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(name)))
-            {
-                return null;
-            }
+            return null;
         }
         return ParseUri(Config.Proxy, $"The saved configuration ({ConfigPath})");
     }
