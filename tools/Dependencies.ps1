@@ -34,7 +34,8 @@ function Get-AssemblyMetadata {
             [pscustomobject]@{
                 Name    = $md.GetString($reference.Name)
                 Version = $reference.Version
-                Token   = ConvertTo-TokenText $md.GetBlobBytes($reference.PublicKeyOrToken) -IsFullKey:(([int]$reference.Flags -band 1) -ne 0)
+                Token   = ConvertTo-TokenText $md.GetBlobBytes($reference.PublicKeyOrToken) `
+                    -IsFullKey:(([int]$reference.Flags -band 1) -ne 0)
             }
         }
         [pscustomobject]@{
@@ -53,7 +54,10 @@ function ConvertTo-TokenText {
     # A public key token as hex; a full public key is first hashed into its token (the last 8 bytes of SHA-1, reversed).
     param([byte[]] $Bytes, [switch] $IsFullKey)
     if (-not $Bytes -or $Bytes.Length -eq 0) { return '' }
-    if ($IsFullKey) { $Bytes = [byte[]]([Security.Cryptography.SHA1]::HashData($Bytes) | Select-Object -Last 8); [array]::Reverse($Bytes) }
+    if ($IsFullKey) {
+        $Bytes = [byte[]]([Security.Cryptography.SHA1]::HashData($Bytes) | Select-Object -Last 8)
+        [array]::Reverse($Bytes)
+    }
     -join ($Bytes | ForEach-Object { $_.ToString('x2') })
 }
 
@@ -67,9 +71,12 @@ function Get-HandlerFolder {
         foreach ($implementation in $type.GetInterfaceImplementations()) {
             $interface = $Md.GetInterfaceImplementation($implementation).Interface
             if ($interface.Kind -eq 'TypeReference' -and
-                $Md.GetString($Md.GetTypeReference($interface).Name) -eq 'IModuleAssemblyInitializer') { $initializer = $true }
+                $Md.GetString($Md.GetTypeReference($interface).Name) -eq 'IModuleAssemblyInitializer') {
+                $initializer = $true
+            }
         }
-        if ($Md.GetString($type.Namespace) -ne 'OneMinBg.Hosting' -or $Md.GetString($type.Name) -ne 'DependencyResolver') { continue }
+        $name = $Md.GetString($type.Namespace) + '.' + $Md.GetString($type.Name)
+        if ($name -ne 'OneMinBg.Hosting.DependencyResolver') { continue }
         foreach ($fieldHandle in $type.GetFields()) {
             $field = $Md.GetFieldDefinition($fieldHandle)
             if ($Md.GetString($field.Name) -eq 'FolderName') {
@@ -85,8 +92,11 @@ function Get-NetFrameworkReferencePath {
     # .NET Framework 4.7.2's assemblies (what powershell.exe's runtime has in the box), from the NuGet package
     # tests/OneMinBg.NetFx builds against; restored on first use.
     $packages = (& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', ''
-    $folder = Join-Path $packages.Trim() 'microsoft.netframework.referenceassemblies.net472/1.0.3/build/.NETFramework/v4.7.2'
-    if (-not (Test-Path $folder)) { Invoke-Dotnet restore (Join-Path $Root 'tests/OneMinBg.NetFx/OneMinBg.NetFx.csproj') --nologo -v quiet }
+    $package = 'microsoft.netframework.referenceassemblies.net472/1.0.3/build/.NETFramework/v4.7.2'
+    $folder = Join-Path $packages.Trim() $package
+    if (-not (Test-Path $folder)) {
+        Invoke-Dotnet restore (Join-Path $Root 'tests/OneMinBg.NetFx/OneMinBg.NetFx.csproj') --nologo -v quiet
+    }
     $folder
 }
 
@@ -104,29 +114,39 @@ function Test-ModuleReferenceClosure {
     #>
     param([string] $ModuleFolder = $ModuleOut, [string] $FrameworkFolder = (Get-NetFrameworkReferencePath))
     $framework = @{}
-    foreach ($dll in Get-ChildItem -LiteralPath $FrameworkFolder, (Join-Path $FrameworkFolder 'Facades') -Filter *.dll) {
+    $frameworkFiles = Get-ChildItem -LiteralPath $FrameworkFolder, (Join-Path $FrameworkFolder 'Facades') -Filter *.dll
+    foreach ($dll in $frameworkFiles) {
         $metadata = Get-AssemblyMetadata $dll.FullName
         if ($metadata) { $framework[$metadata.Name] = $metadata.Version }
     }
-    $shipped = @(Get-ChildItem -LiteralPath $ModuleFolder -Filter *.dll -Recurse | ForEach-Object { Get-AssemblyMetadata $_.FullName })
+    $shipped = @(Get-ChildItem -LiteralPath $ModuleFolder -Filter *.dll -Recurse |
+        ForEach-Object { Get-AssemblyMetadata $_.FullName })
     $handler = ($shipped | Where-Object Name -EQ 'OneMinBg').Handler
     $handled = if ($handler) { Join-Path $ModuleFolder $handler } else { $null }
     foreach ($assembly in $shipped) {
         foreach ($reference in $assembly.References) {
             $want = "$($assembly.Name) -> $($reference.Name) $($reference.Version)"
             $candidate = $shipped | Where-Object Name -EQ $reference.Name | Select-Object -First 1
+            $folder = if ($candidate) { Split-Path $candidate.File } else { $null }
+            $sameToken = $candidate -and $candidate.Token -eq $reference.Token
             $how = if (-not $reference.Token) {
                 if ($candidate) { 'shipped (not strong-named)' }
             }
-            elseif ($framework.ContainsKey($reference.Name) -and $framework[$reference.Name] -ge $reference.Version) { '.NET Framework 4.7.2' }
+            elseif ($framework.ContainsKey($reference.Name) -and $framework[$reference.Name] -ge $reference.Version) {
+                '.NET Framework 4.7.2'
+            }
             elseif ($reference.Name -eq 'System.Management.Automation') { 'PowerShell' }
-            elseif ($candidate -and $candidate.Token -eq $reference.Token -and $candidate.Version -eq $reference.Version -and
-                (Split-Path $candidate.File) -eq (Split-Path $assembly.File)) { 'shipped beside it, exact version' }
-            elseif ($candidate -and $handled -and (Split-Path $candidate.File) -eq $handled -and
-                $candidate.Token -eq $reference.Token -and $candidate.Version -ge $reference.Version) { "the handler ($($candidate.Version) in $handler/)" }
+            elseif ($sameToken -and $candidate.Version -eq $reference.Version -and
+                $folder -eq (Split-Path $assembly.File)) {
+                'shipped beside it, exact version'
+            }
+            elseif ($sameToken -and $handled -and $folder -eq $handled -and $candidate.Version -ge $reference.Version) {
+                "the handler ($($candidate.Version) in $handler/)"
+            }
             if ($how) { Write-Verbose "$want : $how" }
             else {
-                $found = if ($candidate) { "shipped is $($candidate.Version) in $(Split-Path (Split-Path $candidate.File) -Leaf)/" } else { 'not shipped' }
+                $found = if ($candidate) { "shipped is $($candidate.Version) in $(Split-Path $folder -Leaf)/" }
+                else { 'not shipped' }
                 $why = if ($handler) { '' } else { '; OneMinBg.dll registers no dependency handler' }
                 "$want is not met: $found$why"
             }
@@ -167,7 +187,8 @@ function Invoke-MonoTest {
     $image = (Get-ChildItem -LiteralPath $work -Filter 'netfx*.png' | Select-Object -First 1).FullName
     $emulator = Start-OneMinEmulator
     try {
-        $arguments = @((Resolve-Path $ModuleFolder).ProviderPath, $emulator.ApiUri.AbsoluteUri, $emulator.ApiKey, $image, $work)
+        $module = (Resolve-Path $ModuleFolder).ProviderPath
+        $arguments = @($module, $emulator.ApiUri.AbsoluteUri, $emulator.ApiKey, $image, $work)
         if ($WithoutHandler) { $arguments += '--without-handler' }
         $lines = & $mono.Source (Join-Path $run 'OneMinBg.NetFx.exe') @arguments 2>&1 | ForEach-Object { "$_" }
     }

@@ -58,7 +58,8 @@ internal static class Program
         {
             SecurityProtocolType protocols = ServicePointManager.SecurityProtocol;
             Expect(protocols == 0 || (protocols & SecurityProtocolType.Tls12) != 0, "protocols: " + protocols);
-            Expect(ServicePointManager.DefaultConnectionLimit >= 256, "default limit " + ServicePointManager.DefaultConnectionLimit);
+            int limit = ServicePointManager.DefaultConnectionLimit;
+            Expect(limit >= 256, "default limit " + limit);
             Expect(ServicePointManager.FindServicePoint(api).ConnectionLimit >= 256,
                 "limit of the host used before: " + ServicePointManager.FindServicePoint(api).ConnectionLimit);
         });
@@ -84,11 +85,14 @@ internal static class Program
         Check("a request for an older System.Buffers gets the shipped one", () =>
             Expect(Match($"System.Buffers, Version=4.0.2.0, Culture=neutral, PublicKeyToken={Token}") != null, "null"));
         Check("a request for a newer version than shipped is not answered", () =>
-            Expect(Match($"System.Buffers, Version=99.0.0.0, Culture=neutral, PublicKeyToken={Token}") == null, "answered"));
+            Expect(Match($"System.Buffers, Version=99.0.0.0, Culture=neutral, PublicKeyToken={Token}") == null,
+                "answered"));
         Check("a request with another public key token is not answered", () =>
-            Expect(Match("System.Buffers, Version=4.0.2.0, Culture=neutral, PublicKeyToken=0123456789abcdef") == null, "answered"));
+            Expect(Match("System.Buffers, Version=4.0.2.0, Culture=neutral, PublicKeyToken=0123456789abcdef") == null,
+                "answered"));
         Check("a request for a library the module does not ship is not answered", () =>
-            Expect(Match("Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed") == null, "answered"));
+            Expect(Match("Newtonsoft.Json, Version=13.0.0.0, Culture=neutral, PublicKeyToken=30ad4fe6b2a6aeed") == null,
+                "answered"));
     }
 
     /// <summary>
@@ -117,7 +121,8 @@ internal static class Program
                 }
                 head.Append((char)b);
             }
-            byte[] answer = Encoding.ASCII.GetBytes("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            byte[] answer = Encoding.ASCII.GetBytes(
+                "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
             stream.Write(answer, 0, answer.Length);
             try
             {
@@ -138,12 +143,14 @@ internal static class Program
     /// <summary>Paths Windows PowerShell 5.1 cannot open get a reason; others none.</summary>
     private static void CheckPaths(string module)
     {
-        Type paths = Assembly.LoadFrom(Path.Combine(module, "OneMinBg.dll")).GetType("OneMinBg.Hosting.WindowsPaths", true)!;
+        Type paths = Assembly.LoadFrom(Path.Combine(module, "OneMinBg.dll"))
+            .GetType("OneMinBg.Hosting.WindowsPaths", throwOnError: true)!;
         string? Problem(string path) => (string?)Invoke(paths, "Problem", path, true);
         Check("a path of 260 characters is refused with its length, one of 259 is not", () =>
         {
             string folder = @"C:\" + new string('d', 200) + @"\";
-            Expect(Problem(folder + new string('f', 256 - folder.Length) + ".png")?.Contains("260 characters") == true, "accepted");
+            Expect(Problem(folder + new string('f', 256 - folder.Length) + ".png")?.Contains("260 characters") == true,
+                "accepted");
             Expect(Problem(folder + new string('f', 255 - folder.Length) + ".png") == null, "refused");
         });
         Check("a colon after the drive is refused, the drive's own and a UNC path are not", () =>

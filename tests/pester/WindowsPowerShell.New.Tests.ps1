@@ -39,7 +39,8 @@ Describe 'The module folder on PowerShell 7' {
         Join-Path $ModulePath 'OneMinBg.dll' | Should -Exist
         Join-Path $ModulePath 'OneMinBg.Client.dll' | Should -Exist
         Join-Path $ModulePath 'dependencies/System.Text.Json.dll' | Should -Exist
-        @(Get-ChildItem -LiteralPath $ModulePath -Filter *.dll).Name | Sort-Object | Should -Be @('OneMinBg.Client.dll', 'OneMinBg.dll')
+        @(Get-ChildItem -LiteralPath $ModulePath -Filter *.dll).Name | Sort-Object |
+            Should -Be @('OneMinBg.Client.dll', 'OneMinBg.dll')
     }
 
     It 'imports twice with -Force, works, and uses the host''s libraries, none from dependencies/' {
@@ -50,7 +51,8 @@ Describe 'The module folder on PowerShell 7' {
 Import-Module '$ModulePath' -Force
 Import-Module '$ModulePath' -Force
 'replaced: ' + @(Get-ChildItem -LiteralPath '$dir' -File | Invoke-BackgroundReplace -Prompt 'x').Count
-[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.Location -like '*dependencies*' } | ForEach-Object { 'loaded: ' + `$_.Location }
+[AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.Location -like '*dependencies*' } |
+    ForEach-Object { 'loaded: ' + `$_.Location }
 "@
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
         $out | Should -Contain 'replaced: 1'

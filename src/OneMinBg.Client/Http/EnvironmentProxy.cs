@@ -49,7 +49,7 @@ public sealed class EnvironmentProxy : IWebProxy, ICredentials
         return false;
     }
 
-    /// <summary>The proxy the variables describe, or null when none of HTTPS_PROXY, HTTP_PROXY, ALL_PROXY is set.</summary>
+    /// <summary>The proxy the variables describe; null unless HTTPS_PROXY, HTTP_PROXY or ALL_PROXY is set.</summary>
     /// <remarks>A value that is not an http(s) URL is ignored, as .NET ignores it.</remarks>
     public static EnvironmentProxy? From(Func<string, string?> environment)
     {
@@ -81,8 +81,8 @@ public sealed class EnvironmentProxy : IWebProxy, ICredentials
     {
         foreach (WebProxy? proxy in new[] { _https, _http })
         {
-            if (proxy?.Address != null && Uri.Compare(proxy.Address, uri, UriComponents.HostAndPort, UriFormat.Unescaped,
-                StringComparison.OrdinalIgnoreCase) == 0)
+            if (proxy?.Address != null && Uri.Compare(proxy.Address, uri, UriComponents.HostAndPort,
+                UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0)
             {
                 return proxy.Credentials?.GetCredential(uri, authType);
             }

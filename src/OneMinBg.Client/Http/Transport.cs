@@ -85,7 +85,8 @@ internal static class Transport
     {
         if (LegacyHttp.Applies && request.RequestUri != null)
         {
-            LegacyHttp.RaiseConnectionLimit(request.RequestUri, ProxyOf.TryGetValue(client, out IWebProxy? proxy) ? proxy : null);
+            IWebProxy? proxy = ProxyOf.TryGetValue(client, out IWebProxy? known) ? known : null;
+            LegacyHttp.RaiseConnectionLimit(request.RequestUri, proxy);
         }
 
         try

@@ -29,14 +29,14 @@ internal static class WindowsPaths
         }
         if (fullPath.Length >= MaxPath)
         {
-            return $"the path is {fullPath.Length} characters long, and Windows PowerShell 5.1 opens paths of at most " +
-                $"{MaxPath - 1}. Move the file to a shorter folder, or use PowerShell 7.";
+            return $"the path is {fullPath.Length} characters long, and Windows PowerShell 5.1 opens paths of " +
+                $"at most {MaxPath - 1}. Move the file to a shorter folder, or use PowerShell 7.";
         }
         // "C:\..." has its colon at index 1; "\\server\share\..." has none.
         int start = fullPath.Length > 1 && fullPath[1] == ':' ? 2 : 0;
         return fullPath.IndexOf(':', start) >= 0
-            ? "it has a colon after the drive, which Windows does not allow in a file name (it names an alternate data " +
-                "stream). Rename the file."
+            ? "it has a colon after the drive, which Windows does not allow in a file name (it names an " +
+                "alternate data stream). Rename the file."
             : null;
     }
 

@@ -46,7 +46,8 @@ public sealed class EnvironmentProxyTests
     [Fact]
     public void Https_urls_use_HTTPS_PROXY_and_http_urls_HTTP_PROXY()
     {
-        EnvironmentProxy proxy = From(("HTTPS_PROXY", "http://secure.example:3128"), ("HTTP_PROXY", "plain.example:8080"))!;
+        EnvironmentProxy proxy = From(
+            ("HTTPS_PROXY", "http://secure.example:3128"), ("HTTP_PROXY", "plain.example:8080"))!;
         Assert.Equal(new Uri("http://secure.example:3128/"), proxy.GetProxy(Api));
         Assert.Equal(new Uri("http://plain.example:8080/"), proxy.GetProxy(new Uri("http://cdn.example/r.png")));
     }
@@ -55,7 +56,8 @@ public sealed class EnvironmentProxyTests
     public void An_https_url_without_HTTPS_PROXY_goes_direct_unless_ALL_PROXY_is_set()
     {
         Assert.True(From(("HTTP_PROXY", "http://plain.example:8080"))!.IsBypassed(Api));
-        EnvironmentProxy all = From(("HTTP_PROXY", "http://plain.example:8080"), ("ALL_PROXY", "http://all.example:1080"))!;
+        EnvironmentProxy all = From(
+            ("HTTP_PROXY", "http://plain.example:8080"), ("ALL_PROXY", "http://all.example:1080"))!;
         Assert.Equal(new Uri("http://all.example:1080/"), all.GetProxy(Api));
     }
 
@@ -85,7 +87,8 @@ public sealed class EnvironmentProxyTests
     {
         EnvironmentProxy proxy = From(("HTTPS_PROXY", "http://ops%40corp:p%3Ass@proxy.example:3128"))!;
         Assert.Equal(new Uri("http://proxy.example:3128/"), proxy.GetProxy(Api));
-        NetworkCredential? credential = proxy.Credentials!.GetCredential(new Uri("http://proxy.example:3128/"), "Basic");
+        NetworkCredential? credential =
+            proxy.Credentials!.GetCredential(new Uri("http://proxy.example:3128/"), "Basic");
         Assert.Equal("ops@corp", credential?.UserName);
         Assert.Equal("p:ss", credential?.Password);
         Assert.Null(proxy.Credentials.GetCredential(new Uri("http://elsewhere.example:3128/"), "Basic"));
@@ -105,7 +108,8 @@ public sealed class EnvironmentProxyTests
         using HttpResponseMessage response = await proxied.GetAsync(target);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
 
-        using HttpClient direct = Transport.Create(From(("HTTP_PROXY", emulator.ApiUri.AbsoluteUri), ("NO_PROXY", "onemin.invalid")));
+        using HttpClient direct = Transport.Create(
+            From(("HTTP_PROXY", emulator.ApiUri.AbsoluteUri), ("NO_PROXY", "onemin.invalid")));
         await Assert.ThrowsAsync<HttpRequestException>(() => direct.GetAsync(target));
     }
 }

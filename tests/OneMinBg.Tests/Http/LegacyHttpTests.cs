@@ -11,14 +11,20 @@ namespace OneMinBg.Tests.Http;
 [Collection(nameof(LegacyHttpTests))] // the settings are process-wide
 public sealed class LegacyHttpTests
 {
+    private const SecurityProtocolType Tls = SecurityProtocolType.Tls;
+    private const SecurityProtocolType Tls11 = SecurityProtocolType.Tls11;
+    private const SecurityProtocolType Tls12 = SecurityProtocolType.Tls12;
+    private const SecurityProtocolType Tls13 = SecurityProtocolType.Tls13;
+
     [Theory]
-    [InlineData(SecurityProtocolType.Tls, SecurityProtocolType.Tls | SecurityProtocolType.Tls12)]
-    [InlineData(SecurityProtocolType.Tls | SecurityProtocolType.Tls11, SecurityProtocolType.Tls | SecurityProtocolType.Tls11 | SecurityProtocolType.Tls12)]
-    [InlineData(SecurityProtocolType.Tls12, SecurityProtocolType.Tls12)]
-    [InlineData(SecurityProtocolType.Tls13, SecurityProtocolType.Tls13 | SecurityProtocolType.Tls12)]
-    [InlineData(SecurityProtocolType.Tls12 | SecurityProtocolType.Tls13, SecurityProtocolType.Tls12 | SecurityProtocolType.Tls13)]
+    [InlineData(Tls, Tls | Tls12)]
+    [InlineData(Tls | Tls11, Tls | Tls11 | Tls12)]
+    [InlineData(Tls12, Tls12)]
+    [InlineData(Tls13, Tls13 | Tls12)]
+    [InlineData(Tls12 | Tls13, Tls12 | Tls13)]
     [InlineData(SecurityProtocolType.SystemDefault, SecurityProtocolType.SystemDefault)]
-    public void TLS_1_2_is_added_unless_the_system_chooses_and_nothing_set_is_removed(SecurityProtocolType set, SecurityProtocolType expected) =>
+    public void TLS_1_2_is_added_unless_the_system_chooses_and_nothing_set_is_removed(
+        SecurityProtocolType set, SecurityProtocolType expected) =>
         Assert.Equal(expected, LegacyHttp.WithTls12(set));
 
     [Fact]
