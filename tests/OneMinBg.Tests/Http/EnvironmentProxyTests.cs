@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Net;
 using System.Net.Http;
 
-namespace OneMinBg.Tests.Http;
+namespace OneMinBg.Tests;
 
 /// <summary>
 /// HTTPS_PROXY/HTTP_PROXY/ALL_PROXY/NO_PROXY as the library reads them itself (.NET Framework's handler ignores

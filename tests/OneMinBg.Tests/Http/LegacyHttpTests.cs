@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace OneMinBg.Tests.Http;
+namespace OneMinBg.Tests;
 
 #pragma warning disable SYSLIB0014 // ServicePointManager: what .NET Framework's HttpClient runs on
 
