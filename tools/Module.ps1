@@ -32,5 +32,8 @@ function Build-ModuleFolder {
 function Copy-ModuleAssembly {
     # The one place that decides which published assemblies the module ships, and where.
     param([Parameter(Mandatory)] [string] $Publish, [Parameter(Mandatory)] [string] $ModuleFolder)
-    Get-ChildItem -LiteralPath $Publish -Filter *.dll -File | Copy-Item -Destination $ModuleFolder
+    # The module's own DLLs beside the manifest, the rest in dependencies/ (tools/Dependencies.ps1); then
+    # the build stops unless every shipped reference can be met on Windows PowerShell 5.1.
+    Copy-ModuleDependency -Publish $Publish -Destination $ModuleFolder
+    Assert-ModuleReferenceClosure -ModuleFolder $ModuleFolder
 }

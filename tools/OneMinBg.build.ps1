@@ -27,6 +27,7 @@ $TestResults = Join-Path $Out 'TestResults'
 
 Import-Module (Join-Path $PSScriptRoot 'Emulator.psm1') -Force
 . (Join-Path $PSScriptRoot 'Module.ps1')
+. (Join-Path $PSScriptRoot 'Dependencies.ps1')
 . (Join-Path $PSScriptRoot 'Package.ps1')
 . (Join-Path $PSScriptRoot 'Help.ps1')
 . (Join-Path $PSScriptRoot 'Tests.ps1')
@@ -81,7 +82,7 @@ task Emulator -Inputs { Get-InputFile (@('tests/OneMinBg.Emulator') + $Shared) }
 task Module -Inputs {
     Get-Item -LiteralPath (Get-StampPath 'compile')
     Get-InputFile 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE', 'CHANGELOG.md',
-        'tools/Module.ps1', 'tools/Package.ps1'
+        'tools/Module.ps1', 'tools/Dependencies.ps1', 'tools/Package.ps1'
 } -Outputs (Join-Path $ModuleOut 'OneMinBg.psd1') {
     Build-ModuleFolder -Publish $Publish -ModuleFolder $ModuleOut -Root $Root
     print Cyan "Module: $ModuleOut"

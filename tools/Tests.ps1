@@ -5,6 +5,8 @@
 $script:TestSuites = [ordered]@{
     xunit  = { param($Results) Invoke-XunitSuite -Results $Results }
     Pester = { param($Results) Invoke-PesterSuite -Results $Results }
+    # The shipped DLLs on Mono, the nearest stand-in for Windows PowerShell 5.1's .NET Framework.
+    Mono   = { param($Results) Invoke-MonoTest -Configuration $TestConfiguration }
 }
 
 function Invoke-TestSuite {

@@ -4,13 +4,15 @@ BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     . (Join-Path $RepoRoot 'tools/Package.ps1')
     . (Join-Path $RepoRoot 'tools/Module.ps1')
+    . (Join-Path $RepoRoot 'tools/Dependencies.ps1')
+    $script:Root = $RepoRoot   # the closure check finds .NET Framework's reference assemblies from here
 }
 
 Describe 'Assembling the module folder' {
     It 'leaves exactly the published assemblies and the module''s files, whatever an earlier build left' {
         $publish = Join-Path $TestDrive 'publish'
         $null = New-Item -ItemType Directory -Path $publish
-        Copy-Item -Path (Join-Path $ModulePath '*.dll') -Destination $publish
+        Get-ChildItem -LiteralPath $ModulePath -Recurse -Filter *.dll | Copy-Item -Destination $publish
         $folder = Join-Path $TestDrive 'OneMinBg'
         $null = New-Item -ItemType Directory -Path (Join-Path $folder 'en-US')
         Set-Content -LiteralPath (Join-Path $folder 'Removed.Dependency.dll') -Value 'stale'
@@ -19,7 +21,7 @@ Describe 'Assembling the module folder' {
         Build-ModuleFolder -Publish $publish -ModuleFolder $folder -Root $RepoRoot
 
         $expected = @((Get-ChildItem -LiteralPath $publish -Filter *.dll).Name) +
-            'LICENSE', 'OneMinBg.Format.ps1xml', 'OneMinBg.psd1'
+            'dependencies', 'LICENSE', 'OneMinBg.Format.ps1xml', 'OneMinBg.psd1'
         (Get-ChildItem -LiteralPath $folder -Recurse -Force).Name | Sort-Object | Should -Be ($expected | Sort-Object)
     }
 

@@ -1,5 +1,6 @@
 using System;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Http;
 
 namespace OneMinBg.Client.Config;
 
@@ -21,9 +22,6 @@ public sealed class SettingsResolver
     public const string DefaultBackground = "auto";
 
     /// <summary>The proxy variables .NET's default proxy applies by itself.</summary>
-    private static readonly string[] ProxyVariables =
-        { "HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy" };
-
     private readonly Func<string, string?> _environment;
     private readonly Func<SavedConfig> _saved;
     private readonly string _configPath;
@@ -62,12 +60,11 @@ public sealed class SettingsResolver
         {
             return parameter;
         }
-        foreach (string name in ProxyVariables)
+        // The environment's proxy variables are applied per URL by the client's shared HttpClient
+        // (EnvironmentProxy, also on .NET Framework, which ignores them itself), so null here.
+        if (EnvironmentProxy.IsConfigured(_environment))
         {
-            if (!string.IsNullOrWhiteSpace(_environment(name)))
-            {
-                return null;
-            }
+            return null;
         }
         return ParseUri(_saved().Proxy, SavedWhere);
     }

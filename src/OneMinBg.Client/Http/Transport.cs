@@ -5,7 +5,6 @@ using System.Net;
 using System.Net.Http;
 using System.Net.Sockets;
 using System.Reflection;
-using System.Runtime.InteropServices;
 using System.Security.Authentication;
 using System.Threading;
 using System.Threading.Tasks;
@@ -16,16 +15,22 @@ namespace OneMinBg.Client.Http;
 
 /// <summary>
 /// The HttpClients of the process and the primitives every call uses: one shared client that uses
-/// the system proxy (and HTTPS_PROXY/NO_PROXY where .NET reads them), plus one per explicit proxy.
-/// Redirects are never followed by the handler (it would forward the API-KEY header, which .NET
-/// only strips for Authorization), cookies are off, and timeouts are per attempt, set by the caller.
+/// HTTPS_PROXY/HTTP_PROXY/NO_PROXY when set (read here, so .NET Framework honours them too), else the
+/// system proxy, plus one per explicit proxy. Redirects are never followed by the handler (it would
+/// forward the API-KEY header, which .NET only strips for Authorization), cookies are off, no request
+/// waits for "100 Continue", and timeouts are per attempt, set by the caller.
 /// </summary>
 internal static class Transport
 {
     public static readonly string UserAgent = "OneMinBg/" + AssemblyVersion();
 
-    private static readonly Lazy<HttpClient> LazyClient = new Lazy<HttpClient>(() => Create(null), LazyThreadSafetyMode.ExecutionAndPublication);
-    private static readonly ConcurrentDictionary<string, HttpClient> Proxied = new ConcurrentDictionary<string, HttpClient>(StringComparer.Ordinal);
+    private static readonly Lazy<HttpClient> LazyClient = new Lazy<HttpClient>(
+        () => Create(EnvironmentProxy.FromProcess()), LazyThreadSafetyMode.ExecutionAndPublication);
+    private static readonly ConcurrentDictionary<string, HttpClient> Proxied =
+        new ConcurrentDictionary<string, HttpClient>(StringComparer.Ordinal);
+    // Each client's proxy (null: the system's), for the service point of a request on .NET Framework.
+    private static readonly ConcurrentDictionary<HttpClient, IWebProxy?> ProxyOf =
+        new ConcurrentDictionary<HttpClient, IWebProxy?>();
 
     public static HttpClient Client => LazyClient.Value;
 
@@ -41,14 +46,11 @@ internal static class Transport
         return Proxied.GetOrAdd(proxy.AbsoluteUri + "|" + secret, _ => Create(new WebProxy(proxy) { Credentials = credential }));
     }
 
-    private static HttpClient Create(IWebProxy? proxy)
+    internal static HttpClient Create(IWebProxy? proxy)
     {
-        // Windows PowerShell 5.1: HttpClient goes through ServicePointManager, which allows only
-        // two connections per host unless raised, so parallel work would queue.
-        if (RuntimeInformation.FrameworkDescription.StartsWith(".NET Framework", StringComparison.Ordinal)
-            && ServicePointManager.DefaultConnectionLimit < 64)
+        if (LegacyHttp.Applies)
         {
-            ServicePointManager.DefaultConnectionLimit = 64;
+            LegacyHttp.Prepare();
         }
 
         var handler = new HttpClientHandler
@@ -63,6 +65,9 @@ internal static class Transport
         }
         var client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+        // .NET Framework sends "Expect: 100-continue" on every POST and waits for an answer before the body.
+        client.DefaultRequestHeaders.ExpectContinue = false;
+        ProxyOf[client] = proxy ?? (LegacyHttp.Applies ? WebRequest.DefaultWebProxy : null);
         return client;
     }
 
@@ -78,6 +83,12 @@ internal static class Transport
     /// <summary>Sends a request; network failures come out as <see cref="TransportException"/>, cancellation as is.</summary>
     public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
     {
+        if (LegacyHttp.Applies && request.RequestUri != null)
+        {
+            IWebProxy? proxy = ProxyOf.TryGetValue(client, out IWebProxy? known) ? known : null;
+            LegacyHttp.RaiseConnectionLimit(request.RequestUri, proxy);
+        }
+
         try
         {
             return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal static class PathHelper
                 $"No file matches '{path}'. Check the pattern and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
         }
 
-        foreach (string match in matches)
+        foreach (string match in Hosting.WindowsPaths.Usable(matches, writeError))
         {
             if (Directory.Exists(match))
             {
