@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
+using System.Security.Cryptography;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using OneMinBg.Client.Journaling;
 
@@ -111,7 +113,8 @@ public static class Program
         }
     }
 
-    private static string RecordId(int n) => new Guid(n, 0x1a2b, 0x4c3d, 0x8e, 0x9f, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f).ToString();
+    private static string RecordId(int n) =>
+        new Guid(n, 0x1a2b, 0x4c3d, 0x8e, 0x9f, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f).ToString();
 
     /// <summary>A batch as the writer leaves it: per image a claim line and a result line.</summary>
     private static JournalRequest[] Write(string path, int count)
@@ -119,11 +122,11 @@ public static class Program
         var requests = new JournalRequest[count];
         DateTimeOffset at = new DateTimeOffset(2026, 1, 15, 14, 0, 0, TimeSpan.Zero);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        var options = new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+        var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
         using var writer = new Utf8JsonWriter(stream, options);
         for (int i = 0; i < count; i++)
         {
-            string content = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(BitConverter.GetBytes(i)));
+            string content = Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)));
             var request = new JournalRequest(content, $"/photos/batch/IMG_{i:000000}.png", null,
                 "a quiet beach at dawn, soft light", "1024x1024", "medium", "auto", "gpt-image-1-mini", Service);
             requests[i] = request;
@@ -140,7 +143,8 @@ public static class Program
                 w.WriteStartArray("keys");
                 w.WriteStringValue($"images/2026_01_15_14_00_30_{i:000000}_background_replaced.png");
                 w.WriteEndArray();
-                w.WriteString("url", $"https://s3.us-east-1.amazonaws.com/asset.1min.ai/images/{i}.png?X-Amz-Signature=abc");
+                w.WriteString("url", $"https://s3.us-east-1.amazonaws.com/asset.1min.ai/images/{i}.png"
+                    + "?X-Amz-Signature=abc");
                 w.WriteString("created", at.AddSeconds(i + 1));
                 w.WriteNumber("used", 1234.5m);
                 w.WriteNumber("limit", 100000m);

@@ -32,10 +32,8 @@ public sealed class Journal
     private readonly object _gate = new object();
     private readonly string _runId = Guid.NewGuid().ToString("N").Substring(0, 16);
     private readonly JournalFile _file;
-    private readonly JournalLineReader _uploadReader = new JournalLineReader();
-    private readonly JournalFile.LineHandler _noteLine;
-    private readonly Action _restart;
-    private JournalScan _scan = new JournalScan();
+    private readonly JournalScan _scan = new JournalScan();
+    private readonly JournalLineReader _reader = new JournalLineReader();
 
     /// <summary>An instance of its own, with its own run id: two of them behave like two pipelines.</summary>
     public Journal(string path)
@@ -47,8 +45,6 @@ public sealed class Journal
 
         Path = System.IO.Path.GetFullPath(path);
         _file = new JournalFile(Path);
-        _noteLine = (line, offset) => _scan.Add(line, offset);
-        _restart = () => _scan = new JournalScan();
         _file.EnsureFolder();
     }
 
@@ -101,7 +97,7 @@ public sealed class Journal
         set => _file.LockTimeout = value;
     }
 
-    /// <summary>Called (with the attempt number) each time the lock is found held: lets tests see a writer wait.</summary>
+    /// <summary>Called (with the attempt number) each time the lock is found held: tests see a writer wait.</summary>
     internal Action<int>? LockContended
     {
         get => _file.LockContended;
@@ -154,10 +150,10 @@ public sealed class Journal
     public IReadOnlyList<JournalEntry> Entries() => Read(view => view.FoldAll().Entries());
 
     /// <summary>
-    /// Claims a request for this run, atomically under the lock. A success → <see cref="ClaimOutcome.AlreadySucceeded"/>;
-    /// a live claim of another run, or of this process → <see cref="ClaimOutcome.HeldByOther"/> (nothing written).
-    /// Otherwise (new, failed, released, or a dead or stale claim) a claim is written → <see cref="ClaimOutcome.Claimed"/>
-    /// with the state before it.
+    /// Claims a request for this run, atomically under the lock. A success →
+    /// <see cref="ClaimOutcome.AlreadySucceeded"/>; a live claim of another run, or of this process →
+    /// <see cref="ClaimOutcome.HeldByOther"/> (nothing written). Otherwise (new, failed, released, or a dead or
+    /// stale claim) a claim is written → <see cref="ClaimOutcome.Claimed"/> with the state before it.
     /// </summary>
     /// <param name="staleAfter">For a claim from another host: how long after it was made it stops counting.</param>
     public ClaimResult TryClaim(JournalRequest request, TimeSpan staleAfter)
@@ -265,8 +261,10 @@ public sealed class Journal
         });
     }
 
-    /// <summary>Records a failure. Returns the entry as recorded; <see cref="Find"/> keeps showing an earlier success.</summary>
-    public JournalEntry RecordFailure(JournalRequest request, string failureKind, string message, bool mayHaveBeenCharged)
+    /// <summary>Records a failure. Returns the entry as recorded; <see cref="Find"/> keeps showing an earlier
+    /// success.</summary>
+    public JournalEntry RecordFailure(
+        JournalRequest request, string failureKind, string message, bool mayHaveBeenCharged)
     {
         if (request == null)
         {
@@ -361,98 +359,25 @@ public sealed class Journal
         }
     }
 
-    private T Read<T>(Func<View, T> lookup)
+    private T Read<T>(Func<JournalView, T> lookup)
     {
         lock (_gate)
         {
-            using var view = new View(this, _file.OpenForReading());
+            using var view = new JournalView(_file, _file.OpenForReading(), _scan, _reader);
             return lookup(view);
         }
     }
 
     /// <summary>Runs <paramref name="decide"/> under the file lock, caught up first.</summary>
-    private T Write<T>(string what, Func<View, T> decide)
+    private T Write<T>(string what, Func<JournalView, T> decide)
     {
         lock (_gate)
         {
             using (_file.Lock(what))
             {
-                using var view = new View(this, _file.OpenForWriting());
+                using var view = new JournalView(_file, _file.OpenForWriting(), _scan, _reader);
                 return decide(view);
             }
-        }
-    }
-
-    /// <summary>The journal as caught up, for one lookup or one decision under the lock.</summary>
-    private sealed class View : IDisposable
-    {
-        private readonly Journal _journal;
-        private FileStream? _stream;
-
-        public View(Journal journal, FileStream? stream)
-        {
-            _journal = journal;
-            _stream = stream;
-            journal._file.CatchUp(stream, journal._restart, journal._noteLine);
-        }
-
-        /// <summary>The state of one request, folded from its lines (read again: they never change).</summary>
-        public JournalIndex Fold(string fingerprint) => Fold(_journal._scan.LinesOf(fingerprint));
-
-        public JournalIndex FoldRecord(string recordId) => Fold(_journal._scan.LinesOfRecord(recordId));
-
-        /// <summary>Every request's state, folded from the whole file as far as it has been caught up.</summary>
-        public JournalIndex FoldAll()
-        {
-            var index = new JournalIndex();
-            _journal._file.ReadAll(_stream, (line, _) => index.Apply(line));
-            return index;
-        }
-
-        /// <summary>The asset key of the upload line the scan points to, when that line says so.</summary>
-        public string? FindUpload(string normalizedBase, string contentSha256)
-        {
-            if (!(_journal._scan.UploadLine(normalizedBase, contentSha256) is JournalLineSpan span))
-            {
-                return null;
-            }
-
-            JournalLine? line = _journal._uploadReader.Read(_journal._file.ReadLine(_stream, span.Offset, span.Length));
-            return line != null && line.Kind == JournalLine.Upload && line.Base == normalizedBase
-                && line.Content == contentSha256 && !string.IsNullOrEmpty(line.AssetKey)
-                ? line.AssetKey
-                : null;
-        }
-
-        /// <summary>Appends one line (under the lock) and notes it without reading it back.</summary>
-        public void Append(JournalLine line) =>
-            _journal._file.Append(ref _stream, line.ToBytes(), line.Kind!, _journal._restart, _journal._noteLine);
-
-        /// <summary>Appends a line about a request; returns the entry as that line recorded it.</summary>
-        public JournalEntry AppendAndFold(JournalLine line)
-        {
-            JournalIndex index = Fold(line.Fingerprint!);
-            Append(line);
-            if (!index.Apply(line))
-            {
-                throw new InvalidOperationException($"The {line.Kind} line written to the journal "
-                    + $"'{_journal.Path}' lacks what its kind needs.");
-            }
-
-            return index.LastChanged!;
-        }
-
-        public void Dispose() => _stream?.Dispose();
-
-        private JournalIndex Fold(List<JournalLineSpan> lines)
-        {
-            var index = new JournalIndex();
-            foreach (JournalLineSpan line in lines)
-            {
-                index.Apply(_journal._file.ReadLine(_stream, line.Offset, line.Length));
-            }
-
-            return index;
         }
     }
 }

@@ -124,7 +124,8 @@ internal sealed class JournalFile
         Offset = start + line.Length;
     }
 
-    /// <summary>One line read again at <paramref name="offset"/>, from a reusable buffer: valid until the next read.</summary>
+    /// <summary>One line read again at <paramref name="offset"/>, into a reused buffer: valid until the next read.
+    /// </summary>
     public ReadOnlySpan<byte> ReadLine(FileStream? stream, long offset, int length)
     {
         if (stream == null)

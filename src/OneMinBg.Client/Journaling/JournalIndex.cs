@@ -23,7 +23,8 @@ internal sealed class JournalIndex
     private readonly JournalLineReader _reader = new JournalLineReader();
     private readonly Dictionary<string, Uri> _baseUris = new Dictionary<string, Uri>(StringComparer.Ordinal);
 
-    /// <summary>Lines skipped: unparseable, torn, of another version or kind, or missing what their kind needs.</summary>
+    /// <summary>Lines skipped: unparseable, torn, of another version or kind, or lacking what their kind needs.
+    /// </summary>
     public int Skipped { get; private set; }
 
     /// <summary>The entry the last line that changed one produced (the state that line recorded).</summary>

@@ -75,7 +75,7 @@ internal sealed class JournalLine
     public static JournalLine Now(string kind) =>
         new JournalLine { Version = CurrentVersion, Kind = kind, At = DateTimeOffset.UtcNow };
 
-    /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying the whole request.</summary>
+    /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying all of it.</summary>
     public static JournalLine About(string kind, JournalRequest request, DateTimeOffset? at = null)
     {
         JournalLine line = Now(kind);
@@ -93,7 +93,8 @@ internal sealed class JournalLine
         return line;
     }
 
-    /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"); null when a part is missing.</summary>
+    /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"); null when a part is
+    /// missing.</summary>
     public JournalRequest? ToRequest(Uri baseUri)
     {
         if (string.IsNullOrEmpty(Content) || Prompt == null || string.IsNullOrEmpty(Size)
@@ -102,7 +103,8 @@ internal sealed class JournalLine
             return null;
         }
 
-        return new JournalRequest(Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
+        return new JournalRequest(
+            Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
     }
 
     /// <summary>Whether this line carries exactly <paramref name="request"/> (at <paramref name="baseUri"/>).</summary>

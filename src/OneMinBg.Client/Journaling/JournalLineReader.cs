@@ -160,12 +160,14 @@ internal sealed class JournalLineReader
         {
             case JournalLine.Upload: return !string.IsNullOrEmpty(line.Base) && !string.IsNullOrEmpty(line.Content);
             case JournalLine.Saved: return !string.IsNullOrEmpty(line.RecordId);
-            case JournalLine.Result: return !string.IsNullOrEmpty(line.Fingerprint) && !string.IsNullOrEmpty(line.RecordId);
+            case JournalLine.Result:
+                return !string.IsNullOrEmpty(line.Fingerprint) && !string.IsNullOrEmpty(line.RecordId);
             default: return !string.IsNullOrEmpty(line.Fingerprint);
         }
     }
 
-    /// <summary>Reads the value of a known property into <paramref name="line"/>; false for an unknown one (the caller skips it).</summary>
+    /// <summary>Reads a known property's value into <paramref name="line"/>; false for an unknown one (the caller
+    /// skips it).</summary>
     private bool ReadProperty(JournalLine line, scoped ReadOnlySpan<char> name, ref Utf8JsonReader reader)
     {
         switch (name)
@@ -221,7 +223,8 @@ internal sealed class JournalLineReader
         return Unknown;
     }
 
-    /// <summary>The string value, as the same instance as the last one read for <paramref name="slot"/> when equal.</summary>
+    /// <summary>The string value; the same instance as the last one read for <paramref name="slot"/> when
+    /// equal.</summary>
     private string Shared(ref Utf8JsonReader reader, Slot slot)
     {
         string? recent = _recent[(int)slot];

@@ -40,15 +40,27 @@ internal sealed class JournalScan
     private Line[] _lines = new Line[256];
     private int _lineCount;
 
-    public bool IsEmpty => _requestCount == 0 && _uploads.Count == 0;
+    /// <summary>Forgets everything: the file no longer continues what was read (truncated or replaced).</summary>
+    public void Clear()
+    {
+        _requestByFingerprint.Clear();
+        _requestByRecordId.Clear();
+        _uploads.Clear();
+        _requestCount = 0;
+        _lineCount = 0;
+    }
 
     /// <summary>The lines of one request, in file order; empty when it has none.</summary>
     public List<JournalLineSpan> LinesOf(string fingerprint) =>
-        _requestByFingerprint.TryGetValue(fingerprint, out int request) ? LinesOf(request) : new List<JournalLineSpan>();
+        _requestByFingerprint.TryGetValue(fingerprint, out int request)
+            ? LinesOf(request)
+            : new List<JournalLineSpan>();
 
     /// <summary>The lines of the request a record was recorded for; empty when the record is not known.</summary>
     public List<JournalLineSpan> LinesOfRecord(string recordId) =>
-        _requestByRecordId.TryGetValue(recordId, out int request) ? LinesOf(request) : new List<JournalLineSpan>();
+        _requestByRecordId.TryGetValue(recordId, out int request)
+            ? LinesOf(request)
+            : new List<JournalLineSpan>();
 
     /// <summary>The line of the latest upload of this content to this (normalised) service URL.</summary>
     public JournalLineSpan? UploadLine(string normalizedBase, string contentSha256) =>
