@@ -15,6 +15,9 @@ internal sealed class JournalLineReader
 {
     private const int MaxNameLength = 16;
 
+    /// <summary>Stands for a kind this version does not know: such a line is skipped.</summary>
+    private const string Unknown = "?";
+
     private static readonly string[] Kinds =
     {
         JournalLine.Claim, JournalLine.Result, JournalLine.Upload, JournalLine.Saved, JournalLine.Failure,
@@ -135,9 +138,6 @@ internal sealed class JournalLineReader
             return false;
         }
     }
-
-    /// <summary>Stands for a kind this version does not know: such a line is skipped.</summary>
-    private const string Unknown = "?";
 
     private static bool IsGlanced(ReadOnlySpan<char> name)
     {
