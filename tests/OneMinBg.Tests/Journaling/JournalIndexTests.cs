@@ -76,8 +76,8 @@ public sealed class JournalIndexTests : TempDirTest
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         journal.RecordSaved("rec-1", "/out/a.png", 10, JournalSamples.Sha("a"));
 
-        journal.RecordRefresh("rec-1", new AiRecord("rec-1",
-            "SUCCESS") { TemporaryUrl = new Uri("https://s3.example/asset.1min.ai/images/out.png?X-Amz-Signature=2") });
+        var renewed = new Uri("https://s3.example/asset.1min.ai/images/out.png?X-Amz-Signature=2");
+        journal.RecordRefresh("rec-1", new AiRecord("rec-1", "SUCCESS") { TemporaryUrl = renewed });
 
         foreach (var reader in new[] { journal, new Journal(JournalPath) })
         {

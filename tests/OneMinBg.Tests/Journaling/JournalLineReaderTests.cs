@@ -10,8 +10,9 @@ public sealed class JournalLineReaderTests : TempDirTest
     {
         JournalRequest before = JournalSamples.Numbered(1);
         JournalRequest after = JournalSamples.Numbered(2);
-        string valid = JournalSamples.ClaimLine(before, "far-away-host", 4242, DateTimeOffset.UtcNow,
-            DateTimeOffset.UtcNow);
+        DateTimeOffset now = DateTimeOffset.UtcNow;
+        string valid = JournalSamples.ClaimLine(before, "far-away-host", 4242, now, now);
+        string other = JournalSamples.ClaimLine(after, "host", 1, now, now);
         File.WriteAllText(JournalPath, string.Concat(
             "\uFEFF" + valid,
             "not json at all\n",
@@ -19,14 +20,10 @@ public sealed class JournalLineReaderTests : TempDirTest
             "{}\n",
             "[1,2,3]\n",
             "{\"v\":2,\"kind\":\"claim\",\"at\":\"2026-01-15T14:00:30Z\",\"fp\":\"" + after.Fingerprint + "\"}\n",
-            JournalSamples.ClaimLine(after, "host", 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow).Replace("\"v\":1",
-                "\"v\":2"),
-            JournalSamples.ClaimLine(after, "host", 1, DateTimeOffset.UtcNow,
-                DateTimeOffset.UtcNow).Replace("\"claim\"", "\"teleport\""),
-            JournalSamples.ClaimLine(after, "host", 1, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow).Replace("\"v\":1",
-                "\"v\":\"1\""),
-            JournalSamples.ClaimLine(after, "host", 1, DateTimeOffset.UtcNow,
-                DateTimeOffset.UtcNow).Replace("\"pid\":1", "\"pid\":\"one\""),
+            other.Replace("\"v\":1", "\"v\":2"),
+            other.Replace("\"claim\"", "\"teleport\""),
+            other.Replace("\"v\":1", "\"v\":\"1\""),
+            other.Replace("\"pid\":1", "\"pid\":\"one\""),
             "{\"v\":1,\"kind\":\"result\",\"at\":\"2026-01-15T14:00:30Z\",\"fp\":\"" + after.Fingerprint
                 + "\",\"status\":\"SUCCESS\"}\n",
             valid.TrimEnd('\n') + valid,

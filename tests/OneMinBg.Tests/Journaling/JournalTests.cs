@@ -79,8 +79,8 @@ public sealed class JournalTests : TempDirTest
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         long length = new FileInfo(JournalPath).Length;
 
-        ClaimResult again = new Journal(JournalPath).TryClaim(JournalSamples.Request(source: "/moved/cat-renamed.png"),
-            JournalSamples.Stale);
+        JournalRequest moved = JournalSamples.Request(source: "/moved/cat-renamed.png");
+        ClaimResult again = new Journal(JournalPath).TryClaim(moved, JournalSamples.Stale);
 
         Assert.Equal(ClaimOutcome.AlreadySucceeded, again.Outcome);
         Assert.Equal("rec-1", again.Entry!.RecordId);
@@ -138,8 +138,8 @@ public sealed class JournalTests : TempDirTest
         other.Release(JournalSamples.Numbered(5));
 
         Assert.Equal(length, new FileInfo(JournalPath).Length);
-        Assert.Equal(ClaimOutcome.HeldByOther, new Journal(JournalPath).TryClaim(request,
-            JournalSamples.Stale).Outcome);
+        ClaimResult again = new Journal(JournalPath).TryClaim(request, JournalSamples.Stale);
+        Assert.Equal(ClaimOutcome.HeldByOther, again.Outcome);
     }
 
     [Fact]
