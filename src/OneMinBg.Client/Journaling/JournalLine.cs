@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using OneMinBg.Client.Api;
-using OneMinBg.Client.Common;
 
 namespace OneMinBg.Client.Journaling;
 
