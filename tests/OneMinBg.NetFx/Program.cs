@@ -10,6 +10,8 @@ using System.Text;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Images;
+using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.NetFx;
 
@@ -166,12 +168,14 @@ internal static class Program
     {
         var client = new OneMinClient(new OneMinClientOptions { BaseUri = api, ApiKey = key, MaxRetryCount = 0 });
         UploadedAsset asset = client.UploadAsync(image, CancellationToken.None).GetAwaiter().GetResult();
-        var request = new BackgroundRequest(asset.Key, "a white studio backdrop", "1024x1024", "low", "auto",
-            BackgroundRequest.DefaultModel);
-        AiRecord record = client.ReplaceBackgroundAsync(request, CancellationToken.None).GetAwaiter().GetResult();
+        var request = new JournalRequest(ContentHash.OfFile(image), image, null, "a white studio backdrop",
+            "1024x1024", "low", "auto", BackgroundReplacer.DefaultModel, api);
+        AiRecord record = client.ReplaceBackgroundAsync(request, asset.Key, CancellationToken.None)
+            .GetAwaiter().GetResult();
         Expect(record.IsSuccess && record.TemporaryUrl != null, $"record {record.Id} is {record.Status}");
         string saved = Path.Combine(work, "result.png");
-        DownloadedFile file = client.DownloadAsync(record.TemporaryUrl!, saved, overwrite: true, CancellationToken.None)
+        DownloadedFile file = client.DownloadAsync(new Uri(record.TemporaryUrl!), saved, overwrite: true,
+                CancellationToken.None)
             .GetAwaiter().GetResult();
         Expect(File.Exists(saved) && new FileInfo(saved).Length == file.Length && file.Length > 0, "no file saved");
     }

@@ -15,13 +15,16 @@ internal sealed class JournalIndex
 {
     private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
 
-    private readonly Dictionary<string, JournalEntry> _byFingerprint = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
-    private readonly Dictionary<string, JournalEntry> _byRecordId = new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, JournalEntry> _byFingerprint =
+        new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, JournalEntry> _byRecordId =
+        new Dictionary<string, JournalEntry>(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> _firstSeen = new List<string>();
     private readonly JournalLineReader _reader = new JournalLineReader();
     private readonly Dictionary<string, Uri> _baseUris = new Dictionary<string, Uri>(StringComparer.Ordinal);
 
-    /// <summary>Lines skipped: unparseable, torn, another version, an unknown kind, or missing what their kind needs.</summary>
+    /// <summary>Lines skipped: unparseable, torn, of another version or kind, or lacking what their kind needs.
+    /// </summary>
     public int Skipped { get; private set; }
 
     /// <summary>The entry the last line that changed one produced (the state that line recorded).</summary>
@@ -34,7 +37,8 @@ internal sealed class JournalIndex
     public JournalEntry? FindByRecordId(string recordId) =>
         _byRecordId.TryGetValue(recordId, out JournalEntry? entry) ? entry : null;
 
-    /// <summary>The latest state of every request, oldest <see cref="JournalEntry.RequestedAt"/> first (ties in file order).</summary>
+    /// <summary>The latest state of every request, oldest <see cref="JournalEntry.RequestedAt"/> first (ties in file
+    /// order).</summary>
     public List<JournalEntry> Entries() =>
         _firstSeen.Select(fp => _byFingerprint[fp]).OrderBy(e => e.RequestedAt).ToList();
 
@@ -58,7 +62,8 @@ internal sealed class JournalIndex
         }
     }
 
-    private bool Apply(JournalLine line)
+    /// <summary>Applies one line as read or just written; false when it is not usable.</summary>
+    public bool Apply(JournalLine line)
     {
         switch (line.Kind)
         {
@@ -95,7 +100,8 @@ internal sealed class JournalIndex
     private bool ApplyResult(JournalLine line)
     {
         JournalRequest? request = RequestOf(line);
-        if (line.Fingerprint == null || request == null || string.IsNullOrEmpty(line.RecordId) || line.Status == null)
+        if (line.Fingerprint == null || request == null || string.IsNullOrEmpty(line.RecordId)
+            || line.Status == null)
         {
             return false;
         }
@@ -151,7 +157,7 @@ internal sealed class JournalIndex
         return true;
     }
 
-    /// <summary>Only the claim it names is given back: a run that lost its claim to another cannot release that one.</summary>
+    /// <summary>Only the claim it names is given back: a run that lost its claim cannot release the new one.</summary>
     private bool ApplyRelease(JournalLine line)
     {
         if (line.Fingerprint == null || string.IsNullOrEmpty(line.RunId))
@@ -173,11 +179,13 @@ internal sealed class JournalIndex
 
     /// <summary>Uploads are looked up in <see cref="JournalScan"/>; here they are only checked.</summary>
     private static bool ApplyUpload(JournalLine line) =>
-        !string.IsNullOrEmpty(line.Base) && !string.IsNullOrEmpty(line.Content) && !string.IsNullOrEmpty(line.AssetKey);
+        !string.IsNullOrEmpty(line.Base) && !string.IsNullOrEmpty(line.Content)
+        && !string.IsNullOrEmpty(line.AssetKey);
 
     private bool ApplySaved(JournalLine line)
     {
-        if (string.IsNullOrEmpty(line.RecordId) || string.IsNullOrEmpty(line.SavedPath) || line.SavedLength == null)
+        if (string.IsNullOrEmpty(line.RecordId) || string.IsNullOrEmpty(line.SavedPath)
+            || line.SavedLength == null)
         {
             return false;
         }
@@ -225,7 +233,10 @@ internal sealed class JournalIndex
         UpdateRecord(entry, promoted);
     }
 
-    /// <summary>Stores a record's new state; it is also the request's latest when it was already, or when it is a success the latest state lacks.</summary>
+    /// <summary>
+    /// Stores a record's new state; it is also the request's latest when it was already, or when it is a
+    /// success the latest state lacks.
+    /// </summary>
     private void UpdateRecord(JournalEntry entry, bool promoted)
     {
         _byRecordId[entry.RecordId!] = entry;
@@ -267,7 +278,8 @@ internal sealed class JournalIndex
         return known != null && line.Carries(known, baseUri) ? known : line.ToRequest(baseUri);
     }
 
-    /// <summary>The outcome of the current attempt: keeps its claim's time and owner, drops an earlier attempt's details.</summary>
+    /// <summary>The outcome of the current attempt: keeps its claim's time and owner, not an earlier attempt's
+    /// details.</summary>
     private JournalEntry Continue(JournalLine line, JournalRequest request)
     {
         JournalEntry? previous = Find(line.Fingerprint!);
@@ -278,7 +290,8 @@ internal sealed class JournalIndex
         };
     }
 
-    /// <summary>A paid, successful result stays the request's state: a later failure (a forced re-run) does not hide it.</summary>
+    /// <summary>A paid, successful result stays the request's state: a later failure (a forced re-run) does not
+    /// hide it.</summary>
     private void SetLatestUnlessItLosesASuccess(JournalEntry entry)
     {
         JournalEntry? latest = Find(entry.Fingerprint);
@@ -318,5 +331,6 @@ internal sealed class JournalIndex
     internal static bool IsSuccess(string? status) => AiRecord.IsSuccessStatus(status);
 
     internal static string FeatureFailedMessage(string recordId, string status) =>
-        $"The service reported status '{status}' for record {recordId}, not SUCCESS. It may have been charged; look it up again with its record id before paying for it again.";
+        $"The service reported status '{status}' for record {recordId}, not SUCCESS. It may have been charged; "
+        + "look it up again with its record id before paying for it again.";
 }

@@ -3,29 +3,14 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using OneMinBg.Client.Api;
-using OneMinBg.Client.Common;
 
 namespace OneMinBg.Client.Journaling;
 
 /// <summary>
-/// One line of the journal: a compact JSON object, UTF-8, ended by '\n'. Every line has "v":1, "kind" and
-/// "at" (UTC, ISO 8601). By kind:
-/// <list type="bullet">
-/// <item>claim: "fp", the request (below), and the owner "host", "pid", "start" (process start, UTC), "run".</item>
-/// <item>result: "fp", the request, "asset" (the key the feature ran on) and the record "id", "status",
-/// "keys" (array), "url" (temporaryUrl), "created", "used", "limit"; "refresh":true when it is a lookup's
-/// renewal of a record already recorded.</item>
-/// <item>failure: "fp", the request, "fail" (kind), "msg", "charged" (may have been charged).</item>
-/// <item>release: "fp", "run" (the claim being given back).</item>
-/// <item>upload: "base" (normalised service URL), "content", "asset".</item>
-/// <item>saved: "id" (record), "path", "len", "sha" (of the saved file).</item>
-/// </list>
-/// The request is "content" (SHA-256 of the source, or "url:" + URL), "src", "img", "prompt", "size",
-/// "quality", "bg", "model", "base". Absent values are left out. No API key is ever part of a line.
-/// The writer puts "v", "kind", "at", "fp" and "id" first: loading reads no further (<see cref="JournalScan"/>).
-/// A reader skips any line it cannot parse, of another version or of an unknown kind, and ignores
-/// properties it does not know.
+/// One line of the journal, and its writer: a compact JSON object of version 1 ("v"), a "kind" and a time
+/// ("at"), UTF-8, ended by '\n'. docs/journal-format.md lists what each kind holds, how lines fold into a
+/// request's state (<see cref="JournalIndex"/>) and the compatibility rules; <see cref="JournalLineReader"/>
+/// reads it. The writer puts "v", "kind", "at", "fp" and "id" first: loading reads no further.
 /// </summary>
 internal sealed class JournalLine
 {
@@ -40,7 +25,7 @@ internal sealed class JournalLine
 
     private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
     {
-        // Prompts stay readable (no \u escapes for non-ASCII); control characters, '\n' included, are still escaped.
+        // Prompts stay readable (no \u escapes for non-ASCII); control characters, '\n' included, are escaped.
         Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         Indented = false,
         SkipValidation = false,
@@ -88,7 +73,7 @@ internal sealed class JournalLine
     public static JournalLine Now(string kind) =>
         new JournalLine { Version = CurrentVersion, Kind = kind, At = DateTimeOffset.UtcNow };
 
-    /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying the whole request.</summary>
+    /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying all of it.</summary>
     public static JournalLine About(string kind, JournalRequest request, DateTimeOffset? at = null)
     {
         JournalLine line = Now(kind);
@@ -106,19 +91,21 @@ internal sealed class JournalLine
         return line;
     }
 
-    /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"), or null when a required part is missing.</summary>
+    /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"); null when a part is
+    /// missing.</summary>
     public JournalRequest? ToRequest(Uri baseUri)
     {
-        if (string.IsNullOrEmpty(Content) || Prompt == null || string.IsNullOrEmpty(Size) || string.IsNullOrEmpty(Quality)
-            || string.IsNullOrEmpty(Background) || string.IsNullOrEmpty(Model))
+        if (string.IsNullOrEmpty(Content) || Prompt == null || string.IsNullOrEmpty(Size)
+            || string.IsNullOrEmpty(Quality) || string.IsNullOrEmpty(Background) || string.IsNullOrEmpty(Model))
         {
             return null;
         }
 
-        return new JournalRequest(Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
+        return new JournalRequest(
+            Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
     }
 
-    /// <summary>Whether this line carries exactly <paramref name="request"/> (whose service is <paramref name="baseUri"/>).</summary>
+    /// <summary>Whether this line carries exactly <paramref name="request"/> (at <paramref name="baseUri"/>).</summary>
     public bool Carries(JournalRequest request, Uri baseUri) =>
         ReferenceEquals(request.BaseUri, baseUri)
         && request.ContentSha256 == Content && request.SourcePath == SourcePath && request.ImageUrl == ImageUrl
@@ -128,7 +115,8 @@ internal sealed class JournalLine
     /// <summary>The claim's owner, or null when a part is missing.</summary>
     public JournalOwner? ToOwner()
     {
-        if (string.IsNullOrEmpty(Host) || ProcessId == null || ProcessStartedAt == null || string.IsNullOrEmpty(RunId))
+        if (string.IsNullOrEmpty(Host) || ProcessId == null || ProcessStartedAt == null
+            || string.IsNullOrEmpty(RunId))
         {
             return null;
         }
@@ -147,7 +135,7 @@ internal sealed class JournalLine
             String(writer, "kind", Kind);
             Time(writer, "at", At);
             String(writer, "fp", Fingerprint);
-            String(writer, "id", RecordId); // early, with the fingerprint: loading files a line by these (JournalScan)
+            String(writer, "id", RecordId); // early, with "fp": loading files a line by these (JournalScan)
             String(writer, "content", Content);
             String(writer, "src", SourcePath);
             String(writer, "img", ImageUrl);
@@ -207,9 +195,6 @@ internal sealed class JournalLine
         buffer.WriteByte((byte)'\n');
         return buffer.ToArray();
     }
-
-    /// <summary>Reads one line (without its '\n'). Null for anything but a well-formed object of this version and a known kind.</summary>
-    public static JournalLine? Parse(ReadOnlySpan<byte> utf8) => new JournalLineReader().Read(utf8);
 
     private static void String(Utf8JsonWriter writer, string name, string? value)
     {

@@ -1,24 +1,31 @@
 using System;
 using System.Collections.Generic;
 using System.Text.Json;
-using OneMinBg.Client.Api;
-using OneMinBg.Client.Common;
 
 namespace OneMinBg.Client.Journaling;
 
 /// <summary>
-/// Parses journal lines. Loading a large journal is dominated by allocations, so property names are
-/// matched without allocating, and a value equal to the same property's value on an earlier line (the
-/// prompt and settings of a batch, a claim's request repeated by its result) reuses that string.
-/// Not thread-safe: one per index.
+/// The one reader of the line format (docs/journal-format.md): a whole line for the fold, or a glance at
+/// what a line is filed under for loading (<see cref="Glance"/>). Loading a large journal is dominated by
+/// allocations, so property names are matched without allocating, and a value equal to the same
+/// property's value on an earlier line (the prompt and settings of a batch, a claim's request repeated by
+/// its result) reuses that string. Not thread-safe: one per user.
 /// </summary>
 internal sealed class JournalLineReader
 {
     private const int MaxNameLength = 16;
 
-    private static readonly string[] Kinds = { JournalLine.Claim, JournalLine.Result, JournalLine.Upload, JournalLine.Saved, JournalLine.Failure, JournalLine.Release };
+    /// <summary>Stands for a kind this version does not know: such a line is skipped.</summary>
+    private const string Unknown = "?";
+
+    private static readonly string[] Kinds =
+    {
+        JournalLine.Claim, JournalLine.Result, JournalLine.Upload, JournalLine.Saved, JournalLine.Failure,
+        JournalLine.Release,
+    };
 
     private readonly string?[] _recent = new string?[(int)Slot.Count];
+    private readonly JournalLine _glance = new JournalLine();
 
     private enum Slot
     {
@@ -39,18 +46,42 @@ internal sealed class JournalLineReader
         Count,
     }
 
-    /// <summary>Reads one line (without its '\n'). Null for anything but a well-formed object of this version and a known kind.</summary>
+    /// <summary>
+    /// Reads one line (without its '\n'). Null for anything but a well-formed object of this version and a
+    /// known kind; a value of the wrong type for a known property also makes the line unusable.
+    /// </summary>
     public JournalLine? Read(ReadOnlySpan<byte> utf8)
+    {
+        var line = new JournalLine();
+        return Read(utf8, line, glance: false) ? line : null;
+    }
+
+    /// <summary>
+    /// Reads a line only as far as its version, its kind and what that kind is filed under ("fp", and "id"
+    /// for a result; "id" for a saved line; "base" and "content" for an upload): the writer puts them first,
+    /// so the rest of the line is not looked at. The answer holds only those, and is reused by the next
+    /// glance. Null when the line is unusable before that point; a line that passes may still be skipped
+    /// by the fold.
+    /// </summary>
+    public JournalLine? Glance(ReadOnlySpan<byte> utf8)
+    {
+        JournalLine line = _glance;
+        line.Version = 0;
+        line.Kind = null;
+        line.Fingerprint = line.RecordId = line.Base = line.Content = null;
+        return Read(utf8, line, glance: true) ? line : null;
+    }
+
+    private bool Read(ReadOnlySpan<byte> utf8, JournalLine line, bool glance)
     {
         try
         {
             var reader = new Utf8JsonReader(utf8, isFinalBlock: true, state: default);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return null;
+                return false;
             }
 
-            var line = new JournalLine();
             Span<char> name = stackalloc char[MaxNameLength];
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
@@ -61,34 +92,82 @@ internal sealed class JournalLineReader
                     continue;
                 }
 
-                if (length < 0 || !ReadProperty(line, name.Slice(0, length), ref reader))
+                if (glance)
+                {
+                    if (length < 0 || !IsGlanced(name.Slice(0, length)))
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    ReadProperty(line, name.Slice(0, length), ref reader);
+                    if ((line.Version != 0 && line.Version != JournalLine.CurrentVersion) || line.Kind == Unknown)
+                    {
+                        return false;
+                    }
+
+                    if (IsFiled(line))
+                    {
+                        return true;
+                    }
+                }
+                else if (length < 0 || !ReadProperty(line, name.Slice(0, length), ref reader))
                 {
                     reader.Skip();
                 }
             }
 
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            if (glance || reader.TokenType != JsonTokenType.EndObject || reader.Read())
             {
-                return null; // cut short, or something after the object (two lines glued together)
+                return false; // cut short, or something after the object (two lines glued together)
             }
 
-            return line.Version == JournalLine.CurrentVersion && line.Kind != null && line.At.HasValue ? line : null;
+            return line.Version == JournalLine.CurrentVersion && line.Kind != null && line.Kind != Unknown
+                && line.At.HasValue;
         }
         catch (JsonException)
         {
-            return null;
+            return false;
         }
         catch (InvalidOperationException)
         {
-            return null; // a value of the wrong type
+            return false; // a value of the wrong type
         }
         catch (FormatException)
         {
-            return null;
+            return false;
         }
     }
 
-    /// <summary>Reads the value of a known property into <paramref name="line"/>; false for an unknown one (the caller skips it).</summary>
+    private static bool IsGlanced(ReadOnlySpan<char> name)
+    {
+        switch (name)
+        {
+            case "v": case "kind": case "fp": case "id": case "base": case "content": return true;
+            default: return false;
+        }
+    }
+
+    /// <summary>The version, the kind, and what the kind is filed under are known.</summary>
+    private static bool IsFiled(JournalLine line)
+    {
+        if (line.Version != JournalLine.CurrentVersion || line.Kind == null)
+        {
+            return false;
+        }
+
+        switch (line.Kind)
+        {
+            case JournalLine.Upload: return !string.IsNullOrEmpty(line.Base) && !string.IsNullOrEmpty(line.Content);
+            case JournalLine.Saved: return !string.IsNullOrEmpty(line.RecordId);
+            case JournalLine.Result:
+                return !string.IsNullOrEmpty(line.Fingerprint) && !string.IsNullOrEmpty(line.RecordId);
+            default: return !string.IsNullOrEmpty(line.Fingerprint);
+        }
+    }
+
+    /// <summary>Reads a known property's value into <paramref name="line"/>; false for an unknown one (the caller
+    /// skips it).</summary>
     private bool ReadProperty(JournalLine line, scoped ReadOnlySpan<char> name, ref Utf8JsonReader reader)
     {
         switch (name)
@@ -129,8 +208,8 @@ internal sealed class JournalLineReader
         }
     }
 
-    /// <summary>The kind as one of the constants; null for an unknown kind (the line is skipped).</summary>
-    internal static string? KindOf(ref Utf8JsonReader reader)
+    /// <summary>The kind as one of the constants; <see cref="Unknown"/> for another (the line is skipped).</summary>
+    private static string KindOf(ref Utf8JsonReader reader)
     {
         foreach (string kind in Kinds)
         {
@@ -141,10 +220,11 @@ internal sealed class JournalLineReader
         }
 
         reader.GetString(); // a string of another kind, or throws for another type
-        return null;
+        return Unknown;
     }
 
-    /// <summary>The string value, as the same instance as the last one read for <paramref name="slot"/> when equal.</summary>
+    /// <summary>The string value; the same instance as the last one read for <paramref name="slot"/> when
+    /// equal.</summary>
     private string Shared(ref Utf8JsonReader reader, Slot slot)
     {
         string? recent = _recent[(int)slot];

@@ -4,64 +4,12 @@ using System.Text.Json;
 
 namespace OneMinBg.Tests;
 
+/// <summary>Instances and threads writing one journal at once.</summary>
 public sealed class JournalConcurrencyTests : TempDirTest
 {
     private static readonly TimeSpan Guard = TimeSpan.FromSeconds(60);
 
     private string JournalPath => Dir.File("journal.jsonl");
-
-    [Fact]
-    public void An_exclusive_open_of_the_lock_file_shuts_out_a_second_one_in_the_same_process()
-    {
-        string path = Dir.File("journal.jsonl.lock");
-        using (var held = new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
-        {
-            Assert.ThrowsAny<IOException>(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None).Dispose());
-        }
-
-        new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None).Dispose();
-    }
-
-    [Fact]
-    public async Task A_writer_waits_while_the_lock_is_held_and_writes_once_it_is_released()
-    {
-        var reader = new Journal(JournalPath);
-        var writer = new Journal(JournalPath);
-        using var waiting = new ManualResetEventSlim();
-        writer.LockContended = _ => waiting.Set();
-        string content = JournalSamples.Sha("cat");
-
-        Task write;
-        using (new FileStream(writer.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
-        {
-            write = Task.Run(() => writer.RecordUpload(JournalSamples.Service, content, "images/cat.png"));
-            Assert.True(waiting.Wait(Guard), "The writer never found the lock held.");
-
-            Assert.False(write.IsCompleted);
-            Assert.Null(reader.FindUpload(JournalSamples.Service, content));
-        }
-
-        await write.WaitAsync(Guard);
-        Assert.Equal("images/cat.png", reader.FindUpload(JournalSamples.Service, content));
-    }
-
-    [Fact]
-    public void A_lock_held_too_long_fails_with_a_message_naming_the_lock_and_the_journal()
-    {
-        var journal = new Journal(JournalPath) { LockTimeout = TimeSpan.FromMilliseconds(50) };
-
-        IOException error;
-        using (new FileStream(journal.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
-        {
-            error = Assert.ThrowsAny<IOException>(() => journal.TryClaim(JournalSamples.Request(), JournalSamples.Stale));
-        }
-
-        Assert.Contains(journal.LockPath, error.Message);
-        Assert.Contains(journal.Path, error.Message);
-        Assert.Contains("another journal path", error.Message);
-        Assert.False(File.Exists(journal.Path));
-        Assert.Equal(ClaimOutcome.Claimed, journal.TryClaim(JournalSamples.Request(), JournalSamples.Stale).Outcome);
-    }
 
     [Fact]
     public async Task Two_instances_of_four_threads_claim_each_request_exactly_once()
@@ -86,7 +34,8 @@ public sealed class JournalConcurrencyTests : TempDirTest
                     outcomes.Add((request.Fingerprint, result.Outcome, w.journal.RunId));
                     if (result.Outcome == ClaimOutcome.Claimed)
                     {
-                        w.journal.RecordUpload(JournalSamples.Service, request.ContentSha256, "images/" + request.ContentSha256 + ".png");
+                        w.journal.RecordUpload(JournalSamples.Service, request.ContentSha256, "images/"
+                            + request.ContentSha256 + ".png");
                     }
                 }
             }, TaskCreationOptions.LongRunning))
@@ -112,9 +61,11 @@ public sealed class JournalConcurrencyTests : TempDirTest
         foreach (JournalEntry entry in entries)
         {
             Assert.Equal(JournalState.Claimed, entry.State);
-            string winner = outcomes.Single(o => o.Fingerprint == entry.Fingerprint && o.Outcome == ClaimOutcome.Claimed).RunId;
+            string winner = outcomes
+                .Single(o => o.Fingerprint == entry.Fingerprint && o.Outcome == ClaimOutcome.Claimed).RunId;
             Assert.Equal(winner, entry.Owner!.RunId);
-            Assert.Equal("images/" + entry.Request.ContentSha256 + ".png", fresh.FindUpload(JournalSamples.Service, entry.Request.ContentSha256));
+            Assert.Equal("images/" + entry.Request.ContentSha256 + ".png", fresh.FindUpload(JournalSamples.Service,
+                entry.Request.ContentSha256));
         }
 
         Assert.Equal(0, instances[0].SkippedLines);
@@ -136,7 +87,8 @@ public sealed class JournalConcurrencyTests : TempDirTest
             {
                 JournalRequest request = JournalSamples.Numbered(t * 1000 + i);
                 Assert.Equal(ClaimOutcome.Claimed, journal.TryClaim(request, JournalSamples.Stale).Outcome);
-                JournalEntry entry = journal.RecordResult(request, JournalSamples.Record($"rec-{t}-{i}"), "images/x.png");
+                JournalEntry entry = journal.RecordResult(request, JournalSamples.Record($"rec-{t}-{i}"),
+                    "images/x.png");
                 Assert.Equal(JournalState.Succeeded, entry.State);
                 Assert.Equal($"rec-{t}-{i}", entry.RecordId);
             }
