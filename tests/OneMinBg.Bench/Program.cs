@@ -5,6 +5,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using OneMinBg.Client.Api;
 using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.Bench;
@@ -42,7 +43,7 @@ public static class Program
 
     private static Dictionary<string, object> Measure(string path, int count)
     {
-        JournalRequest[] requests = Write(path, count);
+        ImageRequest[] requests = Write(path, count);
         long fileBytes = new FileInfo(path).Length;
         var random = new Random(42);
 
@@ -99,7 +100,7 @@ public static class Program
     /// machine) until a new instance answers its first lookup, and what it holds then.
     /// </summary>
     private static (double Wall, double Cpu) Load(
-        string path, JournalRequest[] requests, out Journal journal, out long heldBytes)
+        string path, ImageRequest[] requests, out Journal journal, out long heldBytes)
     {
         long before = GC.GetTotalMemory(forceFullCollection: true);
         using Process self = Process.GetCurrentProcess();
@@ -126,9 +127,9 @@ public static class Program
         new Guid(n, 0x1a2b, 0x4c3d, 0x8e, 0x9f, 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f).ToString();
 
     /// <summary>A batch as the writer leaves it: per image a claim line and a result line.</summary>
-    private static JournalRequest[] Write(string path, int count)
+    private static ImageRequest[] Write(string path, int count)
     {
-        var requests = new JournalRequest[count];
+        var requests = new ImageRequest[count];
         DateTimeOffset at = new DateTimeOffset(2026, 1, 15, 14, 0, 0, TimeSpan.Zero);
         using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
         var options = new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -136,7 +137,7 @@ public static class Program
         for (int i = 0; i < count; i++)
         {
             string content = Convert.ToHexStringLower(SHA256.HashData(BitConverter.GetBytes(i)));
-            var request = new JournalRequest(content, $"/photos/batch/IMG_{i:000000}.png", null,
+            var request = new ImageRequest(content, $"/photos/batch/IMG_{i:000000}.png", null,
                 "a quiet beach at dawn, soft light", "1024x1024", "medium", "auto", "gpt-image-1-mini", Service);
             requests[i] = request;
             Line(writer, stream, "claim", at.AddSeconds(i), request, w =>
@@ -164,7 +165,7 @@ public static class Program
         return requests;
     }
 
-    private static void Line(Utf8JsonWriter w, Stream stream, string kind, DateTimeOffset at, JournalRequest r,
+    private static void Line(Utf8JsonWriter w, Stream stream, string kind, DateTimeOffset at, ImageRequest r,
         Action<Utf8JsonWriter> rest, string? recordId = null)
     {
         w.WriteStartObject();

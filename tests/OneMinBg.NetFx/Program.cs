@@ -11,7 +11,6 @@ using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Images;
-using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.NetFx;
 
@@ -168,7 +167,7 @@ internal static class Program
     {
         var client = new OneMinClient(new OneMinClientOptions { BaseUri = api, ApiKey = key, MaxRetryCount = 0 });
         UploadedAsset asset = client.UploadAsync(image, CancellationToken.None).GetAwaiter().GetResult();
-        var request = new JournalRequest(ContentHash.OfFile(image), image, null, "a white studio backdrop",
+        var request = new ImageRequest(ContentHash.OfFile(image), image, null, "a white studio backdrop",
             "1024x1024", "low", "auto", BackgroundReplacer.DefaultModel, api);
         AiRecord record = client.ReplaceBackgroundAsync(request, asset.Key, CancellationToken.None)
             .GetAwaiter().GetResult();

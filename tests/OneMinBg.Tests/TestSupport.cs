@@ -144,7 +144,7 @@ internal static class Emu
     public static FeatureCall Request(string imageUrl, string prompt = "a quiet beach at dawn",
         string size = "1024x1024", string quality = "medium", string background = "auto",
         string model = BackgroundReplacer.DefaultModel) =>
-        new(new JournalRequest("url:" + imageUrl, null, imageUrl, prompt, size, quality, background, model,
+        new(new ImageRequest("url:" + imageUrl, null, imageUrl, prompt, size, quality, background, model,
             new Uri("http://127.0.0.1/")), imageUrl);
 
     /// <summary>Uploads a small PNG and returns its key.</summary>
@@ -156,7 +156,7 @@ internal static class Emu
 }
 
 /// <summary>One charged call: the request and the image (asset key or URL) it runs on.</summary>
-internal sealed record FeatureCall(JournalRequest Request, string ImageUrl);
+internal sealed record FeatureCall(ImageRequest Request, string ImageUrl);
 
 internal static class FeatureCalls
 {

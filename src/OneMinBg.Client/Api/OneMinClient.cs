@@ -12,7 +12,6 @@ using OneMinBg.Client.Common;
 using OneMinBg.Client.Downloads;
 using OneMinBg.Client.Http;
 using OneMinBg.Client.Images;
-using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.Client.Api;
 
@@ -123,7 +122,7 @@ public sealed class OneMinClient
     /// repeated only when it certainly was not (429, 503, no connection); any other failure after
     /// sending is <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
     /// </summary>
-    public async Task<AiRecord> ReplaceBackgroundAsync(JournalRequest request, string imageUrl,
+    public async Task<AiRecord> ReplaceBackgroundAsync(ImageRequest request, string imageUrl,
         CancellationToken cancellationToken)
     {
         byte[] body = FeatureBody(request, imageUrl);
@@ -315,7 +314,7 @@ public sealed class OneMinClient
     /// The body of ONEMIN-API.md §2, exactly: type, model, promptObject {imageUrl, prompt, size, quality,
     /// background}.
     /// </summary>
-    internal static byte[] FeatureBody(JournalRequest request, string imageUrl)
+    internal static byte[] FeatureBody(ImageRequest request, string imageUrl)
     {
         if (request == null)
         {

@@ -155,7 +155,7 @@ public sealed class Journal
     /// stale claim) a claim is written → <see cref="ClaimOutcome.Claimed"/> with the state before it.
     /// </summary>
     /// <param name="staleAfter">For a claim from another host: how long after it was made it stops counting.</param>
-    public ClaimResult TryClaim(JournalRequest request, TimeSpan staleAfter)
+    public ClaimResult TryClaim(ImageRequest request, TimeSpan staleAfter)
     {
         if (request == null)
         {
@@ -191,7 +191,7 @@ public sealed class Journal
     /// Gives this run's claim back (it was cancelled before the charged call was sent). Nothing happens when
     /// the claim is not this run's.
     /// </summary>
-    public void Release(JournalRequest request)
+    public void Release(ImageRequest request)
     {
         if (request == null)
         {
@@ -238,7 +238,7 @@ public sealed class Journal
     /// <see cref="JournalState.Failed"/> ("FeatureFailed", may have been charged). Returns the entry as recorded;
     /// <see cref="Find"/> keeps showing an earlier success if this one failed.
     /// </summary>
-    public JournalEntry RecordResult(JournalRequest request, AiRecord record, string assetKey)
+    public JournalEntry RecordResult(ImageRequest request, AiRecord record, string assetKey)
     {
         if (request == null)
         {
@@ -263,7 +263,7 @@ public sealed class Journal
     /// <summary>Records a failure. Returns the entry as recorded; <see cref="Find"/> keeps showing an earlier
     /// success.</summary>
     public JournalEntry RecordFailure(
-        JournalRequest request, string failureKind, string message, bool mayHaveBeenCharged)
+        ImageRequest request, string failureKind, string message, bool mayHaveBeenCharged)
     {
         if (request == null)
         {
@@ -348,7 +348,7 @@ public sealed class Journal
     }
 
     private static string NormalizedBase(Uri baseUri) =>
-        JournalRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
+        ImageRequest.NormalizeBaseUri(baseUri ?? throw new ArgumentNullException(nameof(baseUri)));
 
     private static void Require(string value, string name)
     {

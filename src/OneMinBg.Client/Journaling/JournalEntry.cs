@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using OneMinBg.Client.Api;
 
 namespace OneMinBg.Client.Journaling;
 
@@ -47,14 +48,14 @@ public sealed class JournalOwner
 /// </summary>
 public sealed class JournalEntry
 {
-    internal JournalEntry(string fingerprint, JournalRequest request)
+    internal JournalEntry(string fingerprint, ImageRequest request)
     {
         Fingerprint = fingerprint;
         Request = request;
     }
 
     public string Fingerprint { get; }
-    public JournalRequest Request { get; internal set; }
+    public ImageRequest Request { get; internal set; }
     public JournalState State { get; internal set; }
     /// <summary>The time of the latest claim (of the result, when no claim was recorded).</summary>
     public DateTimeOffset RequestedAt { get; internal set; }

@@ -80,7 +80,7 @@ internal sealed class JournalIndex
     /// <summary>A new attempt: whatever the previous one left (result, failure, save) no longer describes it.</summary>
     private bool ApplyClaim(JournalLine line)
     {
-        JournalRequest? request = RequestOf(line);
+        ImageRequest? request = RequestOf(line);
         JournalOwner? owner = line.ToOwner();
         if (line.Fingerprint == null || request == null || owner == null)
         {
@@ -99,7 +99,7 @@ internal sealed class JournalIndex
 
     private bool ApplyResult(JournalLine line)
     {
-        JournalRequest? request = RequestOf(line);
+        ImageRequest? request = RequestOf(line);
         if (line.Fingerprint == null || request == null || string.IsNullOrEmpty(line.RecordId)
             || line.Status == null)
         {
@@ -141,7 +141,7 @@ internal sealed class JournalIndex
 
     private bool ApplyFailure(JournalLine line)
     {
-        JournalRequest? request = RequestOf(line);
+        ImageRequest? request = RequestOf(line);
         if (line.Fingerprint == null || request == null || string.IsNullOrEmpty(line.FailureKind))
         {
             return false;
@@ -257,7 +257,7 @@ internal sealed class JournalIndex
     /// The request a line carries. Loading is dominated by such lines, so the request already known for the
     /// fingerprint is reused when the line carries the same one, and each service URL is parsed once.
     /// </summary>
-    private JournalRequest? RequestOf(JournalLine line)
+    private ImageRequest? RequestOf(JournalLine line)
     {
         if (line.Fingerprint == null || line.Base == null)
         {
@@ -274,13 +274,13 @@ internal sealed class JournalIndex
             _baseUris[line.Base] = baseUri;
         }
 
-        JournalRequest? known = Find(line.Fingerprint)?.Request;
+        ImageRequest? known = Find(line.Fingerprint)?.Request;
         return known != null && line.Carries(known, baseUri) ? known : line.ToRequest(baseUri);
     }
 
     /// <summary>The outcome of the current attempt: keeps its claim's time and owner, not an earlier attempt's
     /// details.</summary>
-    private JournalEntry Continue(JournalLine line, JournalRequest request)
+    private JournalEntry Continue(JournalLine line, ImageRequest request)
     {
         JournalEntry? previous = Find(line.Fingerprint!);
         return new JournalEntry(line.Fingerprint!, request)

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using OneMinBg.Client.Api;
 
 namespace OneMinBg.Client.Journaling;
 
@@ -74,7 +75,7 @@ internal sealed class JournalLine
         new JournalLine { Version = CurrentVersion, Kind = kind, At = DateTimeOffset.UtcNow };
 
     /// <summary>A line of <paramref name="kind"/> about <paramref name="request"/>, carrying all of it.</summary>
-    public static JournalLine About(string kind, JournalRequest request, DateTimeOffset? at = null)
+    public static JournalLine About(string kind, ImageRequest request, DateTimeOffset? at = null)
     {
         JournalLine line = Now(kind);
         line.At = at ?? line.At;
@@ -93,7 +94,7 @@ internal sealed class JournalLine
 
     /// <summary>The request this line carries (at <paramref name="baseUri"/>, its "base"); null when a part is
     /// missing.</summary>
-    public JournalRequest? ToRequest(Uri baseUri)
+    public ImageRequest? ToRequest(Uri baseUri)
     {
         if (string.IsNullOrEmpty(Content) || Prompt == null || string.IsNullOrEmpty(Size)
             || string.IsNullOrEmpty(Quality) || string.IsNullOrEmpty(Background) || string.IsNullOrEmpty(Model))
@@ -101,12 +102,12 @@ internal sealed class JournalLine
             return null;
         }
 
-        return new JournalRequest(
+        return new ImageRequest(
             Content!, SourcePath, ImageUrl, Prompt, Size!, Quality!, Background!, Model!, baseUri);
     }
 
     /// <summary>Whether this line carries exactly <paramref name="request"/> (at <paramref name="baseUri"/>).</summary>
-    public bool Carries(JournalRequest request, Uri baseUri) =>
+    public bool Carries(ImageRequest request, Uri baseUri) =>
         ReferenceEquals(request.BaseUri, baseUri)
         && request.ContentSha256 == Content && request.SourcePath == SourcePath && request.ImageUrl == ImageUrl
         && request.Prompt == Prompt && request.Size == Size && request.Quality == Quality

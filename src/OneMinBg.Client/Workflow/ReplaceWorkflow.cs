@@ -46,11 +46,11 @@ public sealed class ReplaceWorkflow
     }
 
     /// <summary>The successful result the journal has for this request already, if any: a re-run reuses it.</summary>
-    public static JournalEntry? EarlierResult(Journal journal, JournalRequest request) =>
+    public static JournalEntry? EarlierResult(Journal journal, ImageRequest request) =>
         journal.Find(request.Fingerprint) is { State: JournalState.Succeeded } done ? done : null;
 
     /// <summary>The request's input in words, for messages: "'C:\img\cat.png'" or "image 'images/a.png'".</summary>
-    public static string Describe(JournalRequest request) =>
+    public static string Describe(ImageRequest request) =>
         request.SourcePath != null ? $"'{request.SourcePath}'" : $"image '{request.ImageUrl}'";
 
     /// <summary>
@@ -65,7 +65,7 @@ public sealed class ReplaceWorkflow
     /// <see cref="ApiErrorKind.FeatureFailed"/> for a record that finished without an image.</exception>
     /// <exception cref="IOException">The file changed or vanished after its check (the claim is given
     /// back).</exception>
-    public Task<ReplaceResult> RunAsync(JournalRequest request, SourceImage? image, bool force, IWorkflowSink sink,
+    public Task<ReplaceResult> RunAsync(ImageRequest request, SourceImage? image, bool force, IWorkflowSink sink,
         CancellationToken batchToken, CancellationToken stopToken) =>
         new Attempt(this, request, image, sink, batchToken, stopToken).RunAsync(force);
 
@@ -73,7 +73,7 @@ public sealed class ReplaceWorkflow
     private sealed class Attempt
     {
         private readonly ReplaceWorkflow _workflow;
-        private readonly JournalRequest _request;
+        private readonly ImageRequest _request;
         private readonly SourceImage? _image;
         private readonly IWorkflowSink _sink;
         private readonly CancellationToken _batchToken;
@@ -83,7 +83,7 @@ public sealed class ReplaceWorkflow
         private bool _usedCachedUpload;
         private bool _claimed;
 
-        public Attempt(ReplaceWorkflow workflow, JournalRequest request, SourceImage? image, IWorkflowSink sink,
+        public Attempt(ReplaceWorkflow workflow, ImageRequest request, SourceImage? image, IWorkflowSink sink,
             CancellationToken batchToken, CancellationToken stopToken)
         {
             _workflow = workflow;

@@ -183,7 +183,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         Journal journal = _journal!;
         _baseUri ??= ResolveBaseUri();
         // Pipeline-bound parameters change with the next input: capture this input's values now.
-        var request = new JournalRequest(contentSha256, file, imageUrl, Prompt, size,
+        var request = new ImageRequest(contentSha256, file, imageUrl, Prompt, size,
             Resolve(settings => settings.Quality(Given(nameof(Quality), Quality))),
             Resolve(settings => settings.Background(Given(nameof(Background), Background))),
             Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
@@ -220,7 +220,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
 
     /// <summary>Runs one image through the workflow on a worker; what comes back becomes output or an error.</summary>
     private static async Task ReplaceAsync(BatchRunner.WorkItem item, ReplaceWorkflow workflow,
-        JournalRequest request, SourceImage? image, bool force)
+        ImageRequest request, SourceImage? image, bool force)
     {
         try
         {

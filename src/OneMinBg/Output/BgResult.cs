@@ -76,7 +76,7 @@ public sealed class BgResult
     /// </summary>
     internal static BgResult From(JournalEntry entry, string? sourcePath = null, bool reused = false)
     {
-        JournalRequest request = entry.Request;
+        ImageRequest request = entry.Request;
         return new BgResult
         {
             Id = entry.RecordId ?? "",

@@ -16,7 +16,7 @@ public sealed class JournalConcurrencyTests : TempDirTest
     {
         const int Requests = 200;
         const int ThreadsPerInstance = 4;
-        JournalRequest[] requests = Enumerable.Range(0, Requests).Select(JournalSamples.Numbered).ToArray();
+        ImageRequest[] requests = Enumerable.Range(0, Requests).Select(JournalSamples.Numbered).ToArray();
         Journal[] instances = { new Journal(JournalPath), new Journal(JournalPath) };
         var outcomes = new ConcurrentBag<(string Fingerprint, ClaimOutcome Outcome, string RunId)>();
         using var start = new Barrier(instances.Length * ThreadsPerInstance);
@@ -28,7 +28,7 @@ public sealed class JournalConcurrencyTests : TempDirTest
                 var order = requests.ToArray();
                 new Random(w.t * 31 + (w.journal == instances[0] ? 0 : 7)).Shuffle(order);
                 start.SignalAndWait(Guard);
-                foreach (JournalRequest request in order)
+                foreach (ImageRequest request in order)
                 {
                     ClaimResult result = w.journal.TryClaim(request, JournalSamples.Stale);
                     outcomes.Add((request.Fingerprint, result.Outcome, w.journal.RunId));
@@ -85,7 +85,7 @@ public sealed class JournalConcurrencyTests : TempDirTest
             start.SignalAndWait(Guard);
             for (int i = 0; i < PerThread; i++)
             {
-                JournalRequest request = JournalSamples.Numbered(t * 1000 + i);
+                ImageRequest request = JournalSamples.Numbered(t * 1000 + i);
                 Assert.Equal(ClaimOutcome.Claimed, journal.TryClaim(request, JournalSamples.Stale).Outcome);
                 JournalEntry entry = journal.RecordResult(request, JournalSamples.Record($"rec-{t}-{i}"),
                     "images/x.png");

@@ -24,7 +24,7 @@ public sealed class JournalFileTests : TempDirTest
     public void A_torn_last_line_is_skipped_and_the_next_append_lands_on_its_own_line()
     {
         var first = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         first.TryClaim(request, JournalSamples.Stale);
         first.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         string torn = "{\"v\":1,\"kind\":\"result\",\"at\":\"2026-01-15T14:00:30Z\",\"fp\":\"" + request.Fingerprint
@@ -55,7 +55,7 @@ public sealed class JournalFileTests : TempDirTest
     public void A_line_longer_than_the_read_buffer_is_read_whole()
     {
         var writer = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         writer.RecordUpload(JournalSamples.Service, JournalSamples.Sha("dog"), "images/dog.png");
         var reader = new Journal(JournalPath);
         Assert.Equal("images/dog.png", reader.FindUpload(JournalSamples.Service, JournalSamples.Sha("dog")));

@@ -9,7 +9,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void A_failure_that_may_have_been_charged_is_claimed_again_with_that_failure_shown()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         JournalEntry recorded = journal.RecordFailure(request, nameof(ApiErrorKind.UnknownOutcome),
             "Timed out after the request was sent.", mayHaveBeenCharged: true);
@@ -31,7 +31,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void A_record_that_is_not_success_is_a_failure_that_may_have_been_charged()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
 
         JournalEntry entry = journal.RecordResult(request, JournalSamples.Record("rec-9", status: "FAILURE"),
@@ -51,7 +51,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void A_later_failure_does_not_hide_a_paid_success()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
 
@@ -71,7 +71,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void A_refresh_renews_the_link_and_keeps_what_the_lookup_left_out()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         journal.RecordSaved("rec-1", "/out/a.png", 10, JournalSamples.Sha("a"));
@@ -96,7 +96,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void A_processing_record_that_later_succeeded_becomes_a_success()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         journal.RecordResult(request, JournalSamples.Record("rec-1", status: "PROCESSING"), "images/cat.png");
 
@@ -112,7 +112,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void Saves_are_recorded_and_the_latest_one_wins()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         JournalEntry beforeSave = journal.Find(request.Fingerprint)!;
@@ -132,7 +132,7 @@ public sealed class JournalIndexTests : TempDirTest
     public void Entries_are_ordered_by_their_latest_claim()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest a = JournalSamples.Numbered(1), b = JournalSamples.Numbered(2), c = JournalSamples.Numbered(3);
+        ImageRequest a = JournalSamples.Numbered(1), b = JournalSamples.Numbered(2), c = JournalSamples.Numbered(3);
         DateTimeOffset now = DateTimeOffset.UtcNow;
         File.WriteAllText(JournalPath,
             JournalSamples.ClaimLine(a, "elsewhere", 1, now, now.AddMinutes(-1))

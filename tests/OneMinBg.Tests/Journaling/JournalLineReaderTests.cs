@@ -8,8 +8,8 @@ public sealed class JournalLineReaderTests : TempDirTest
     [Fact]
     public void Garbage_unknown_versions_and_unknown_kinds_are_skipped()
     {
-        JournalRequest before = JournalSamples.Numbered(1);
-        JournalRequest after = JournalSamples.Numbered(2);
+        ImageRequest before = JournalSamples.Numbered(1);
+        ImageRequest after = JournalSamples.Numbered(2);
         DateTimeOffset now = DateTimeOffset.UtcNow;
         string valid = JournalSamples.ClaimLine(before, "far-away-host", 4242, now, now);
         string other = JournalSamples.ClaimLine(after, "host", 1, now, now);
@@ -48,8 +48,8 @@ public sealed class JournalLineReaderTests : TempDirTest
     [Fact]
     public void Lines_written_by_hand_in_another_order_with_spaces_and_escapes_are_read()
     {
-        JournalRequest claimed = JournalSamples.Numbered(1);
-        JournalRequest succeeded = JournalSamples.Numbered(2);
+        ImageRequest claimed = JournalSamples.Numbered(1);
+        ImageRequest succeeded = JournalSamples.Numbered(2);
         string escapedFingerprint = "\\u00" + ((int)succeeded.Fingerprint[0]).ToString("x2")
             + succeeded.Fingerprint.Substring(1);
         File.WriteAllText(JournalPath, string.Concat(

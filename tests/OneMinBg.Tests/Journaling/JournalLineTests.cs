@@ -12,7 +12,7 @@ public sealed class JournalLineTests : TempDirTest
     public void Lines_hold_only_the_documented_properties_and_stay_compact()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         journal.RecordUpload(JournalSamples.Service, request.ContentSha256, "images/cat.png");
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
@@ -50,7 +50,7 @@ public sealed class JournalLineTests : TempDirTest
     public void Prompts_paths_and_keys_with_any_characters_round_trip_on_one_line()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request(
+        ImageRequest request = JournalSamples.Request(
             prompt: "un café \"au bord\" de la mer\nà l'aube, 海辺 🌅 \\ \u2028 fin",
             source: Path.Combine(Dir.Path, "Photos ünïcode", "chat \"1\".png"));
         journal.TryClaim(request, JournalSamples.Stale);

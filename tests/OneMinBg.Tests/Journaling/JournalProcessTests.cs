@@ -8,7 +8,7 @@ public sealed class JournalProcessTests : TempDirTest
     [Fact]
     public void A_claim_whose_process_is_gone_is_taken_over_and_reported()
     {
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         DateTimeOffset at = DateTimeOffset.UtcNow;
         File.WriteAllText(JournalPath, JournalSamples.ClaimLine(request, Environment.MachineName, 999999,
             at.AddMinutes(-5), at, run: "deadbeefdeadbeef"));
@@ -26,7 +26,7 @@ public sealed class JournalProcessTests : TempDirTest
     [Fact]
     public void A_claim_by_an_earlier_process_with_the_same_id_is_taken_over()
     {
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         DateTimeOffset at = DateTimeOffset.UtcNow;
         DateTimeOffset earlierStart = JournalSamples.ThisProcessStart().AddDays(-3);
         File.WriteAllText(JournalPath, JournalSamples.ClaimLine(request, Environment.MachineName, Environment.ProcessId,
@@ -41,7 +41,7 @@ public sealed class JournalProcessTests : TempDirTest
     [Fact]
     public void A_claim_written_by_this_process_by_hand_counts_as_live()
     {
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         DateTimeOffset at = DateTimeOffset.UtcNow.AddDays(-2);
         File.WriteAllText(JournalPath, JournalSamples.ClaimLine(request, Environment.MachineName.ToLowerInvariant(),
             Environment.ProcessId, JournalSamples.ThisProcessStart().AddSeconds(1), at));
@@ -55,8 +55,8 @@ public sealed class JournalProcessTests : TempDirTest
     [Fact]
     public void A_claim_from_another_host_holds_until_it_is_stale()
     {
-        JournalRequest fresh = JournalSamples.Numbered(1);
-        JournalRequest old = JournalSamples.Numbered(2);
+        ImageRequest fresh = JournalSamples.Numbered(1);
+        ImageRequest old = JournalSamples.Numbered(2);
         DateTimeOffset now = DateTimeOffset.UtcNow;
         File.WriteAllText(JournalPath,
             JournalSamples.ClaimLine(fresh, "build-agent-7", 1234, now.AddHours(-1), now.AddMinutes(-10))

@@ -14,7 +14,7 @@ internal static class JournalSamples
     public static string Sha(string content) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(content))).ToLowerInvariant();
 
-    public static JournalRequest Request(
+    public static ImageRequest Request(
         string? content = null,
         string prompt = "a quiet beach at dawn",
         string? source = "/photos/cat.png",
@@ -25,7 +25,7 @@ internal static class JournalSamples
         Uri? baseUri = null) =>
         new(content ?? Sha("cat"), source, null, prompt, size, quality, background, model, baseUri ?? Service);
 
-    public static JournalRequest Numbered(int i) => Request(content: Sha("image " + i), source: $"/photos/{i}.png");
+    public static ImageRequest Numbered(int i) => Request(content: Sha("image " + i), source: $"/photos/{i}.png");
 
     public static AiRecord Record(string id, string status = "SUCCESS",
         string link = "https://s3.us-east-1.amazonaws.com/asset.1min.ai/images/out.png?X-Amz-Signature=1") =>
@@ -40,7 +40,7 @@ internal static class JournalSamples
         };
 
     /// <summary>A claim line written by hand, as another (maybe dead) process would have left it.</summary>
-    public static string ClaimLine(JournalRequest request, string host, int pid, DateTimeOffset processStart,
+    public static string ClaimLine(ImageRequest request, string host, int pid, DateTimeOffset processStart,
         DateTimeOffset at, string run = "0123456789abcdef") =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {

@@ -16,7 +16,7 @@ public sealed class JournalScanTests : TempDirTest
             DateTimeOffset at = DateTimeOffset.UtcNow.AddDays(-1);
             for (int i = 0; i < Count; i++)
             {
-                JournalRequest request = JournalSamples.Numbered(i);
+                ImageRequest request = JournalSamples.Numbered(i);
                 JournalLine claim = JournalLine.About(JournalLine.Claim, request, at.AddSeconds(i));
                 claim.Host = "batch-host";
                 claim.ProcessId = 77;

@@ -9,10 +9,10 @@ public sealed class JournalTests : TempDirTest
     public void Every_kind_written_by_one_instance_is_found_by_another()
     {
         var writer = new Journal(JournalPath);
-        JournalRequest succeeded = JournalSamples.Numbered(1);
-        JournalRequest failed = JournalSamples.Numbered(2);
-        JournalRequest released = JournalSamples.Numbered(3);
-        JournalRequest claimed = JournalSamples.Numbered(4);
+        ImageRequest succeeded = JournalSamples.Numbered(1);
+        ImageRequest failed = JournalSamples.Numbered(2);
+        ImageRequest released = JournalSamples.Numbered(3);
+        ImageRequest claimed = JournalSamples.Numbered(4);
 
         Assert.Equal(ClaimOutcome.Claimed, writer.TryClaim(succeeded, JournalSamples.Stale).Outcome);
         writer.RecordUpload(JournalSamples.Service, succeeded.ContentSha256, "images/2026_01_15_cat.png");
@@ -74,12 +74,12 @@ public sealed class JournalTests : TempDirTest
     public void A_request_that_succeeded_is_not_claimed_again_and_nothing_is_written()
     {
         var journal = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         journal.TryClaim(request, JournalSamples.Stale);
         journal.RecordResult(request, JournalSamples.Record("rec-1"), "images/cat.png");
         long length = new FileInfo(JournalPath).Length;
 
-        JournalRequest moved = JournalSamples.Request(source: "/moved/cat-renamed.png");
+        ImageRequest moved = JournalSamples.Request(source: "/moved/cat-renamed.png");
         ClaimResult again = new Journal(JournalPath).TryClaim(moved, JournalSamples.Stale);
 
         Assert.Equal(ClaimOutcome.AlreadySucceeded, again.Outcome);
@@ -92,7 +92,7 @@ public sealed class JournalTests : TempDirTest
     {
         var first = new Journal(JournalPath);
         var second = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
 
         ClaimResult claimed = first.TryClaim(request, JournalSamples.Stale);
         long length = new FileInfo(JournalPath).Length;
@@ -114,7 +114,7 @@ public sealed class JournalTests : TempDirTest
     {
         var first = new Journal(JournalPath);
         var second = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         first.TryClaim(request, JournalSamples.Stale);
 
         first.Release(request);
@@ -130,7 +130,7 @@ public sealed class JournalTests : TempDirTest
     {
         var owner = new Journal(JournalPath);
         var other = new Journal(JournalPath);
-        JournalRequest request = JournalSamples.Request();
+        ImageRequest request = JournalSamples.Request();
         owner.TryClaim(request, JournalSamples.Stale);
         long length = new FileInfo(JournalPath).Length;
 

@@ -167,7 +167,7 @@ public sealed class ReplaceWorkflowTests : WorkflowTest
         await using var emulator = await Emu.StartAsync();
         var client = Emu.Client(emulator);
         string key = await Emu.UploadAsync(client, Dir, "elsewhere.png");
-        var request = new JournalRequest("url:" + key, null, key, "a beach", BackgroundReplacer.SquareSize, "low",
+        var request = new ImageRequest("url:" + key, null, key, "a beach", BackgroundReplacer.SquareSize, "low",
             "auto", BackgroundReplacer.DefaultModel, emulator.ApiUri);
 
         ReplaceResult result = await ReplaceAsync(client, request, image: null);

@@ -32,18 +32,18 @@ public abstract class WorkflowTest : TempDirTest
     private protected SinkRecorder Sink { get; } = new();
 
     /// <summary>A checked image in the scratch folder and a request for it at the emulator.</summary>
-    private protected (SourceImage Image, JournalRequest Request) Image(EmulatorServer emulator,
+    private protected (SourceImage Image, ImageRequest Request) Image(EmulatorServer emulator,
         string name = "cat.png", string prompt = "a quiet beach at dawn")
     {
         SourceImage image = ImageInspector.Check(Images.Write(Dir, name, ImageFormat.Png, 60, 40));
         return (image, RequestFor(emulator, image, prompt));
     }
 
-    private protected static JournalRequest RequestFor(EmulatorServer emulator, SourceImage image, string prompt) =>
+    private protected static ImageRequest RequestFor(EmulatorServer emulator, SourceImage image, string prompt) =>
         new(image.Sha256, image.Path, null, prompt, BackgroundReplacer.LandscapeSize, "medium", "auto",
             BackgroundReplacer.DefaultModel, emulator.ApiUri);
 
-    private protected Task<ReplaceResult> ReplaceAsync(OneMinClient client, JournalRequest request,
+    private protected Task<ReplaceResult> ReplaceAsync(OneMinClient client, ImageRequest request,
         SourceImage? image, bool force = false, CancellationToken batchToken = default) =>
         new ReplaceWorkflow(Journal, client, StaleAfter)
             .RunAsync(request, image, force, Sink, batchToken, CancellationToken.None);

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 
 namespace OneMinBg.Tests;
 
-public sealed class JournalRequestTests : TempDirTest
+public sealed class ImageRequestTests : TempDirTest
 {
     [Fact]
     public void Same_content_and_settings_give_the_same_fingerprint()
@@ -24,7 +24,7 @@ public sealed class JournalRequestTests : TempDirTest
     [InlineData("content")]
     public void Any_other_setting_content_or_service_gives_another_fingerprint(string what)
     {
-        JournalRequest other = what switch
+        ImageRequest other = what switch
         {
             "prompt" => JournalSamples.Request(prompt: "a snowy forest"),
             "size" => JournalSamples.Request(size: "1536x1024"),
@@ -80,7 +80,7 @@ public sealed class JournalRequestTests : TempDirTest
         byte[] bytes = Images.Bytes(ImageFormat.Png);
         File.WriteAllBytes(path, bytes);
 
-        Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), JournalRequest.HashFile(path));
+        Assert.Equal(Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant(), ImageRequest.HashFile(path));
     }
 
     [Fact]
@@ -88,13 +88,13 @@ public sealed class JournalRequestTests : TempDirTest
     {
         string path = Dir.File("cat.png");
         File.WriteAllBytes(path, Images.Bytes(ImageFormat.Png));
-        string before = JournalRequest.HashFile(path);
+        string before = ImageRequest.HashFile(path);
 
         string renamed = Dir.File("renamed.png");
         File.Move(path, renamed);
-        Assert.Equal(before, JournalRequest.HashFile(renamed));
+        Assert.Equal(before, ImageRequest.HashFile(renamed));
 
         File.AppendAllText(renamed, "edit");
-        Assert.NotEqual(before, JournalRequest.HashFile(renamed));
+        Assert.NotEqual(before, ImageRequest.HashFile(renamed));
     }
 }

@@ -4,20 +4,20 @@ using System.Security.Cryptography;
 using System.Text;
 using OneMinBg.Client.Common;
 
-namespace OneMinBg.Client.Journaling;
+namespace OneMinBg.Client.Api;
 
 /// <summary>
 /// One background replacement as the journal sees it: what was asked, of which content, at which service.
 /// Its <see cref="Fingerprint"/> is what makes a re-run of the same request free.
 /// </summary>
-public sealed class JournalRequest
+public sealed class ImageRequest
 {
     private string? _fingerprint;
 
     /// <param name="contentSha256">Lower-case hex SHA-256 of the source file (<see cref="HashFile"/>); for an -ImageUrl input without a file, "url:" + the URL.</param>
     /// <param name="sourcePath">Where the source was read from; informational only, not part of the fingerprint.</param>
     /// <param name="imageUrl">The URL the source came from, for -ImageUrl input.</param>
-    public JournalRequest(string contentSha256, string? sourcePath, string? imageUrl, string prompt, string size, string quality, string background, string model, Uri baseUri)
+    public ImageRequest(string contentSha256, string? sourcePath, string? imageUrl, string prompt, string size, string quality, string background, string model, Uri baseUri)
     {
         ContentSha256 = Required(contentSha256, nameof(contentSha256));
         SourcePath = sourcePath;
