@@ -23,7 +23,13 @@ function Invoke-TestSuite {
     $script:TestConfiguration = $Configuration
     $counts = foreach ($n in $names) {
         Write-Host $n -ForegroundColor Cyan
-        $c = & $TestSuites[$n] $Results
+        # A suite that cannot run (its build failed, its runtime is missing) counts as one failure,
+        # and the other suites' counts still reach the closing line.
+        $c = try { & $TestSuites[$n] $Results }
+        catch {
+            Write-Host "The $n suite could not run: $_" -ForegroundColor Red
+            [pscustomobject]@{ Passed = 0; Failed = 1 }
+        }
         [pscustomobject]@{ Suite = $n; Passed = [int]$c.Passed; Failed = [int]$c.Failed }
     }
     $totals = [pscustomobject]@{
