@@ -89,7 +89,9 @@ task Module -Inputs {
 }
 
 # Synopsis: Compiles docs/en-US into the module's help; fails when a cmdlet or parameter is undocumented.
-task Help -Inputs { Get-InputFile 'docs/en-US', 'tools/Help.ps1', 'out/OneMinBg/OneMinBg.psd1' } -Outputs {
+task Help -Inputs {
+    Get-InputFile 'docs/en-US', 'tools/Help.ps1', 'tools/HelpWriters.ps1', 'out/OneMinBg/OneMinBg.psd1'
+} -Outputs {
     Join-Path $ModuleOut 'en-US/OneMinBg.dll-Help.xml'
     Join-Path $ModuleOut 'en-US/about_OneMinBg.help.txt'
 } {

@@ -44,7 +44,8 @@ internal sealed class RateLimiter
     public static readonly TimeSpan GuardedWindow = TimeSpan.FromSeconds(61);
     public static readonly TimeSpan BurstDuration = TimeSpan.FromSeconds(2);
 
-    private static readonly ConcurrentDictionary<string, RateLimiter> Shared = new ConcurrentDictionary<string, RateLimiter>(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, RateLimiter> Shared =
+        new ConcurrentDictionary<string, RateLimiter>(StringComparer.Ordinal);
 
     private readonly object _gate = new object();
     private readonly IClock _clock;
@@ -93,7 +94,8 @@ internal sealed class RateLimiter
         }
 
         var interval = TimeSpan.FromTicks(Window.Ticks / perMinute);
-        int burst = (int)Math.Max(1, Math.Min(perMinute, Math.Round((double)perMinute * BurstDuration.Ticks / Window.Ticks)));
+        int burst = (int)Math.Max(1,
+            Math.Min(perMinute, Math.Round((double)perMinute * BurstDuration.Ticks / Window.Ticks)));
         var tolerance = TimeSpan.FromTicks(interval.Ticks * (burst - 1));
 
         lock (_gate)

@@ -62,7 +62,8 @@ internal sealed class RetryPolicy
         _log = log;
     }
 
-    public async Task<T> RunAsync<T>(Call call, Func<CancellationToken, Task<T>> attempt, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(Call call, Func<CancellationToken, Task<T>> attempt,
+        CancellationToken cancellationToken)
     {
         for (int retry = 0; ; retry++)
         {
@@ -71,7 +72,8 @@ internal sealed class RetryPolicy
                 TimeSpan waited = await _limiter.WaitAsync(_requestsPerMinute, cancellationToken).ConfigureAwait(false);
                 if (waited >= TimeSpan.FromSeconds(1))
                 {
-                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side rate limit ({_requestsPerMinute} requests per minute).");
+                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side "
+                        + $"rate limit ({_requestsPerMinute} requests per minute).");
                 }
             }
 
@@ -117,7 +119,8 @@ internal sealed class RetryPolicy
             }
 
             TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
-            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {_maxRetries} in {Text.FormatSeconds(delay)}.");
+            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {_maxRetries} "
+                + $"in {Text.FormatSeconds(delay)}.");
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -126,7 +129,8 @@ internal sealed class RetryPolicy
     {
         if (call.Charged)
         {
-            throw _errors.UnknownOutcome(call, $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)", null, ex);
+            throw _errors.UnknownOutcome(call, $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)",
+                null, ex);
         }
 
         return new RetryableException(
@@ -134,7 +138,9 @@ internal sealed class RetryPolicy
             attempts => _errors.Create(
                 ApiErrorKind.Timeout,
                 call,
-                $"{call.Operation} timed out: no answer within {Text.FormatSeconds(_timeout)} ({Attempts(attempts)}). The service or the network is slow; try again later or allow a longer timeout.",
+                $"{call.Operation} timed out: no answer within {Text.FormatSeconds(_timeout)} "
+                + $"({Attempts(attempts)}). The service or the network is slow; try again later or allow a "
+                + "longer timeout.",
                 ex));
     }
 
@@ -142,7 +148,8 @@ internal sealed class RetryPolicy
     {
         if (call.Charged && !ex.NotSent)
         {
-            throw _errors.UnknownOutcome(call, "the connection failed after the request was sent: " + ex.Message, null, ex);
+            throw _errors.UnknownOutcome(call, "the connection failed after the request was sent: " + ex.Message,
+                null, ex);
         }
 
         string what = ex.NotSent ? "could not connect" : "the connection failed";
@@ -152,7 +159,8 @@ internal sealed class RetryPolicy
             attempts => _errors.Create(
                 ApiErrorKind.Network,
                 call,
-                $"{call.Operation} failed: {what} ({ex.Message}; {Attempts(attempts)}).{charged} Check the network connection and proxy settings.",
+                $"{call.Operation} failed: {what} ({ex.Message}; {Attempts(attempts)}).{charged} "
+                + "Check the network connection and proxy settings.",
                 ex.InnerException));
     }
 
@@ -194,7 +202,8 @@ internal sealed class RetryPolicy
             return seconds > TimeSpan.MaxValue.TotalSeconds / 2 ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds);
         }
 
-        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date)
+        if (DateTimeOffset.TryParseExact(value, "r", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal,
+                out var date)
             || DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out date))
         {
             TimeSpan delay = date - now;

@@ -43,7 +43,8 @@ internal static class Transport
         }
         // The password is part of what makes a client distinct, but only as a hash in memory.
         string secret = credential == null ? "" : Text.Sha256Hex(credential.UserName + "\n" + credential.Password);
-        return Proxied.GetOrAdd(proxy.AbsoluteUri + "|" + secret, _ => Create(new WebProxy(proxy) { Credentials = credential }));
+        return Proxied.GetOrAdd(proxy.AbsoluteUri + "|" + secret,
+            _ => Create(new WebProxy(proxy) { Credentials = credential }));
     }
 
     internal static HttpClient Create(IWebProxy? proxy)
@@ -74,14 +75,18 @@ internal static class Transport
     private static string AssemblyVersion()
     {
         Assembly assembly = typeof(Transport).Assembly;
-        string? informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        string? informational =
+            assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
         string version = informational ?? assembly.GetName().Version?.ToString() ?? "0.0.0";
         int plus = version.IndexOf('+');
         return plus > 0 ? version.Substring(0, plus) : version;
     }
 
-    /// <summary>Sends a request; network failures come out as <see cref="TransportException"/>, cancellation as is.</summary>
-    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends a request; network failures come out as <see cref="TransportException"/>, cancellation as is.
+    /// </summary>
+    public static async Task<HttpResponseMessage> SendAsync(HttpClient client, HttpRequestMessage request,
+        CancellationToken cancellationToken)
     {
         if (LegacyHttp.Applies && request.RequestUri != null)
         {
@@ -91,7 +96,8 @@ internal static class Transport
 
         try
         {
-            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken)
+                .ConfigureAwait(false);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
@@ -103,7 +109,8 @@ internal static class Transport
     /// Reads a response body of at most <paramref name="maxBytes"/>; <paramref name="complete"/> is false when
     /// there was more. A failure while reading is a <see cref="TransportException"/> (after sending).
     /// </summary>
-    public static async Task<(byte[] Body, bool Complete)> ReadBodyAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    public static async Task<(byte[] Body, bool Complete)> ReadBodyAsync(HttpResponseMessage response, int maxBytes,
+        CancellationToken cancellationToken)
     {
         // .NET Framework's response streams ignore the token: closing the response is what stops a read.
         using (cancellationToken.Register(response.Dispose))
@@ -129,7 +136,8 @@ internal static class Transport
                     }
                 }
             }
-            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException))
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested
+                && (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException))
             {
                 throw new TransportException(notSent: false, ex);
             }
