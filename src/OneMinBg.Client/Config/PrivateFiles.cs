@@ -36,7 +36,8 @@ internal static class PrivateFiles
         {
             if (string.Equals(Path.GetFileName(folder), ModuleFolderName, StringComparison.Ordinal))
             {
-                Check(chmod(folder, OwnerOnlyFolder), "make the folder", folder);
+                // Best effort: a folder of another owner stays as it is, and the files in it are 0600 anyway.
+                chmod(folder, OwnerOnlyFolder);
             }
             return;
         }

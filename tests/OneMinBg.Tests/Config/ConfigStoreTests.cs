@@ -56,6 +56,25 @@ public sealed class ConfigStoreTests : IDisposable
     }
 
     [Fact]
+    [UnsupportedOSPlatform("windows")]
+    public void The_module_folder_an_earlier_version_made_0755_is_tightened_to_0700()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+        string folder = Path.GetDirectoryName(ConfigPath)!;
+        Directory.CreateDirectory(folder);
+        File.SetUnixFileMode(folder, OwnerFolder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute
+            | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+
+        ConfigStore.Commit(ConfigPath, new SavedConfig(), KeyChange.Write("sk-secret"));
+
+        Assert.Equal(OwnerFolder, File.GetUnixFileMode(folder));
+        Assert.Equal(OwnerFile, File.GetUnixFileMode(ConfigStore.KeyPath(ConfigPath)));
+    }
+
+    [Fact]
     public void A_change_that_fails_half_way_leaves_the_key_and_config_as_they_were()
     {
         ConfigStore.Commit(ConfigPath, new SavedConfig(), KeyChange.Write("old-key"));
