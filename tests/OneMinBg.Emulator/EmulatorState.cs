@@ -103,6 +103,9 @@ public sealed class FaultRule
     public string? RetryAfter { get; set; }
     /// <summary>For "slow": how long to wait before answering normally.</summary>
     public int DelayMs { get; set; }
+    /// <summary>For "echo-key": this many filler characters before the key in the message and details, to put
+    /// the key right at a client's cut.</summary>
+    public int Padding { get; set; }
 
     internal FaultRule Clone() => (FaultRule)MemberwiseClone();
 }

@@ -118,7 +118,9 @@ internal static class FaultInjector
         {
             // A careless server that repeats the credential in its error: the client must not pass it on.
             var received = ctx.Request.Headers[EmulatorServer.ApiKeyHeader].ToString();
-            return Replies.Error(ctx, 400, "UNKNOWN_ERROR", $"API key {received} is not allowed to use this feature", $"apiKey={received}");
+            var filler = new string('x', Math.Max(0, rule.Padding));
+            return Replies.Error(ctx, 400, "UNKNOWN_ERROR",
+                $"{filler}API key {received} is not allowed to use this feature", $"{filler}apiKey={received}");
         }
 
         if (rule.RetryAfter is not null) ctx.Response.Headers.RetryAfter = rule.RetryAfter; // on every error status

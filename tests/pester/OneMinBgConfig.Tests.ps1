@@ -97,3 +97,82 @@ Describe 'Set-OneMinBgConfig and Get-OneMinBgConfig' {
         (Get-OneMinEmulatorStats $Emu).maxConcurrentFeatures | Should -Be 2
     }
 }
+
+Describe 'The saved key is never readable by others, and a change is whole or nothing (issue 10)' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $env:ONEMIN_CONFIG_PATH = Join-Path $TestDrive "cfg-$([guid]::NewGuid().ToString('N'))/config.json"
+        $env:ONEMIN_API_KEY = $Key
+    }
+
+    It 'shows no file in the config folder with any mode but 0600, nor the folder but 0700, while a pwsh under umask 000 saves the key' -Skip:$IsWindows {
+        $folder = Split-Path $env:ONEMIN_CONFIG_PATH
+        $state = [hashtable]::Synchronized(@{ Stop = $false; Seen = @{}; Folder = 0 })
+        # A second thread stats everything in the folder, as fast as it can, until the save is over.
+        $watcher = Start-InRunspace -Variables @{ state = $state; folder = $folder } -Script {
+            function Look {
+                if (-not [IO.Directory]::Exists($folder)) { return }
+                $state.Folder = $state.Folder -bor [int][IO.File]::GetUnixFileMode($folder)
+                foreach ($path in [IO.Directory]::GetFileSystemEntries($folder)) {
+                    try { $mode = [int][IO.File]::GetUnixFileMode($path) } catch { continue } # renamed meanwhile
+                    $name = [IO.Path]::GetFileName($path)
+                    $state.Seen[$name] = [int]$state.Seen[$name] -bor $mode
+                }
+            }
+            while (-not $state.Stop) { Look }
+            Look
+        }
+        $pwsh = Get-PwshCommand
+        $script = "Import-Module '$ModulePath'; Set-OneMinBgConfig -ApiKey `$env:ONEMIN_API_KEY -Quality high 3>`$null"
+        try {
+            $output = & /bin/sh -c 'umask 000 && exec "$@"' sh @pwsh -NoProfile -NonInteractive -Command $script 2>&1
+        }
+        finally {
+            $state.Stop = $true
+            $null = $watcher.PowerShell.EndInvoke($watcher.Async)
+            $watcher.PowerShell.Dispose()
+        }
+
+        $LASTEXITCODE | Should -Be 0 -Because ($output | Out-String)
+        $state.Seen.Keys | Sort-Object | Should -Contain 'api-key'
+        $state.Seen.Keys | Sort-Object | Should -Contain 'config.json'
+        foreach ($name in $state.Seen.Keys) {
+            [Convert]::ToString($state.Seen[$name], 8) | Should -Be '600' -Because "'$name' was seen"
+        }
+        [Convert]::ToString($state.Folder, 8) | Should -Be '700'
+        (Get-Item -LiteralPath $folder).UnixMode | Should -Be 'drwx------'
+        (Get-OneMinBgConfig).Quality | Should -Be 'high'
+    }
+
+    It 'changes nothing when -Debug under -NonInteractive stops the save at the warning''s prompt' -Skip:$IsWindows {
+        Set-OneMinBgConfig -Quality low
+        $output = Invoke-FreshPwsh "Import-Module '$ModulePath'; Set-OneMinBgConfig -ApiKey `$env:ONEMIN_API_KEY -Quality high -Debug"
+
+        ($output | Out-String) | Should -Match 'NonInteractive'
+        $config = Get-OneMinBgConfig
+        $config.Quality | Should -Be 'low'
+        $config.ApiKeyStored | Should -BeFalse
+        (Get-ChildItem -LiteralPath (Split-Path $config.Path) -Force).Name | Should -Be 'config.json'
+    }
+
+    It 'keeps no part of a key the server echoes right at a cut, in errors or in the journal' {
+        $errors = foreach ($padding in 285, 985) {
+            # 285 puts the key across the 300-character cut of details, 985 across the 1000 of a message.
+            Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = 'echo-key'; padding = $padding }) }
+            $null = Get-ChildItem -LiteralPath (New-Sources 1) -File |
+                Invoke-BackgroundReplace -Prompt 'x' -ErrorVariable failed -ErrorAction SilentlyContinue
+            $failed | Should -HaveCount 1
+            $failed
+        }
+        $texts = @($errors | ForEach-Object { $_.ToString(); $_.Exception.ToString(); $_.Exception.ServerDetails })
+        $texts += Get-Content -LiteralPath $env:ONEMIN_JOURNAL_PATH
+
+        ($texts -join "`n") | Should -Match 'is not allowed to use this feature' -Because 'the server''s words are kept'
+        ($texts -join "`n") | Should -Match ([regex]::Escape('***'))
+        foreach ($text in $texts) {
+            $text | Should -Not -Match ([regex]::Escape($Key.Substring(0, 4)))
+            foreach ($i in 0..($Key.Length - 8)) { $text | Should -Not -Match ([regex]::Escape($Key.Substring($i, 8))) }
+        }
+    }
+}

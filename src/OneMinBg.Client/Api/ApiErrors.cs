@@ -10,7 +10,10 @@ using OneMinBg.Client.Http;
 
 namespace OneMinBg.Client.Api;
 
-/// <summary>What an error body said: {"errorCode","message","details"}, only a message, or not JSON at all.</summary>
+/// <summary>
+/// What an error body said: {"errorCode","message","details"}, only a message, or not JSON at all. Every
+/// text is kept with the key taken out before it is cut to length.
+/// </summary>
 internal sealed class ErrorBody
 {
     private static readonly Regex CreditsPattern = new Regex(
@@ -35,12 +38,13 @@ internal sealed class ErrorBody
     private decimal? CreditNumber(string group)
     {
         Match match = Message == null ? Match.Empty : CreditsPattern.Match(Message);
-        return match.Success && decimal.TryParse(match.Groups[group].Value.Replace(",", ""), NumberStyles.Number, CultureInfo.InvariantCulture, out decimal value)
+        return match.Success && decimal.TryParse(match.Groups[group].Value.Replace(",", ""), NumberStyles.Number,
+                CultureInfo.InvariantCulture, out decimal value)
             ? value
             : (decimal?)null;
     }
 
-    public static ErrorBody Parse(byte[] body)
+    public static ErrorBody Parse(byte[] body, string key)
     {
         var result = new ErrorBody();
         string text = Json.DecodeUtf8(body).Trim();
@@ -55,13 +59,15 @@ internal sealed class ErrorBody
             JsonElement root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object)
             {
-                result.ErrorCode = Json.String(root, "errorCode") ?? Json.String(root, "code");
-                result.Message = Flatten(Json.Property(root, "message")) ?? Flatten(Json.Property(root, "error"));
-                result.Details = Flatten(Json.Property(root, "details"));
+                string? code = Json.String(root, "errorCode") ?? Json.String(root, "code");
+                result.ErrorCode = code == null ? null : Text.Redact(code, key);
+                result.Message = Flatten(Json.Property(root, "message"), key)
+                    ?? Flatten(Json.Property(root, "error"), key);
+                result.Details = Flatten(Json.Property(root, "details"), key);
                 return result;
             }
 
-            result.Message = Flatten(root);
+            result.Message = Flatten(root, key);
             return result;
         }
         catch (JsonException)
@@ -69,7 +75,7 @@ internal sealed class ErrorBody
             // Not JSON: a proxy's or Cloudflare's page. Keep a line of plain text, not HTML.
             if (!text.StartsWith("<", StringComparison.Ordinal))
             {
-                result.Excerpt = Text.Excerpt(text);
+                result.Excerpt = Text.Excerpt(text, key);
             }
 
             return result;
@@ -77,7 +83,7 @@ internal sealed class ErrorBody
     }
 
     /// <summary>A string, an array of strings (validation errors), or an object with a message, as one line.</summary>
-    private static string? Flatten(JsonElement? element)
+    private static string? Flatten(JsonElement? element, string key)
     {
         if (element == null)
         {
@@ -89,12 +95,12 @@ internal sealed class ErrorBody
         {
             case JsonValueKind.String:
                 string? text = value.GetString();
-                return string.IsNullOrWhiteSpace(text) ? null : Text.Excerpt(text!, 1000);
+                return string.IsNullOrWhiteSpace(text) ? null : Text.Excerpt(text!, key, 1000);
             case JsonValueKind.Array:
                 var parts = new List<string>();
                 foreach (JsonElement item in value.EnumerateArray())
                 {
-                    string? part = Flatten(item);
+                    string? part = Flatten(item, key);
                     if (part != null)
                     {
                         parts.Add(part);
@@ -103,7 +109,7 @@ internal sealed class ErrorBody
 
                 return parts.Count == 0 ? null : string.Join("; ", parts);
             case JsonValueKind.Object:
-                return Flatten(Json.Property(value, "message")) ?? Text.Excerpt(value.GetRawText(), 300);
+                return Flatten(Json.Property(value, "message"), key) ?? Text.Excerpt(value.GetRawText(), key, 300);
             case JsonValueKind.Number:
             case JsonValueKind.True:
             case JsonValueKind.False:
@@ -120,8 +126,8 @@ internal sealed class ErrorBody
 /// </summary>
 internal sealed class ApiErrors
 {
-    public const string CheckBeforeResubmitting =
-        "The image may have been charged: check with Get-BgResult or the 1min.ai dashboard before resubmitting it.";
+    public const string CheckBeforeResubmitting = "The image may have been charged: check with Get-BgResult "
+        + "or the 1min.ai dashboard before resubmitting it.";
 
     private readonly string _key;
 
@@ -130,7 +136,8 @@ internal sealed class ApiErrors
         _key = key;
     }
 
-    public OneMinApiException Create(ApiErrorKind kind, Call call, string message, Exception? inner = null, int? status = null, ErrorBody? body = null) =>
+    public OneMinApiException Create(ApiErrorKind kind, Call call, string message, Exception? inner = null,
+        int? status = null, ErrorBody? body = null) =>
         new OneMinApiException(kind, Text.Redact(message, _key), inner)
         {
             Operation = call.Operation,
@@ -143,67 +150,88 @@ internal sealed class ApiErrors
         };
 
     /// <summary>The charged call failed after it was sent; it is never repeated.</summary>
-    public OneMinApiException UnknownOutcome(Call call, string what, int? status, Exception? inner, ErrorBody? body = null) =>
-        Create(ApiErrorKind.UnknownOutcome, call, $"{call.Operation} failed after the request was sent: {what}. {CheckBeforeResubmitting}", inner, status, body);
+    public OneMinApiException UnknownOutcome(Call call, string what, int? status, Exception? inner,
+        ErrorBody? body = null) =>
+        Create(ApiErrorKind.UnknownOutcome, call,
+            $"{call.Operation} failed after the request was sent: {what}. {CheckBeforeResubmitting}", inner, status,
+            body);
 
     /// <summary>A 200 answer that cannot be read.</summary>
     public OneMinApiException Unreadable(Call call, string problem, byte[] body, Exception? inner)
     {
         string text = Json.DecodeUtf8(body);
-        string excerpt = text.Trim().Length == 0 ? "the body was empty" : "it starts: " + Text.Excerpt(text, 120);
+        string excerpt = text.Trim().Length == 0 ? "the body was empty" : "it starts: " + Text.Excerpt(text, _key, 120);
         string what = $"the answer could not be read ({problem}; {excerpt})";
         return call.Charged
             ? UnknownOutcome(call, what, 200, inner)
-            : Create(ApiErrorKind.InvalidResponse, call, $"{call.Operation} failed: {what}. The service may have changed; try again later or report it.", inner, 200);
+            : Create(ApiErrorKind.InvalidResponse, call,
+                $"{call.Operation} failed: {what}. The service may have changed; try again later or report it.",
+                inner, 200);
     }
 
     /// <summary>
     /// The error for a status other than 2xx: a <see cref="OneMinApiException"/> to throw at once, or a
-    /// <see cref="RetryableException"/> when another attempt may pass (and, for the charged call, certainly costs nothing).
+    /// <see cref="RetryableException"/> when another attempt may pass (and, for the charged call, certainly
+    /// costs nothing).
     /// </summary>
     public Exception ForStatus(Call call, HttpResponseMessage response, byte[] rawBody)
     {
         int status = (int)response.StatusCode;
-        ErrorBody body = ErrorBody.Parse(rawBody);
+        ErrorBody body = ErrorBody.Parse(rawBody, _key);
         string failed = Headline(call, status, response.ReasonPhrase, body);
 
         if (body.IsInsufficientCredits)
         {
-            return Create(ApiErrorKind.InsufficientCredits, call, failed + " Add credits to the team at 1min.ai, then run the command again.", null, status, body);
+            return Create(ApiErrorKind.InsufficientCredits, call,
+                failed + " Add credits to the team at 1min.ai, then run the command again.", null, status, body);
         }
 
         switch (status)
         {
             case 401:
             case 403:
-                return Create(ApiErrorKind.Authentication, call, failed + " Check the API key: it may be wrong, deleted or inactive (1min.ai dashboard, API keys).", null, status, body);
+                return Create(ApiErrorKind.Authentication, call, failed + " Check the API key: it may be wrong, "
+                    + "deleted or inactive (1min.ai dashboard, API keys).", null, status, body);
             case 406:
-                return Create(ApiErrorKind.BadRequest, call, failed + " The service refused the request's headers (406 Not Acceptable): a proxy or firewall may be changing requests, or the service now expects other headers. Try again later or report it.", null, status, body);
+                return Create(ApiErrorKind.BadRequest, call, failed + " The service refused the request's headers "
+                    + "(406 Not Acceptable): a proxy or firewall may be changing requests, or the service now "
+                    + "expects other headers. Try again later or report it.", null, status, body);
             case 413:
-                return Create(ApiErrorKind.BadRequest, call, failed + " The file is too large for the service; resize or compress it.", null, status, body);
+                return Create(ApiErrorKind.BadRequest, call,
+                    failed + " The file is too large for the service; resize or compress it.", null, status, body);
             case 415:
-                return Create(ApiErrorKind.BadRequest, call, failed + " The service did not accept the file type; use PNG, JPEG or WebP with a matching extension.", null, status, body);
+                return Create(ApiErrorKind.BadRequest, call, failed + " The service did not accept the file type; "
+                    + "use PNG, JPEG or WebP with a matching extension.", null, status, body);
             case 429:
-                return Retryable(call, status, response, body, ApiErrorKind.RateLimited, failed, "The service's rate limit was still exceeded; wait a minute and try again, or lower RequestsPerMinute.");
+                return Retryable(call, status, response, body, ApiErrorKind.RateLimited, failed,
+                    "The service's rate limit was still exceeded; wait a minute and try again, "
+                    + "or lower RequestsPerMinute.");
             case 503:
-                return Retryable(call, status, response, body, ApiErrorKind.ServerError, failed, "The service is unavailable; try again later.");
+                return Retryable(call, status, response, body, ApiErrorKind.ServerError, failed,
+                    "The service is unavailable; try again later.");
         }
 
         if (status == 408 || status >= 500)
         {
             if (call.Charged)
             {
-                return UnknownOutcome(call, Describe(status, response.ReasonPhrase, body), status, null, body);
+                return UnknownOutcome(call, Describe(status, response.ReasonPhrase, body, _key), status, null,
+                    body);
             }
 
             ApiErrorKind kind = status == 408 ? ApiErrorKind.Timeout : ApiErrorKind.ServerError;
-            return Retryable(call, status, response, body, kind, failed, "The service failed; try again later.");
+            return Retryable(call, status, response, body, kind, failed,
+                "The service failed; try again later.");
         }
 
         if (status >= 300 && status < 400)
         {
-            string location = response.Headers.Location == null ? "" : " to " + (response.Headers.Location.IsAbsoluteUri ? Text.WithoutQuery(response.Headers.Location) : response.Headers.Location.OriginalString);
-            return Create(ApiErrorKind.InvalidResponse, call, failed + $" The service redirected{location}; redirects are not followed so that the API key goes nowhere else. Check the base URL.", null, status, body);
+            Uri? target = response.Headers.Location;
+            string location = target == null ? ""
+                : " to " + (target.IsAbsoluteUri ? Text.WithoutQuery(target) : target.OriginalString);
+            return Create(ApiErrorKind.InvalidResponse, call, failed + $" The service redirected{location}; "
+                + "redirects are not followed so that the API key goes nowhere else. Check the base URL.",
+                null, status, body);
         }
 
         if (status >= 400)
@@ -211,25 +239,28 @@ internal sealed class ApiErrors
             return Create(ApiErrorKind.BadRequest, call, failed, null, status, body);
         }
 
-        return Create(ApiErrorKind.InvalidResponse, call, failed + " This client does not know this answer.", null, status, body);
+        return Create(ApiErrorKind.InvalidResponse, call, failed + " This client does not know this answer.", null,
+            status, body);
     }
 
-    private RetryableException Retryable(Call call, int status, HttpResponseMessage response, ErrorBody body, ApiErrorKind kind, string failed, string advice)
+    private RetryableException Retryable(Call call, int status, HttpResponseMessage response, ErrorBody body,
+        ApiErrorKind kind, string failed, string advice)
     {
         TimeSpan? retryAfter = RetryPolicy.RetryAfter(response, DateTimeOffset.UtcNow);
-        string reason = Describe(status, response.ReasonPhrase, body)
+        string reason = Describe(status, response.ReasonPhrase, body, _key)
             + (retryAfter.HasValue ? $" (Retry-After {Text.FormatSeconds(retryAfter.Value)})" : "");
         return new RetryableException(
             reason,
-            attempts => Create(kind, call, $"{failed} {advice} It was {RetryPolicy.Attempts(attempts)}.", null, status, body),
+            attempts => Create(kind, call, $"{failed} {advice} It was {RetryPolicy.Attempts(attempts)}.", null,
+                status, body),
             retryAfter);
     }
 
     /// <summary>"POST /api/features failed with HTTP 400 UNSUPPORTED_MODEL: Model not supported."</summary>
-    private static string Headline(Call call, int status, string? reasonPhrase, ErrorBody body) =>
-        $"{call.Operation} failed with {Describe(status, reasonPhrase, body)}.";
+    private string Headline(Call call, int status, string? reasonPhrase, ErrorBody body) =>
+        $"{call.Operation} failed with {Describe(status, reasonPhrase, body, _key)}.";
 
-    private static string Describe(int status, string? reasonPhrase, ErrorBody body)
+    private static string Describe(int status, string? reasonPhrase, ErrorBody body, string key)
     {
         var text = new StringBuilder("HTTP ").Append(status.ToString(CultureInfo.InvariantCulture));
         if (body.ErrorCode != null)
@@ -243,7 +274,7 @@ internal sealed class ApiErrors
             text.Append(": ").Append(message.TrimEnd('.'));
             if (body.Details != null)
             {
-                text.Append(" (").Append(Text.Excerpt(body.Details, 300)).Append(')');
+                text.Append(" (").Append(Text.Excerpt(body.Details, key, 300)).Append(')');
             }
         }
         else if (!string.IsNullOrEmpty(reasonPhrase) && body.ErrorCode == null)

@@ -267,7 +267,8 @@ public sealed class OneMinClient
                     .ConfigureAwait(false);
                 if (_log.DebugEnabled)
                 {
-                    _log.Debug($"{call.Operation}: {body.Length} bytes: {Text.Excerpt(Json.DecodeUtf8(body), 500)}");
+                    string excerpt = Text.Excerpt(Json.DecodeUtf8(body), _apiKey, 500);
+                    _log.Debug($"{call.Operation}: {body.Length} bytes: {excerpt}");
                 }
 
                 if (!complete)
@@ -288,7 +289,8 @@ public sealed class OneMinClient
                 errorBody = Array.Empty<byte>(); // the status says enough
             }
 
-            _log.Debug($"{call.Operation}: error body: {Text.Excerpt(Json.DecodeUtf8(errorBody), 500)}");
+            string errorExcerpt = Text.Excerpt(Json.DecodeUtf8(errorBody), _apiKey, 500);
+            _log.Debug($"{call.Operation}: error body: {errorExcerpt}");
             throw _errors.ForStatus(call, response, errorBody);
         }, cancellationToken);
     }

@@ -29,12 +29,16 @@ internal static class Text
     public static string FormatSeconds(TimeSpan duration) =>
         duration.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s";
 
-    /// <summary>A one-line excerpt of at most <paramref name="max"/> characters, for messages.</summary>
-    public static string Excerpt(string text, int max = 200)
+    /// <summary>
+    /// A one-line excerpt of at most <paramref name="max"/> characters of text from a server, with the key
+    /// taken out first: cut first, a key echoed across the cut would keep its start.
+    /// </summary>
+    public static string Excerpt(string text, string key, int max = 200)
     {
-        var builder = new StringBuilder(Math.Min(text.Length, max + 1));
+        string redacted = Redact(text, key);
+        var builder = new StringBuilder(Math.Min(redacted.Length, max + 1));
         bool space = false;
-        foreach (char c in text)
+        foreach (char c in redacted)
         {
             if (char.IsWhiteSpace(c) || char.IsControl(c))
             {
@@ -69,10 +73,14 @@ internal static class Text
         return text.Replace(key, Redacted);
     }
 
-    /// <summary>scheme://host[:port]/path of a URL: presigned download links carry their signature in the query.</summary>
+    /// <summary>
+    /// scheme://host[:port]/path of a URL: presigned download links carry their signature in the query.
+    /// </summary>
     public static string WithoutQuery(Uri url) => url.GetLeftPart(UriPartial.Path);
 
-    /// <summary>Lower-case hex SHA-256 of a string's UTF-8 bytes: to tell secrets apart without keeping them.</summary>
+    /// <summary>
+    /// Lower-case hex SHA-256 of a string's UTF-8 bytes: to tell secrets apart without keeping them.
+    /// </summary>
     public static string Sha256Hex(string text)
     {
         using var sha = System.Security.Cryptography.SHA256.Create();

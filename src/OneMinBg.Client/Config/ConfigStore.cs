@@ -11,8 +11,9 @@ namespace OneMinBg.Client.Config;
 
 /// <summary>
 /// Where and how the per-user configuration lives: a JSON file, and on Linux and macOS the key in
-/// a separate file that only the user can read (mode 600). Files are written whole and renamed
-/// into place, so a crash never leaves half a config.
+/// a separate file; both readable only by the user from their first byte, in a folder only the user
+/// can open (see <see cref="PrivateFiles"/>). A change is written whole and renamed into place, so a
+/// crash or a failed step never leaves half a config.
 /// </summary>
 public static class ConfigStore
 {
@@ -80,89 +81,97 @@ public static class ConfigStore
         }
     }
 
-    public static void Save(string path, SavedConfig config) =>
-        WriteWhole(path, JsonSerializer.Serialize(config, Json), ownerOnly: false);
-
     public static string? ReadKey(string configPath)
     {
         string keyPath = KeyPath(configPath);
         return File.Exists(keyPath) ? File.ReadAllText(keyPath, Encoding.UTF8).Trim() : null;
     }
 
-    /// <summary>Stores the key in a file only the user can read; the mode is set before the key is written.</summary>
-    public static void WriteKey(string configPath, string key) => WriteWhole(KeyPath(configPath), key, ownerOnly: true);
-
-    public static void DeleteKey(string configPath)
+    /// <summary>
+    /// Applies a change whole or not at all: both files are written beside their final names first
+    /// (owner-only from the first byte), then renamed into place; if the config cannot be renamed, the
+    /// key file is put back as it was.
+    /// </summary>
+    public static void Commit(string configPath, SavedConfig config, KeyChange key)
     {
+        string folder = Path.GetDirectoryName(Path.GetFullPath(configPath)) ?? ".";
         string keyPath = KeyPath(configPath);
-        if (File.Exists(keyPath))
-        {
-            File.Delete(keyPath);
-        }
-    }
-
-    public static void Delete(string configPath)
-    {
-        DeleteKey(configPath);
-        if (File.Exists(configPath))
-        {
-            File.Delete(configPath);
-        }
-    }
-
-    private static void WriteWhole(string path, string content, bool ownerOnly)
-    {
-        string folder = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
-        Directory.CreateDirectory(folder);
-        string temporary = Path.Combine(folder, Path.GetFileName(path) + "." + Path.GetRandomFileName() + ".tmp");
+        PrivateFiles.EnsureFolder(folder);
+        string? newKey = null;
+        string? newConfig = null;
+        string? oldKey = null;
         try
         {
-            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
+            if (key.Key != null)
             {
-                if (ownerOnly)
+                newKey = PrivateFiles.WriteTemporary(keyPath, key.Key);
+            }
+            newConfig = PrivateFiles.WriteTemporary(configPath, JsonSerializer.Serialize(config, Json));
+            if (key != KeyChange.Keep && File.Exists(keyPath))
+            {
+                oldKey = keyPath + "." + Path.GetRandomFileName() + ".old";
+                File.Move(keyPath, oldKey);
+            }
+            try
+            {
+                if (newKey != null)
                 {
-                    RestrictToOwner(temporary);
+                    File.Move(newKey, keyPath);
                 }
-                byte[] bytes = new UTF8Encoding(false).GetBytes(content);
-                stream.Write(bytes, 0, bytes.Length);
-                stream.Flush(true);
+                MoveOver(newConfig, configPath);
             }
-            if (File.Exists(path))
+            catch when (oldKey != null || newKey != null)
             {
-                File.Replace(temporary, path, null);
-            }
-            else
-            {
-                File.Move(temporary, path);
+                if (newKey != null && File.Exists(keyPath))
+                {
+                    File.Delete(keyPath);
+                }
+                if (oldKey != null)
+                {
+                    File.Move(oldKey, keyPath);
+                    oldKey = null;
+                }
+                throw;
             }
         }
         finally
         {
-            if (File.Exists(temporary))
+            foreach (string? leftover in new[] { newKey, newConfig, oldKey })
             {
-                File.Delete(temporary);
+                if (leftover != null && File.Exists(leftover))
+                {
+                    File.Delete(leftover);
+                }
             }
         }
     }
 
-    /// <summary>
-    /// chmod 600 on Linux and macOS (netstandard2.0 has no File.SetUnixFileMode). Windows ACLs
-    /// already limit %APPDATA% to the user.
-    /// </summary>
-    private static void RestrictToOwner(string path)
+    private static void MoveOver(string temporary, string path)
     {
-        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        if (File.Exists(path))
         {
-            return;
+            File.Replace(temporary, path, null);
         }
-        const int OwnerReadWrite = 0x180; // octal 600
-        if (chmod(path, OwnerReadWrite) != 0)
+        else
         {
-            throw new IOException(
-                $"Cannot make '{path}' readable only by its owner (errno {Marshal.GetLastWin32Error()}).");
+            File.Move(temporary, path);
         }
     }
+}
 
-    [DllImport("libc", SetLastError = true)]
-    private static extern int chmod(string pathname, int mode);
+/// <summary>What a config change does to the key file beside it.</summary>
+public sealed class KeyChange
+{
+    public static readonly KeyChange Keep = new KeyChange(null);
+    public static readonly KeyChange Remove = new KeyChange(null);
+
+    private KeyChange(string? key)
+    {
+        Key = key;
+    }
+
+    /// <summary>The key to write, or null to keep or remove the file.</summary>
+    internal string? Key { get; }
+
+    public static KeyChange Write(string key) => new KeyChange(key ?? throw new ArgumentNullException(nameof(key)));
 }

@@ -89,24 +89,22 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
         }
         try
         {
+            // Everything is decided (and the warning shown, which may prompt) before anything is written.
             SavedConfig config = Reset ? new SavedConfig() : Config;
-            if (Reset)
-            {
-                ConfigStore.Delete(path);
-            }
+            KeyChange key = Reset ? KeyChange.Remove : KeyChange.Keep;
             Apply(config);
             if (ClearApiKey)
             {
-                SavedKey.Clear(config, path);
+                key = SavedKey.Clear(config);
             }
             if (ApiKeySecretName != null)
             {
-                SavedKey.Clear(config, path);
+                key = SavedKey.Clear(config);
                 config.ApiKeySecretName = ApiKeySecretName;
             }
             if (ApiKey != null)
             {
-                SavedKey.Write(this, config, path, ApiKey);
+                key = SavedKey.Protect(this, config, ApiKey);
                 if (!ConfigStore.ProtectsKeyWithDpapi)
                 {
                     WriteWarning($"The API key is kept in '{ConfigStore.KeyPath(path)}', readable only by you "
@@ -114,7 +112,7 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
                         + "-ApiKeySecretName.");
                 }
             }
-            ConfigStore.Save(path, config);
+            ConfigStore.Commit(path, config, key);
             if (PassThru)
             {
                 WriteObject(OneMinBgConfig.From(config, path));

@@ -12,7 +12,8 @@ namespace OneMinBg.Pipeline;
 /// </summary>
 internal static class ErrorRecords
 {
-    public static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target, string message, string? recommendedAction = null)
+    public static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target,
+        string message, string? recommendedAction = null)
     {
         var record = new ErrorRecord(exception, errorId, category, target)
         {
@@ -26,7 +27,8 @@ internal static class ErrorRecords
     }
 
     /// <summary>An error of our own making, with no underlying exception.</summary>
-    public static ErrorRecord Create(string errorId, ErrorCategory category, object? target, string message, string? recommendedAction = null)
+    public static ErrorRecord Create(string errorId, ErrorCategory category, object? target, string message,
+        string? recommendedAction = null)
     {
         return Create(new InvalidOperationException(message), errorId, category, target, message, recommendedAction);
     }
@@ -50,7 +52,8 @@ internal static class ErrorRecords
         (string id, ErrorCategory category, string? action) = ex.Kind switch
         {
             ApiErrorKind.Authentication => ("AuthenticationFailed", ErrorCategory.AuthenticationError,
-                "Check the API key (-ApiKey or $env:ONEMIN_API_KEY): it may have been deleted or deactivated in the 1min.ai dashboard."),
+                "Check the API key (-ApiKey or $env:ONEMIN_API_KEY): it may have been deleted or deactivated "
+                + "in the 1min.ai dashboard."),
             ApiErrorKind.InsufficientCredits => ("InsufficientCredits", ErrorCategory.QuotaExceeded,
                 "Add credits to the 1min.ai team, then run the same command again."),
             ApiErrorKind.RateLimited => ("RateLimited", ErrorCategory.LimitsExceeded,
@@ -60,7 +63,8 @@ internal static class ErrorRecords
             ApiErrorKind.Network => ("ConnectionFailed", ErrorCategory.ConnectionError,
                 "Check the network, proxy and -BaseUri, then run the command again for this input."),
             ApiErrorKind.UnknownOutcome => ("FeatureOutcomeUnknown", ErrorCategory.OperationTimeout,
-                "The image may have been charged. Look for its record in the 1min.ai dashboard before sending it again."),
+                "The image may have been charged. Look for its record in the 1min.ai dashboard before sending "
+                + "it again."),
             ApiErrorKind.Timeout => ("Timeout", ErrorCategory.OperationTimeout,
                 "Raise -TimeoutSec, or run the command again for this input."),
             ApiErrorKind.InvalidResponse => ("InvalidResponse", ErrorCategory.InvalidResult,
@@ -77,7 +81,9 @@ internal static class ErrorRecords
         return Create(ex, id, category, target, $"{subject}: {ex.Message}", action);
     }
 
-    /// <summary>A local file that cannot be sent: missing, a folder, empty, not an image, too large, unreadable.</summary>
+    /// <summary>
+    /// A local file that cannot be sent: missing, a folder, empty, not an image, too large, unreadable.
+    /// </summary>
     public static ErrorRecord FromFile(Exception ex, string path)
     {
         (string id, ErrorCategory category, string message) = ex switch
@@ -95,7 +101,8 @@ internal static class ErrorRecords
             FileNotFoundException or DirectoryNotFoundException => ("FileNotFound", ErrorCategory.ObjectNotFound,
                 $"Cannot find the file '{path}'. Check the path and the current location."),
             _ => ("FileUnreadable", ErrorCategory.ReadError,
-                $"Cannot read '{path}': {ex.Message} Close any program that holds it open, then run the command again for it."),
+                $"Cannot read '{path}': {ex.Message} Close any program that holds it open, then run the command "
+                + "again for it."),
         };
         return Create(ex, id, category, path, message);
     }

@@ -63,30 +63,31 @@ internal static class SavedKey
         }
     }
 
-    /// <summary>Keeps the key: DPAPI on Windows, else the owner-only key file.</summary>
-    public static void Write(PSCmdlet cmdlet, SavedConfig config, string configPath, SecureString key)
+    /// <summary>
+    /// Records the key in <paramref name="config"/>: DPAPI on Windows, else the owner-only key file that
+    /// the returned change writes. Nothing is written here, so a later failure leaves the saved config as it was.
+    /// </summary>
+    public static KeyChange Protect(PSCmdlet cmdlet, SavedConfig config, SecureString key)
     {
         config.ApiKeySecretName = null;
-        if (ConfigStore.ProtectsKeyWithDpapi)
-        {
-            Collection<PSObject> result = cmdlet.InvokeCommand.InvokeScript(
-                "param($secure) ConvertFrom-SecureString -SecureString $secure",
-                true, PipelineResultTypes.None, null, key);
-            config.ApiKeyProtected = result[0].BaseObject as string;
-            ConfigStore.DeleteKey(configPath);
-        }
-        else
+        if (!ConfigStore.ProtectsKeyWithDpapi)
         {
             config.ApiKeyProtected = null;
-            ConfigStore.WriteKey(configPath, ApiKeyTransformationAttribute.ToPlainText(key));
+            return KeyChange.Write(ApiKeyTransformationAttribute.ToPlainText(key));
         }
+        Collection<PSObject> result = cmdlet.InvokeCommand.InvokeScript(
+            "param($secure) ConvertFrom-SecureString -SecureString $secure",
+            true, PipelineResultTypes.None, null, key);
+        config.ApiKeyProtected = result[0].BaseObject as string;
+        return KeyChange.Remove;
     }
 
-    public static void Clear(SavedConfig config, string configPath)
+    /// <summary>Forgets the key in <paramref name="config"/>; the returned change removes the key file.</summary>
+    public static KeyChange Clear(SavedConfig config)
     {
         config.ApiKeySecretName = null;
         config.ApiKeyProtected = null;
-        ConfigStore.DeleteKey(configPath);
+        return KeyChange.Remove;
     }
 
     private static string? ReadSecret(PSCmdlet cmdlet, string name)

@@ -163,7 +163,7 @@ public sealed class ResponseParserTests
     [Fact]
     public void Error_body_with_code_message_and_details()
     {
-        ErrorBody body = ErrorBody.Parse("""{"errorCode":"EXTERNAL_API_RESPONSE_WITH_ERROR","message":"Provider refused","details":{"message":"safety system"}}"""u8.ToArray());
+        ErrorBody body = ErrorBody.Parse("""{"errorCode":"EXTERNAL_API_RESPONSE_WITH_ERROR","message":"Provider refused","details":{"message":"safety system"}}"""u8.ToArray(), "");
 
         Assert.Equal("EXTERNAL_API_RESPONSE_WITH_ERROR", body.ErrorCode);
         Assert.Equal("Provider refused", body.Message);
@@ -174,7 +174,7 @@ public sealed class ResponseParserTests
     [Fact]
     public void Error_body_with_a_list_of_messages()
     {
-        ErrorBody body = ErrorBody.Parse("""{"statusCode":400,"message":["prompt must be shorter","size must be valid"],"error":"Bad Request"}"""u8.ToArray());
+        ErrorBody body = ErrorBody.Parse("""{"statusCode":400,"message":["prompt must be shorter","size must be valid"],"error":"Bad Request"}"""u8.ToArray(), "");
 
         Assert.Null(body.ErrorCode);
         Assert.Equal("prompt must be shorter; size must be valid", body.Message);
@@ -186,7 +186,7 @@ public sealed class ResponseParserTests
     [InlineData("", null)]
     public void Error_body_that_is_not_JSON(string text, string? excerpt)
     {
-        ErrorBody body = ErrorBody.Parse(System.Text.Encoding.UTF8.GetBytes(text));
+        ErrorBody body = ErrorBody.Parse(System.Text.Encoding.UTF8.GetBytes(text), "");
 
         Assert.Null(body.Message);
         Assert.Equal(excerpt, body.Excerpt);
@@ -198,7 +198,7 @@ public sealed class ResponseParserTests
     [InlineData("""{"errorCode":"UNKNOWN_ERROR","message":"The feature requires 9.5 credits, but the team only has 0 credits."}""", "9.5", "0")]
     public void Insufficient_credits_by_code_or_message(string json, string? required, string? available)
     {
-        ErrorBody body = ErrorBody.Parse(System.Text.Encoding.UTF8.GetBytes(json));
+        ErrorBody body = ErrorBody.Parse(System.Text.Encoding.UTF8.GetBytes(json), "");
 
         Assert.True(body.IsInsufficientCredits);
         Assert.Equal(required == null ? null : decimal.Parse(required, System.Globalization.CultureInfo.InvariantCulture), body.CreditsRequired);
@@ -271,7 +271,7 @@ public sealed class ResponseParserTests
     [Fact]
     public void Excerpts_are_single_line_and_short()
     {
-        string excerpt = Text.Excerpt("a\r\n  b\t" + new string('c', 500), 50);
+        string excerpt = Text.Excerpt("a\r\n  b\t" + new string('c', 500), "", 50);
 
         Assert.StartsWith("a b ccc", excerpt, StringComparison.Ordinal);
         Assert.Equal(53, excerpt.Length);
