@@ -189,3 +189,116 @@ Describe 'Save-BgImage on results and downloads it cannot trust (issue 5, figure
         $run.PowerShell.Dispose()
     }
 }
+
+Describe 'Save-BgImage after a kill, on slow hosts and on results of the wrong size (issue 10)' {
+    BeforeAll {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $script:Src10 = Join-Path $TestDrive 'issue10-src'
+        $null = New-Item -ItemType Directory -Path $Src10
+        New-TestImage -Path $Src10 -Count 2 -Prefix 'i10-'
+        $script:Made10 = Get-ChildItem -LiteralPath $Src10 -File | Invoke-BackgroundReplace -Prompt 'x' | Sort-Object SourcePath
+    }
+
+    BeforeEach {
+        Set-OneMinEmulatorConfig $Emu @{ faults = @() }
+        $script:Dest = Join-Path $TestDrive ([guid]::NewGuid())
+        $null = New-Item -ItemType Directory -Path $Dest
+    }
+
+    AfterEach {
+        Set-OneMinEmulatorConfig $Emu @{ faults = @() }
+    }
+
+    It 'removes the .partial file a killed save left, and never that of a save still running' {
+        # Only the child's download drips, so it stays mid-body until it is killed.
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'download'; kind = 'drip'; count = 1; delayMs = 1000 }) }
+        $id = $Made10[0].Id
+        $child = Invoke-FreshPwsh "Import-Module '$ModulePath'; Get-BgResult -Id '$id' | Save-BgImage -Destination '$Dest'" -NoWait `
+            -StandardOutput (Join-Path $TestDrive "$id.out") -StandardError (Join-Path $TestDrive "$id.err")
+        try {
+            Wait-Until { @(Get-ChildItem -LiteralPath $Dest -Filter '*.partial').Count -eq 1 } -Because 'the child is downloading'
+            $partial = (Get-ChildItem -LiteralPath $Dest -Filter '*.partial').Name
+
+            # Another save into the folder while the child runs keeps the child's file.
+            $other = $Made10[1] | Save-BgImage -Destination $Dest
+            $other.Name | Should -Be 'i10-2_bg.png'
+            Test-Path -LiteralPath (Join-Path $Dest $partial) | Should -BeTrue
+        }
+        finally {
+            Stop-Process -Id $child.Id -Force
+            $child.WaitForExit()
+        }
+        Test-Path -LiteralPath (Join-Path $Dest $partial) | Should -BeTrue -Because 'a kill leaves the temporary file'
+
+        $said = $Made10[0] | Save-BgImage -Destination $Dest -Verbose 4>&1
+        ($said | Where-Object { $_ -is [IO.FileInfo] }).Name | Should -Be 'i10-1_bg.png'
+        ($said | Where-Object { $_ -is [Management.Automation.VerboseRecord] }).Message -join "`n" |
+            Should -Match 'Removed 1 temporary file\(s\) \(.+\) that interrupted saves left in'
+        @(Get-ChildItem -LiteralPath $Dest -Filter '*.partial') | Should -HaveCount 0
+        Assert-AllCompletePngs -Folder $Dest -Count 2
+    }
+
+    It 'adopts a file that holds the result''s bytes when the journal has no record of saving it' {
+        # As if the process had died between moving the file into place and journaling it: the journal
+        # as it was before the save, the file in place.
+        $before = Join-Path $TestDrive "journal-$([guid]::NewGuid().ToString('N')).jsonl"
+        Copy-Item -LiteralPath $env:ONEMIN_JOURNAL_PATH -Destination $before
+        $first = $Made10[0] | Save-BgImage -Destination $Dest
+        $hash = (Get-FileHash -LiteralPath $first.FullName).Hash
+        $env:ONEMIN_JOURNAL_PATH = $before
+        $again = $Made10[0] | Save-BgImage -Destination $Dest -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs | Should -HaveCount 0
+        $again.FullName | Should -Be $first.FullName
+        (Get-FileHash -LiteralPath $again.FullName).Hash | Should -Be $hash
+        @(Get-ChildItem -LiteralPath $Dest -Force) | Should -HaveCount 1
+        $saved = Get-Content -LiteralPath $env:ONEMIN_JOURNAL_PATH | ConvertFrom-Json | Where-Object kind -eq 'saved'
+        @($saved | Where-Object path -eq $first.FullName) |
+            Should -HaveCount 1
+        # Recorded now: a third run has nothing to download.
+        $before = (Get-OneMinEmulatorStats $Emu).downloads
+        $null = $Made10[0] | Save-BgImage -Destination $Dest
+        (Get-OneMinEmulatorStats $Emu).downloads | Should -Be $before
+    }
+
+    It 'keeps another image at the destination and says it is not this result' {
+        # A PNG, but another picture than the result (both results here have the same bytes).
+        $target = Join-Path $Dest 'i10-1_bg.png'
+        Copy-Item -LiteralPath $Made10[0].SourcePath -Destination $target
+        $hash = (Get-FileHash -LiteralPath $target).Hash
+        $null = $Made10[0] | Save-BgImage -Destination $Dest -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DestinationExists,*'
+        $errs[0].ToString() | Should -Match 'holds another image'
+        $errs[0].ToString() | Should -Match '-Force'
+        (Get-FileHash -LiteralPath $target).Hash | Should -Be $hash
+        @(Get-ChildItem -LiteralPath $Dest -Filter '*.partial') | Should -HaveCount 0
+    }
+
+    It 'stops a download host that drips bytes within a window and says what it sent' {
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'download'; kind = 'drip'; rate = 1; delayMs = 100 }) }
+        $downloads = (Get-OneMinEmulatorStats $Emu).downloads
+        # -TimeoutSec 5: the window is a fifth of it, 1 s.
+        $null = $Made10[0] | Save-BgImage -Destination $Dest -TimeoutSec 5 -MaximumRetryCount 1 -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'Timeout,*'
+        $errs[0].ToString() | Should -Match 'the download host sent \d+ bytes in 1\.0 s, below the minimum of 1 KB/s'
+        $errs[0].ToString() | Should -Match 'tried 2 times'
+        $errs[0].ToString() | Should -Not -Match 'no answer'
+        (Get-OneMinEmulatorStats $Emu).downloads - $downloads | Should -Be 2
+        @(Get-ChildItem -LiteralPath $Dest -Force) | Should -HaveCount 0
+    }
+
+    It 'refuses a result whose image is not the size asked for and leaves no file' {
+        $result = $Made10[0] | Get-BgResult
+        $actual = (Get-PngInfo -Path ($Made10[0] | Save-BgImage -Destination (Join-Path $Dest 'ok')).FullName)
+        $wrong = if ("$($actual.Width)x$($actual.Height)" -eq '1024x1536') { '1536x1024' } else { '1024x1536' }
+        $result.Size = $wrong
+        $out = Join-Path $Dest 'wrong'
+        $null = $result | Save-BgImage -Destination $out -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDownload,*'
+        $errs[0].ToString() | Should -Match "the image is $($actual.Width)x$($actual.Height), not the $wrong asked for"
+        @(Get-ChildItem -LiteralPath $out -Force -ErrorAction SilentlyContinue) | Should -HaveCount 0
+    }
+}
