@@ -45,8 +45,8 @@ public sealed class PartialFilesTests : TempDirTest
         var (count, bytes) = PartialFiles.RemoveStale(Dir.Path, Now);
 
         Assert.Equal((3, 300L), (count, bytes));
-        Assert.Equal(new[] { otherHostFresh, legacyFresh, notOursEither, notOurs }.OrderBy(n => n, StringComparer.Ordinal),
-            Dir.Names());
+        string[] kept = { otherHostFresh, legacyFresh, notOursEither, notOurs };
+        Assert.Equal(kept.OrderBy(n => n, StringComparer.Ordinal), Dir.Names());
         Assert.DoesNotContain(dead, Dir.Names());
         Assert.DoesNotContain(otherHostOld, Dir.Names());
         Assert.DoesNotContain(legacyOld, Dir.Names());
