@@ -110,7 +110,6 @@ internal sealed class Downloader
                     throw new DestinationExistsException(destination, contentDiffers: true);
                 }
 
-                _log.Verbose($"'{destination}' already holds this download (SHA-256 {sha256}); kept it.");
                 return (file, true);
             }
 
