@@ -23,6 +23,7 @@ internal static class FaultInjector
         "429", "500", "502", "503", "504", "522", "401", "403", "406", "insufficient-credits",
         "reset-before", "reset-after", "slow", "malformed-json", "ai-record-null",
         "truncated", "truncated-short-length", "redirect", "chunked", "not-image", "echo-key",
+        "drip",
     ];
 
     /// <summary>"echo-key" answers with the API key it received, so it is only drawn on the API (downloads carry no key).</summary>
@@ -47,6 +48,9 @@ internal static class FaultInjector
                 break;
             case "reset-after" or "truncated" or "truncated-short-length" or "chunked":
                 await RunThenBreak(ctx, next, rule.Kind);
+                break;
+            case "drip":
+                await Drip(ctx, next, rule.DelayMs > 0 ? rule.DelayMs : 100);
                 break;
             case "redirect":
                 // To /_redirected/ on the API origin, which counts requests that arrive there with API-KEY. A download
@@ -101,6 +105,38 @@ internal static class FaultInjector
         // still queued: give the half body a moment to leave, so the client really sees a body that breaks off.
         await Task.Delay(100, ctx.RequestAborted);
         ctx.Abort();
+    }
+
+    /// <summary>The whole answer with its full Content-Length, but one byte every <paramref name="delayMs"/>, as a
+    /// stalled host or network sends it: until the body is done or the client gives up.</summary>
+    static async Task Drip(HttpContext ctx, RequestDelegate next, int delayMs)
+    {
+        var original = ctx.Response.Body;
+        using var captured = new MemoryStream();
+        ctx.Response.Body = captured;
+        try
+        {
+            await next(ctx);
+        }
+        finally
+        {
+            ctx.Response.Body = original;
+        }
+        ctx.Response.ContentLength = captured.Length;
+        var body = captured.GetBuffer().AsMemory(0, (int)captured.Length);
+        try
+        {
+            for (var i = 0; i < body.Length; i++)
+            {
+                await original.WriteAsync(body.Slice(i, 1), ctx.RequestAborted);
+                await original.FlushAsync(ctx.RequestAborted);
+                await Task.Delay(delayMs, ctx.RequestAborted);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException)
+        {
+            // The client hung up.
+        }
     }
 
     /// <summary>Answers in place of the service, without processing or charging.</summary>

@@ -59,8 +59,11 @@ public sealed class OneMinClient
         RateLimiter? limiter = options.RequestsPerMinute > 0 ? RateLimiter.For(_apiRoot, _apiKey) : null;
         _retry = new RetryPolicy(options, limiter, _errors, _log);
         _http = Transport.For(options.Proxy, options.ProxyCredential);
-        _downloader = new Downloader(_http, _retry, _errors, _log, options.MaxDownloadBytes);
+        _downloader = new Downloader(_http, _retry, _errors, _log, options);
     }
+
+    /// <summary>The downloader, for the save workflow (expected size, adopting an existing file).</summary>
+    internal Downloader Downloader => _downloader;
 
     /// <summary>The API root every call goes to (the base URL with a trailing slash).</summary>
     public Uri BaseUri => _apiRoot;

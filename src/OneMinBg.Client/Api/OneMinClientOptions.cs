@@ -45,4 +45,11 @@ public sealed class OneMinClientOptions
 
     /// <summary>Credentials for <see cref="Proxy"/>.</summary>
     public System.Net.NetworkCredential? ProxyCredential { get; set; }
+
+    /// <summary>
+    /// A download that receives less than 1 KB/s over this long (or over a fifth of <see cref="Timeout"/>,
+    /// when that is shorter) is stopped and retried: a host that drips bytes does not hold a slot until the
+    /// timeout. Zero or less turns the check off.
+    /// </summary>
+    public TimeSpan DownloadRateWindow { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -15,9 +15,10 @@ namespace OneMinBg.Client.Downloads;
 
 /// <summary>
 /// Saves a result link to disk: never with the API key, redirects followed here (at most
-/// <see cref="MaxRedirects"/>, no https-to-http downgrade), streamed into "&lt;name&gt;.&lt;random&gt;.partial"
-/// beside the destination, checked (size, Content-Length, complete image), then moved into place.
-/// Whatever fails, the temporary file is deleted.
+/// <see cref="MaxRedirects"/>, no https-to-http downgrade), streamed into a temporary file beside the
+/// destination (<see cref="PartialFiles"/>) at no less than <see cref="RateWatch.MinBytesPerSecond"/>, checked
+/// (size, Content-Length, complete image, the dimensions asked for), then moved into place, or adopted when
+/// the destination already holds the same bytes. Whatever fails, the temporary file is deleted.
 /// </summary>
 internal sealed class Downloader
 {
@@ -28,20 +29,34 @@ internal sealed class Downloader
     private readonly ApiErrors _errors;
     private readonly Log _log;
     private readonly long _maxBytes;
+    private readonly TimeSpan _rateWindow;
     private readonly HttpClient _http;
 
-    public Downloader(HttpClient http, RetryPolicy retry, ApiErrors errors, Log log, long maxBytes)
+    public Downloader(HttpClient http, RetryPolicy retry, ApiErrors errors, Log log, OneMinClientOptions options)
     {
         _http = http;
         _retry = retry;
         _errors = errors;
         _log = log;
-        _maxBytes = maxBytes;
+        _maxBytes = options.MaxDownloadBytes;
+        _rateWindow = RateWatch.WindowFor(options.DownloadRateWindow, options.Timeout);
     }
 
     public async Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite,
+        CancellationToken cancellationToken) =>
+        (await DownloadAsync(url, new DownloadTarget(destinationPath, overwrite), cancellationToken)
+            .ConfigureAwait(false)).File;
+
+    /// <summary>
+    /// Downloads to <paramref name="target"/>. <c>Adopted</c>: the destination existed and held these very
+    /// bytes, so it was kept and the download discarded.
+    /// </summary>
+    /// <exception cref="DestinationExistsException">The destination exists and is not adopted.</exception>
+    public async Task<(DownloadedFile File, bool Adopted)> DownloadAsync(Uri url, DownloadTarget target,
         CancellationToken cancellationToken)
     {
+        string destinationPath = target.Path;
+        bool overwrite = target.Overwrite;
         if (url == null)
         {
             throw new ArgumentNullException(nameof(url));
@@ -72,13 +87,12 @@ internal sealed class Downloader
             throw new IOException($"'{destination}' is a folder; give a file path to save to.");
         }
 
-        if (!overwrite && File.Exists(destination))
+        if (!overwrite && !target.AdoptSame && File.Exists(destination))
         {
             throw new DestinationExistsException(destination);
         }
 
-        string temporary = Path.Combine(folder,
-            Path.GetFileName(destination) + "." + Path.GetRandomFileName().Replace(".", "") + ".partial");
+        string temporary = PartialFiles.PathFor(destination);
         var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
         _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
         var elapsed = Stopwatch.StartNew();
@@ -87,17 +101,29 @@ internal sealed class Downloader
         {
             var (length, sha256, image) = await _retry.RunAsync(call,
                 token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
-            MoveIntoPlace(temporary, destination, overwrite);
+            CheckSize(call, image, target.ExpectedSize);
+            var file = new DownloadedFile(destination, length, sha256, image);
+            if (!overwrite && target.AdoptSame && File.Exists(destination))
+            {
+                if (!HoldsSame(destination, length, sha256))
+                {
+                    throw new DestinationExistsException(destination, contentDiffers: true);
+                }
+
+                return (file, true);
+            }
+
+            PartialFiles.MoveIntoPlace(temporary, destination, overwrite);
             moved = true;
             _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, "
                 + $"{Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
-            return new DownloadedFile(destination, length, sha256, image);
+            return (file, false);
         }
         finally
         {
             if (!moved)
             {
-                TryDelete(temporary);
+                PartialFiles.TryDelete(temporary);
             }
         }
     }
@@ -204,6 +230,26 @@ internal sealed class Downloader
             throw TooLarge(call, declared.Value);
         }
 
+        using var watch = new RateWatch(_rateWindow, declared, token);
+        try
+        {
+            return await StreamBodyAsync(call, response, temporary, declared, watch).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (watch.TooSlow && !token.IsCancellationRequested && !(ex is OneMinApiException))
+        {
+            string what = watch.Problem;
+            throw new RetryableException(
+                what,
+                attempts => _errors.Create(ApiErrorKind.Timeout, call,
+                    $"{call.Operation} failed: {what}; nothing was saved. It was {RetryPolicy.Attempts(attempts)}; "
+                    + "the download host or the network is too slow, try again later.", ex));
+        }
+    }
+
+    private async Task<(long Length, string Sha256)> StreamBodyAsync(Call call, HttpResponseMessage response,
+        string temporary, long? declared, RateWatch watch)
+    {
+        CancellationToken token = watch.Token;
         using (token.Register(response.Dispose))
         using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
             useAsync: true))
@@ -241,6 +287,7 @@ internal sealed class Downloader
                     }
 
                     total += read;
+                    watch.Received(read);
                     if (total > _maxBytes)
                     {
                         throw TooLarge(call, total);
@@ -314,47 +361,36 @@ internal sealed class Downloader
     }
 
     /// <summary>
-    /// Without overwrite, File.Move refuses an existing destination atomically. With overwrite,
-    /// File.Replace swaps it in one step; the Move/Replace fallbacks cover a destination that appears or
-    /// vanishes meanwhile.
+    /// A result asked for at a concrete "WxH" must be that size: another one is not what was paid for, and
+    /// repeating the download would bring the same file.
     /// </summary>
-    private static void MoveIntoPlace(string temporary, string destination, bool overwrite)
+    private void CheckSize(Call call, ImageInfo image, string? expectedSize)
     {
-        if (!overwrite)
+        if (!TryParseSize(expectedSize, out int width, out int height)
+            || (image.Width == width && image.Height == height))
         {
-            try
-            {
-                File.Move(temporary, destination);
-                return;
-            }
-            catch (IOException ex) when (File.Exists(destination))
-            {
-                throw new DestinationExistsException(destination, ex);
-            }
+            return;
         }
 
-        if (File.Exists(destination))
-        {
-            try
-            {
-                File.Replace(temporary, destination, null);
-                return;
-            }
-            catch (FileNotFoundException) when (!File.Exists(destination) && File.Exists(temporary))
-            {
-                // The destination went away meanwhile: a plain move will do.
-            }
-        }
-
-        try
-        {
-            File.Move(temporary, destination);
-        }
-        catch (IOException) when (File.Exists(destination) && File.Exists(temporary))
-        {
-            File.Replace(temporary, destination, null);
-        }
+        throw _errors.Create(ApiErrorKind.InvalidDownload, call,
+            $"{call.Operation} failed: the image is {image.Width}x{image.Height}, not the {width}x{height} asked for; "
+            + "nothing was saved. The service sent another result than the one requested.");
     }
+
+    /// <summary>"1024x1536" as numbers; false for "auto" or anything else that is not a concrete size.</summary>
+    internal static bool TryParseSize(string? size, out int width, out int height)
+    {
+        width = height = 0;
+        string[] parts = (size ?? "").Trim().Split('x', 'X');
+        return parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out width)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out height)
+            && width > 0 && height > 0;
+    }
+
+    private static bool HoldsSame(string path, long length, string sha256) =>
+        new FileInfo(path).Length == length
+        && string.Equals(ContentHash.OfFile(path), sha256, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsHttp(Uri url) => url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp;
 
@@ -363,18 +399,4 @@ internal sealed class Downloader
 
     /// <summary>How a body that breaks off while it is read shows itself.</summary>
     private static bool IsBrokenBody(Exception ex) => ex is IOException || ex is HttpRequestException;
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
-    }
 }

@@ -16,12 +16,13 @@ public static class ResultFileName
 {
     private const string Suffix = "_bg";
     // In UTF-8 bytes: Linux and macOS allow 255 bytes per name (Windows 255 UTF-16 units, never fewer
-    // characters than bytes), and the name still gets "_<id>", "_bg.jpeg" and the download's
-    // ".<random>.partial" appended. 120 characters of CJK would be 360 bytes: too long.
+    // characters than bytes), and the name still gets "_<id>", "_bg.jpeg" and the download's temporary
+    // suffix (PartialFiles, at most 53 bytes) appended. 120 characters of CJK would be 360 bytes: too long.
     private const int MaxBaseBytes = 120;
     private static readonly string[] ImageExtensions = { ".png", ".jpg", ".jpeg", ".webp" };
     // 1min.ai prefixes uploaded names with a timestamp: images/2026_08_19_05_27_59_899_cat.png.
-    private static readonly Regex UploadPrefix = new Regex(@"^\d{4}(_\d{2}){5}_\d{3}_", RegexOptions.CultureInvariant);
+    private static readonly Regex UploadPrefix =
+        new Regex(@"^\d{4}(_\d{2}){5}_\d{3}_", RegexOptions.CultureInvariant);
     private static readonly HashSet<string> ReservedNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
         "CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
@@ -34,7 +35,8 @@ public static class ResultFileName
     /// record id. <paramref name="withId"/> adds the first 8 characters of the id, for when two
     /// sources with the same name are saved into one folder.
     /// </summary>
-    public static string For(string id, string? sourcePath, string? imageUrl, IReadOnlyList<string> resultKeys, bool withId = false)
+    public static string For(string id, string? sourcePath, string? imageUrl, IReadOnlyList<string> resultKeys,
+        bool withId = false)
     {
         string baseName = Sanitize(BaseNameOf(sourcePath, imageUrl) ?? id);
         if (baseName.Length == 0)
@@ -84,7 +86,9 @@ public static class ResultFileName
         return ".png";
     }
 
-    /// <summary>The longest start of <paramref name="text"/> that is at most <paramref name="maxBytes"/> in UTF-8.</summary>
+    /// <summary>
+    /// The longest start of <paramref name="text"/> that is at most <paramref name="maxBytes"/> in UTF-8.
+    /// </summary>
     private static string Truncate(string text, int maxBytes)
     {
         int bytes = 0;
@@ -107,10 +111,14 @@ public static class ResultFileName
         var sb = new StringBuilder(name.Length);
         foreach (char c in name)
         {
-            sb.Append(char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == ' ' || c == '(' || c == ')' || c == '[' || c == ']' ? c : '_');
+            sb.Append(IsSafe(c) ? c : '_');
         }
         string clean = Truncate(sb.ToString().Trim().Trim('.', ' '), MaxBaseBytes).TrimEnd('.', ' ');
         string stem = clean.Split('.')[0];
         return ReservedNames.Contains(stem) ? "_" + clean : clean;
     }
+
+    private static bool IsSafe(char c) =>
+        char.IsLetterOrDigit(c) || c == '-' || c == '_' || c == '.' || c == ' '
+        || c == '(' || c == ')' || c == '[' || c == ']';
 }

@@ -104,6 +104,10 @@ public sealed class SaveBgImageCommand : BatchCmdlet
                     $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, "
                     + "or choose another -Destination."));
                 return;
+            case SavePlan.Compare:
+                WriteVerbose($"'{path}' exists without a record of saving result '{result.Id}' there; downloading "
+                    + "the result to compare: the same image is kept, another one is left as it is.");
+                break;
         }
         if (!ShouldProcess(path, $"Save the image of result '{result.Id}'"))
         {
@@ -155,6 +159,13 @@ public sealed class SaveBgImageCommand : BatchCmdlet
                 $"Cannot create the folder '{_folder}': {ex.Message} "
                 + "Choose another -Destination or grant write access."));
         }
+
+        // Downloads of a killed run stay as temporary files; those of saves still running are kept.
+        string? removed = SaveWorkflow.RemoveStaleDownloads(_folder);
+        if (removed != null)
+        {
+            WriteVerbose(removed);
+        }
     }
 
     /// <summary>Saves one result on a worker; what comes back becomes output or an error.</summary>
@@ -165,12 +176,18 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         try
         {
             DownloadedFile file = await workflow.SaveAsync(result.Id, result.TemporaryUrl, result.BaseUri, subject,
-                path, overwrite, item, item.BatchToken).ConfigureAwait(false);
+                path, overwrite, result.Size, item, item.BatchToken).ConfigureAwait(false);
             item.Output(new FileInfo(file.Path));
         }
         catch (OneMinApiException ex)
         {
             item.Fail(ex, result, subject);
+        }
+        catch (DestinationExistsException ex) when (ex.ContentDiffers)
+        {
+            item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
+                $"'{path}' already exists and holds another image than {subject}; it was left as it is. "
+                + "Use -Force to overwrite it, or choose another -Destination."));
         }
         catch (DestinationExistsException ex)
         {

@@ -15,9 +15,12 @@ public sealed class SaveWorkflowTests : WorkflowTest
     }
 
     private Task<DownloadedFile> SaveAsync(OneMinClient client, JournalEntry entry, string path,
-        string? link = "given", bool overwrite = false) =>
+        string? link = "given", bool overwrite = false, string? size = null) =>
         new SaveWorkflow(Journal, client).SaveAsync(entry.RecordId!, link == "given" ? entry.TemporaryUrl : link,
-            entry.Request.BaseUri.AbsoluteUri, Subject, path, overwrite, Sink, CancellationToken.None);
+            entry.Request.BaseUri.AbsoluteUri, Subject, path, overwrite, size ?? entry.Request.Size, Sink,
+            CancellationToken.None);
+
+    private string[] Partials() => Directory.GetFiles(Dir.Path, "*.partial");
 
     [Fact]
     public async Task A_result_is_downloaded_and_its_save_recorded_so_a_rerun_has_nothing_to_do()
@@ -57,6 +60,85 @@ public sealed class SaveWorkflowTests : WorkflowTest
     }
 
     [Fact]
+    public async Task A_file_saved_but_not_recorded_before_a_crash_is_adopted_by_its_hash()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+        // What a process that died between moving the file into place and journaling it leaves.
+        await client.DownloadAsync(new Uri(entry.TemporaryUrl!), path, overwrite: false, CancellationToken.None);
+        byte[] before = File.ReadAllBytes(path);
+        var workflow = new SaveWorkflow(Journal, client);
+        Assert.Equal(SavePlan.Compare, workflow.Plan(entry.RecordId!, path, overwrite: false));
+
+        DownloadedFile file = await SaveAsync(client, entry, path);
+
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Equal(ContentHash.OfFile(path), Journal.FindByRecordId(entry.RecordId!)!.SavedSha256);
+        Assert.Equal(path, file.Path);
+        Assert.True(Sink.Said("kept it and recorded it as saved"));
+        Assert.Empty(Partials());
+        Assert.Equal(SavePlan.AlreadySaved, workflow.Plan(entry.RecordId!, path, overwrite: false));
+    }
+
+    [Fact]
+    public async Task Another_image_at_the_destination_is_compared_and_kept()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+        File.Copy(entry.Request.SourcePath!, path);
+        byte[] before = File.ReadAllBytes(path);
+        Assert.Equal(SavePlan.Compare, new SaveWorkflow(Journal, client).Plan(entry.RecordId!, path, false));
+
+        var error = await Assert.ThrowsAsync<DestinationExistsException>(() => SaveAsync(client, entry, path));
+
+        Assert.True(error.ContentDiffers);
+        Assert.Equal(before, File.ReadAllBytes(path));
+        Assert.Null(Journal.FindByRecordId(entry.RecordId!)!.SavedSha256);
+        Assert.Empty(Partials());
+    }
+
+    [Fact]
+    public async Task A_result_that_is_not_the_size_asked_for_is_refused_and_nothing_is_left()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+
+        var error = await Assert.ThrowsAsync<OneMinApiException>(() => SaveAsync(client, entry, path,
+            size: "1024x1536"));
+
+        Assert.Equal(ApiErrorKind.InvalidDownload, error.Kind);
+        Assert.Contains("the image is 1536x1024, not the 1024x1536 asked for", error.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+        Assert.Empty(Partials());
+        Assert.Null(Journal.FindByRecordId(entry.RecordId!)!.SavedSha256);
+        // "auto" asks for no particular size.
+        await SaveAsync(client, entry, path, size: "auto");
+        Assert.True(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task A_wrong_size_with_overwrite_keeps_the_file_that_was_there()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+        File.WriteAllText(path, "precious");
+
+        await Assert.ThrowsAsync<OneMinApiException>(() => SaveAsync(client, entry, path, overwrite: true,
+            size: "1024x1024"));
+
+        Assert.Equal("precious", File.ReadAllText(path));
+        Assert.Empty(Partials());
+    }
+
+    [Fact]
     public async Task A_result_without_a_link_gets_a_fresh_one_from_the_service()
     {
         await using var emulator = await Emu.StartAsync();
@@ -93,7 +175,7 @@ public sealed class SaveWorkflowTests : WorkflowTest
         JournalEntry entry = await ResultAsync(emulator, client);
 
         var error = await Assert.ThrowsAsync<OneMinApiException>(() => new SaveWorkflow(Journal, client).SaveAsync(
-            entry.RecordId!, null, "https://other.example/", Subject, Dir.File("x.png"), false, Sink,
+            entry.RecordId!, null, "https://other.example/", Subject, Dir.File("x.png"), false, null, Sink,
             CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.LinkExpired, error.Kind);
