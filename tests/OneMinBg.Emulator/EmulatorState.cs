@@ -103,6 +103,8 @@ public sealed class FaultRule
     public string? RetryAfter { get; set; }
     /// <summary>For "slow": how long to wait before answering normally.</summary>
     public int DelayMs { get; set; }
+    /// <summary>For "change-during-upload": the file (on this machine) to change while it is being sent.</summary>
+    public string? Path { get; set; }
 
     internal FaultRule Clone() => (FaultRule)MemberwiseClone();
 }
