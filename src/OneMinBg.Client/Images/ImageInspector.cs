@@ -54,7 +54,8 @@ public static partial class ImageInspector
     }
 
     /// <summary>
-    /// Inspects an image that starts at the beginning of a seekable stream (at most <see cref="MaxUploadBytes"/>).
+    /// Inspects an image that starts at the beginning of a seekable stream (at most
+    /// <see cref="MaxUploadBytes"/>).
     /// </summary>
     public static ImageInfo Inspect(Stream seekableStream)
     {

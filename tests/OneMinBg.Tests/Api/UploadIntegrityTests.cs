@@ -6,7 +6,7 @@ namespace OneMinBg.Tests;
 /// </summary>
 public sealed class UploadIntegrityTests : TempDirTest
 {
-    /// <summary>Larger than every buffer between client and emulator (see ChangingBody), within the 50 MB cap.</summary>
+    /// <summary>Larger than every buffer between client and emulator (see ChangingBody), within 50 MB.</summary>
     private const long LargePadBytes = 45L * 1024 * 1024;
 
     [Fact]

@@ -155,7 +155,7 @@ public sealed class InputFileTests : TempDirTest
         Assert.Contains("CRC", error.Message, StringComparison.Ordinal);
     }
 
-    /// <summary>Where a chunk of <paramref name="type"/> starts and its whole length (length, type, data, CRC).</summary>
+    /// <summary>Where a chunk of <paramref name="type"/> starts, and its length with its header and CRC.</summary>
     private static (int Offset, int Length) Chunk(byte[] png, string type)
     {
         for (int position = 8; position + 8 <= png.Length;)
