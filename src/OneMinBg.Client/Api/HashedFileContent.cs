@@ -32,6 +32,7 @@ internal sealed class HashedFileContent : HttpContent
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
     {
         SentSha256 = null;
+        _file.Position = 0; // a handler that sends the body again (proxy authentication) sends it whole again
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[BufferSize];
         long remaining = _length;
