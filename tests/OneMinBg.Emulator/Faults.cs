@@ -215,7 +215,8 @@ internal sealed class ChangingBody(Stream inner, string path) : Stream
         _read += read;
         if (_changed || _read < After || path.Length == 0) return;
         _changed = true;
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite,
+            FileShare.ReadWrite | FileShare.Delete);
         file.Position = file.Length - 1;
         int last = file.ReadByte();
         file.Position = file.Length - 1;
