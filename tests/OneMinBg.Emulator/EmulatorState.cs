@@ -106,6 +106,8 @@ public sealed class FaultRule
     /// <summary>For "echo-key": this many filler characters before the key in the message and details, to put
     /// the key right at a client's cut.</summary>
     public int Padding { get; set; }
+    /// <summary>For "change-during-upload": the file (on this machine) to change while it is being sent.</summary>
+    public string? Path { get; set; }
 
     internal FaultRule Clone() => (FaultRule)MemberwiseClone();
 }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using System.Text.Json.Nodes;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
@@ -24,6 +25,7 @@ internal static class FaultInjector
         "reset-before", "reset-after", "slow", "malformed-json", "ai-record-null",
         "truncated", "truncated-short-length", "redirect", "chunked", "not-image", "echo-key",
         "drip",
+        "change-during-upload", "success-without-uuid",
     ];
 
     /// <summary>"echo-key" answers with the API key it received, so it is only drawn on the API (downloads carry no key).</summary>
@@ -45,6 +47,14 @@ internal static class FaultInjector
             case "slow":
                 await Replies.Pause(ctx, rule.DelayMs);
                 await next(ctx);
+                break;
+            case "change-during-upload":
+                // Changes the file being sent, as an editor saving it would, once its first bytes have arrived.
+                ctx.Request.Body = new ChangingBody(ctx.Request.Body, rule.Path ?? "");
+                await next(ctx);
+                break;
+            case "success-without-uuid":
+                await SuccessWithoutUuid(ctx, next);
                 break;
             case "reset-after" or "truncated" or "truncated-short-length" or "chunked":
                 await RunThenBreak(ctx, next, rule.Kind);
@@ -139,6 +149,25 @@ internal static class FaultInjector
         }
     }
 
+    /// <summary>Processes (and charges) the request in full, then answers with the record's uuid removed.</summary>
+    static async Task SuccessWithoutUuid(HttpContext ctx, RequestDelegate next)
+    {
+        var original = ctx.Response.Body;
+        using var captured = new MemoryStream();
+        ctx.Response.Body = captured;
+        try
+        {
+            await next(ctx);
+        }
+        finally
+        {
+            ctx.Response.Body = original;
+        }
+        var body = JsonNode.Parse(captured.ToArray());
+        if (body?["aiRecord"] is JsonObject record) record.Remove("uuid");
+        await Replies.Json(ctx, ctx.Response.StatusCode, body);
+    }
+
     /// <summary>Answers in place of the service, without processing or charging.</summary>
     static Task Answer(HttpContext ctx, FaultRule rule, EmulatorState state, bool download)
     {
@@ -183,4 +212,57 @@ internal static class FaultInjector
             ? Replies.S3Error(ctx, status, reason.Replace(" ", ""), reason)
             : Replies.Error(ctx, status, reason.ToUpperInvariant().Replace(' ', '_'), reason);
     }
+}
+
+/// <summary>
+/// A request body that, once 64 KB have been read, flips the last byte of a file on disk: the client is still
+/// sending, and with the file larger than every buffer between the two (socket buffers: a few MB, at most
+/// tcp_wmem + tcp_rmem), the client has not read that byte yet.
+/// </summary>
+internal sealed class ChangingBody(Stream inner, string path) : Stream
+{
+    const int After = 64 * 1024;
+    long _read;
+    bool _changed;
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        int read = await inner.ReadAsync(buffer, cancellationToken);
+        Count(read);
+        return read;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count)
+    {
+        int read = inner.Read(buffer, offset, count);
+        Count(read);
+        return read;
+    }
+
+    void Count(int read)
+    {
+        _read += read;
+        if (_changed || _read < After || path.Length == 0) return;
+        _changed = true;
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite,
+            FileShare.ReadWrite | FileShare.Delete);
+        file.Position = file.Length - 1;
+        int last = file.ReadByte();
+        file.Position = file.Length - 1;
+        file.WriteByte((byte)(last ^ 0xFF));
+    }
+
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -339,3 +339,108 @@ Describe 'Bad input mixed into a batch of good files (issue 5, figure 4)' {
         $stats.charges | Should -Be 3
     }
 }
+
+Describe 'Inputs that are not what they seem, and files that change while they are sent (issue 10)' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
+        $null = New-Item -ItemType Directory -Path $Dir
+        New-TestImage -Path $Dir -Count 2 -Prefix 'good'
+        $script:Good = @(Get-ChildItem -LiteralPath $Dir -File | Sort-Object Name)
+        $script:Socket = $null
+    }
+
+    AfterEach {
+        if ($Socket) { $Socket.Dispose() }
+    }
+
+    It 'gives a FIFO, a socket, a link to a device and a link loop each a NotARegularFile error, and goes on' -Skip:$IsWindows {
+        & mkfifo (Join-Path $Dir 'pipe.png')
+        $LASTEXITCODE | Should -Be 0
+        $script:Socket = [Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+        $Socket.Bind([Net.Sockets.UnixDomainSocketEndPoint]::new((Join-Path $Dir 'socket.png')))
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $Dir 'random.png') -Target '/dev/urandom'
+        $null = New-Item -ItemType SymbolicLink -Path (Join-Path $Dir 'loop.png') -Target (Join-Path $Dir 'loop.png') -Force
+        # Get-ChildItem -File lists all of them; opening the FIFO would block the pipeline for ever.
+        $results = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        $errs | Should -HaveCount 4
+        $errs | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'NotARegularFile,*' }
+        $byName = @{}
+        $errs | ForEach-Object { $byName[(Split-Path -Leaf $_.TargetObject)] = $_.ToString() }
+        $byName['pipe.png'] | Should -Match 'named pipe'
+        $byName['socket.png'] | Should -Match 'a socket'
+        $byName['random.png'] | Should -Match 'character device'
+        $byName['loop.png'] | Should -Match 'loop'
+        $errs | ForEach-Object { $_.ToString() | Should -Not -Match 'holds it open|is empty' }
+        ($results.SourcePath | Sort-Object) | Should -Be $Good.FullName
+        (Get-OneMinEmulatorStats $Emu).charges | Should -Be 2
+    }
+
+    It 'accepts a PNG with a NUL tail and refuses one without image data as such' {
+        $bytes = [IO.File]::ReadAllBytes($Good[0].FullName)
+        [IO.File]::WriteAllBytes((Join-Path $Dir 'tail.png'), [byte[]]($bytes + [byte[]]::new(4096)))
+        # IHDR only, then IEND: the signature and IHDR are the first 33 bytes, IEND the last 12.
+        [IO.File]::WriteAllBytes((Join-Path $Dir 'noidat.png'), [byte[]]($bytes[0..32] + $bytes[-12..-1]))
+
+        $results = Invoke-BackgroundReplace -LiteralPath (Join-Path $Dir 'tail.png'), (Join-Path $Dir 'noidat.png') -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        $results.SourcePath | Should -Be (Join-Path $Dir 'tail.png')
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NotAnImage,*'
+        $errs[0].ToString() | Should -Match 'no IDAT'
+    }
+
+    It 'stops an image that changes while it is being sent, before paying for it, and records nothing for it' {
+        # Larger than every buffer between the module and the emulator, so the change lands in bytes not yet read;
+        # the small files are sent whole before the emulator would change anything.
+        New-TestImage -Path $Dir -Count 1 -Prefix 'big' -Bytes 45MB
+        $big = Join-Path $Dir 'big1.png'
+        $original = Join-Path $TestDrive "original-$([guid]::NewGuid()).png"
+        Copy-Item -LiteralPath $big -Destination $original
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'upload'; kind = 'change-during-upload'; path = $big }) }
+
+        $results = Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'SourceChanged,*'
+        $errs[0].ToString() | Should -Match 'changed while it was being sent'
+        $errs[0].TargetObject | Should -Be $big
+        ($results.SourcePath | Sort-Object) | Should -Be $Good.FullName
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.uploads | Should -Be 3
+        $stats.charges | Should -Be 2
+        $stats.chargesBySource.PSObject.Properties.Name | Should -Not -Contain 'big1.png'
+        $stats.chargesBySource.PSObject.Properties.Name | Should -HaveCount 2
+        # Nothing was recorded under the hash of the checked bytes: a run on the original pays for the original.
+        # (the journal keeps only the released claim: CANCELLED, no record id)
+        $filed = @(Get-BgResult | Where-Object SourcePath -eq $big)
+        $filed.Status | Should -Not -Contain 'SUCCESS'
+        $filed | Where-Object Id | Should -BeNullOrEmpty
+        Set-OneMinEmulatorConfig $Emu @{ faults = @() }
+        Copy-Item -LiteralPath $original -Destination $big -Force
+        $again = Invoke-BackgroundReplace -LiteralPath $big -Prompt 'x'
+        $again.Reused | Should -BeFalse
+        (Get-OneMinEmulatorStats $Emu).charges | Should -Be 3
+        (Get-OneMinEmulatorStats $Emu).chargesBySha256.PSObject.Properties.Name | Should -Contain (Get-FileHash -LiteralPath $original -Algorithm SHA256).Hash.ToLowerInvariant()
+    }
+
+    It 'reports a paid answer it cannot use (<Name>) as an outcome to check, never as not charged' -TestCases @(
+        @{ Name = 'a success without uuid'; Kind = 'success-without-uuid'; Message = 'no uuid' }
+        @{ Name = 'a redirect'; Kind = 'redirect'; Message = 'redirect' }
+    ) {
+        param($Name, $Kind, $Message)
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = $Kind }) }
+
+        $results = Invoke-BackgroundReplace -LiteralPath $Good[0].FullName -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        $results | Should -BeNullOrEmpty
+        $errs | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'FeatureOutcomeUnknown,*'
+        $errs[0].ToString() | Should -Match $Message
+        $errs[0].ToString() | Should -Match 'may have been charged'
+        $errs[0].ToString() | Should -Not -Match 'not charged|record\.Id'
+        (Get-OneMinEmulatorStats $Emu).featureCalls | Should -Be 1
+    }
+}

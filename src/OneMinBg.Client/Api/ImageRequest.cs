@@ -14,10 +14,13 @@ public sealed class ImageRequest
 {
     private string? _fingerprint;
 
-    /// <param name="contentSha256">Lower-case hex SHA-256 of the source file (<see cref="HashFile"/>); for an -ImageUrl input without a file, "url:" + the URL.</param>
-    /// <param name="sourcePath">Where the source was read from; informational only, not part of the fingerprint.</param>
+    /// <param name="contentSha256">Lower-case hex SHA-256 of the source file (<see cref="HashFile"/>); for an
+    /// -ImageUrl input without a file, "url:" + the URL.</param>
+    /// <param name="sourcePath">Where the source was read from; informational only, not part of the
+    /// fingerprint.</param>
     /// <param name="imageUrl">The URL the source came from, for -ImageUrl input.</param>
-    public ImageRequest(string contentSha256, string? sourcePath, string? imageUrl, string prompt, string size, string quality, string background, string model, Uri baseUri)
+    public ImageRequest(string contentSha256, string? sourcePath, string? imageUrl, string prompt, string size,
+        string quality, string background, string model, Uri baseUri)
     {
         ContentSha256 = Required(contentSha256, nameof(contentSha256));
         SourcePath = sourcePath;
@@ -30,7 +33,8 @@ public sealed class ImageRequest
         BaseUri = baseUri ?? throw new ArgumentNullException(nameof(baseUri));
         if (!baseUri.IsAbsoluteUri)
         {
-            throw new ArgumentException($"The service URL must be absolute, not '{baseUri.OriginalString}'.", nameof(baseUri));
+            throw new ArgumentException($"The service URL must be absolute, not '{baseUri.OriginalString}'.",
+                nameof(baseUri));
         }
     }
 
@@ -59,16 +63,19 @@ public sealed class ImageRequest
             throw new ArgumentException("A file path is required.", nameof(path));
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 81920, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
+            81920, FileOptions.SequentialScan);
         using var sha = SHA256.Create();
         return ToHex(sha.ComputeHash(stream));
     }
 
-    /// <summary>scheme://host:port/path/ in lower case with a trailing '/': one service, however its URL was spelt.</summary>
+    /// <summary>
+    /// scheme://host:port/path/ in lower case with a trailing '/': one service, however its URL was spelt.
+    /// </summary>
     internal static string NormalizeBaseUri(Uri baseUri)
     {
-        string text = (baseUri.Scheme + "://" + baseUri.Host + ":" + baseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) + baseUri.AbsolutePath)
-            .ToLowerInvariant();
+        string port = baseUri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        string text = (baseUri.Scheme + "://" + baseUri.Host + ":" + port + baseUri.AbsolutePath).ToLowerInvariant();
         return text.EndsWith("/", StringComparison.Ordinal) ? text : text + "/";
     }
 
@@ -103,7 +110,8 @@ public sealed class ImageRequest
         foreach (string part in parts)
         {
             byte[] bytes = Encoding.UTF8.GetBytes(part);
-            byte[] prefix = Encoding.ASCII.GetBytes(bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":");
+            byte[] prefix = Encoding.ASCII.GetBytes(
+                bytes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) + ":");
             buffer.Write(prefix, 0, prefix.Length);
             buffer.Write(bytes, 0, bytes.Length);
         }

@@ -17,7 +17,9 @@ public enum ApiErrorKind
     ServerError,
     /// <summary>The connection failed before the request was sent, after the retries were used up.</summary>
     Network,
-    /// <summary>A charged call (POST /api/features) failed after it was sent: it may have been charged, so it is not resent.</summary>
+    /// <summary>
+    /// A charged call (POST /api/features) failed after it was sent: it may have been charged, so it is not resent.
+    /// </summary>
     UnknownOutcome,
     /// <summary>A call ran longer than the timeout (a free call; charged calls report UnknownOutcome).</summary>
     Timeout,
@@ -52,10 +54,16 @@ public sealed class OneMinApiException : Exception
     public string? ServerMessage { get; set; }
     /// <summary>The endpoint that failed, e.g. "POST /api/features".</summary>
     public string? Operation { get; set; }
-    /// <summary>The service's details, when it sent any (e.g. the provider's reason for EXTERNAL_API_RESPONSE_WITH_ERROR).</summary>
+    /// <summary>
+    /// The service's details, when it sent any (e.g. the provider's reason for EXTERNAL_API_RESPONSE_WITH_ERROR).
+    /// </summary>
     public string? ServerDetails { get; set; }
-    /// <summary>For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the feature needs, when the message says.</summary>
+    /// <summary>
+    /// For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the feature needs, when the message says.
+    /// </summary>
     public decimal? CreditsRequired { get; set; }
-    /// <summary>For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the team has left, when the message says.</summary>
+    /// <summary>
+    /// For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the team has left, when the message says.
+    /// </summary>
     public decimal? CreditsAvailable { get; set; }
 }

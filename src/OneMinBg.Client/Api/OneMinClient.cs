@@ -87,9 +87,12 @@ public sealed class OneMinClient
 
     /// <summary>
     /// POST /api/assets for an image already checked (<see cref="ImageInspector.Check"/>): the file is
-    /// opened once more, to send it, and refused if its length changed since the check.
+    /// opened once more and hashed as it is sent; the upload is used only if the bytes sent are the ones
+    /// hashed by the check.
     /// </summary>
-    /// <exception cref="IOException">The file is gone, unreadable or no longer the one checked.</exception>
+    /// <exception cref="SourceChangedException">The file changed after its check or while it was being sent
+    /// (the asset the service now holds is not used).</exception>
+    /// <exception cref="IOException">The file is gone or unreadable.</exception>
     /// <exception cref="OneMinApiException">The service refused or failed after the retries.</exception>
     public Task<UploadedAsset> UploadAsync(SourceImage image, CancellationToken cancellationToken)
     {
@@ -98,10 +101,11 @@ public sealed class OneMinClient
             throw new ArgumentNullException(nameof(image));
         }
 
-        return UploadAsync(Path.GetFullPath(image.Path), image.Info, cancellationToken);
+        return UploadAsync(Path.GetFullPath(image.Path), image.Info, cancellationToken, image.Sha256);
     }
 
-    private async Task<UploadedAsset> UploadAsync(string fullPath, ImageInfo image, CancellationToken cancellationToken)
+    private async Task<UploadedAsset> UploadAsync(string fullPath, ImageInfo image,
+        CancellationToken cancellationToken, string? checkedSha256 = null)
     {
         string fileName = Path.GetFileName(fullPath);
         if (Path.GetExtension(fileName).Length == 0)
@@ -112,9 +116,21 @@ public sealed class OneMinClient
         var call = new Call(UploadOperation, charged: false, rateLimited: true);
         _log.Verbose($"Uploading '{fileName}' ({image.Format} {image.Width}x{image.Height}, "
             + $"{Text.FormatBytes(image.Length)}).");
+        HashedFileContent? sent = null; // the last attempt's body: the one the service answered for
         var (_, asset) = await CallApiAsync(call, HttpMethod.Post, "api/assets",
-            () => UploadContent(fullPath, fileName, image), ResponseParser.ParseUpload, notFoundIsAbsent: false,
-            cancellationToken).ConfigureAwait(false);
+            () => UploadContent(fullPath, fileName, image, out sent), ResponseParser.ParseUpload,
+            notFoundIsAbsent: false, cancellationToken).ConfigureAwait(false);
+        if (checkedSha256 != null
+            && !string.Equals(sent?.SentSha256, checkedSha256, StringComparison.OrdinalIgnoreCase))
+        {
+            // The service now holds other bytes than the ones the journal knows this image by: paying
+            // for them would file another picture's result under this one.
+            _log.Verbose($"Not using {asset.Key}: the bytes sent are not the ones checked.");
+            throw new SourceChangedException(fullPath, $"'{fullPath}' changed while it was being sent (its "
+                + "content is not the one checked); nothing was paid for it. Run the command again for it "
+                + "once nothing is writing to it.");
+        }
+
         _log.Verbose($"Uploaded '{fileName}' as {asset.Key}.");
         return asset;
     }
@@ -138,12 +154,19 @@ public sealed class OneMinClient
             HttpMethod.Post,
             "api/features",
             () => JsonContent(body),
-            root => ResponseParser.ParseRecordEnvelope(root) ?? throw new ResponseFormatException("aiRecord is null"),
+            root => WithId(ResponseParser.ParseRecordEnvelope(root) ?? throw new ResponseFormatException(
+                "aiRecord is null")),
             notFoundIsAbsent: false,
             cancellationToken).ConfigureAwait(false);
         _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
         return record;
     }
+
+    /// <summary>A paid record without an id cannot be looked up or downloaded: its outcome is unknown.</summary>
+    private static AiRecord WithId(AiRecord record) => record.Id.Length > 0
+        ? record
+        : throw new ResponseFormatException($"the record (status {record.Status}) has no uuid, so its result "
+            + "cannot be looked up or downloaded");
 
     /// <summary>The failure to report for a record the feature finished without an image.</summary>
     public static OneMinApiException FeatureFailed(AiRecord record) =>
@@ -294,6 +317,13 @@ public sealed class OneMinClient
 
             string errorExcerpt = Text.Excerpt(Json.DecodeUtf8(errorBody), _apiKey, 500);
             _log.Debug($"{call.Operation}: error body: {errorExcerpt}");
+            if (call.Charged && status >= 300 && status < 400)
+            {
+                // The request arrived and may have been processed before the answer turned into a redirect.
+                throw _errors.UnknownOutcome(call, $"the service answered HTTP {status} (a redirect), which is not "
+                    + "followed so that the API key goes nowhere else", status, null);
+            }
+
             throw _errors.ForStatus(call, response, errorBody);
         }, cancellationToken);
     }
@@ -373,10 +403,13 @@ public sealed class OneMinClient
     }
 
     /// <summary>
-    /// One part, "asset", streamed from the file. Names that are not plain ASCII also go as filename* (RFC 6266).
+    /// One part, "asset", streamed from the file and hashed as it goes (<paramref name="sent"/>). Names
+    /// that are not plain ASCII also go as filename* (RFC 6266).
     /// </summary>
-    private static HttpContent UploadContent(string path, string fileName, ImageInfo image)
+    private static HttpContent UploadContent(string path, string fileName, ImageInfo image,
+        out HashedFileContent? sent)
     {
+        ImageInspector.RequireRegularFile(path); // opening a FIFO or a device could block this call for ever
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize,
             useAsync: true);
         long length = stream.Length;
@@ -384,11 +417,12 @@ public sealed class OneMinClient
         {
             // Not the file that was checked (and hashed): sending it would file the wrong image under that hash.
             stream.Dispose();
-            throw new IOException($"'{path}' changed after it was checked ({image.Length} bytes then, "
-                + $"{length} now); run the command again for it.");
+            throw new SourceChangedException(path, $"'{path}' changed after it was checked ({image.Length} "
+                + $"bytes then, {length} now); nothing was paid for it. Run the command again for it.");
         }
 
-        var file = new StreamContent(stream, FileBufferSize);
+        var file = new HashedFileContent(stream, length);
+        sent = file;
         file.Headers.ContentType = new MediaTypeHeaderValue(image.MimeType);
         string plain = AsciiFileName(fileName);
         var disposition = new ContentDispositionHeaderValue("form-data")

@@ -7,19 +7,28 @@ public sealed class OneMinClientOptions
 {
     public static readonly Uri DefaultBaseUri = new Uri("https://api.1min.ai/");
 
-    /// <summary>The API's origin (and optional path prefix). http:// is refused for non-loopback hosts unless <see cref="AllowInsecureHttp"/>.</summary>
+    /// <summary>
+    /// The API's origin (and optional path prefix). http:// is refused for non-loopback hosts unless
+    /// <see cref="AllowInsecureHttp"/>.
+    /// </summary>
     public Uri BaseUri { get; set; } = DefaultBaseUri;
 
-    /// <summary>Sent only as the API-KEY header to <see cref="BaseUri"/>'s origin; never written to any message.</summary>
+    /// <summary>
+    /// Sent only as the API-KEY header to <see cref="BaseUri"/>'s origin; never written to any message.
+    /// </summary>
     public string ApiKey { get; set; } = "";
 
     /// <summary>How long one HTTP attempt may take, headers and body. Image calls can take minutes.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
 
-    /// <summary>How many times a failed call is tried again (charged calls only when they were certainly not charged).</summary>
+    /// <summary>
+    /// How many times a failed call is tried again (charged calls only when they were certainly not charged).
+    /// </summary>
     public int MaxRetryCount { get; set; } = 5;
 
-    /// <summary>The first backoff step; each retry doubles it (with full jitter), up to <see cref="MaxRetryAfter"/>.</summary>
+    /// <summary>
+    /// The first backoff step; each retry doubles it (with full jitter), up to <see cref="MaxRetryAfter"/>.
+    /// </summary>
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>The longest wait before a retry, whether from Retry-After or from backoff.</summary>

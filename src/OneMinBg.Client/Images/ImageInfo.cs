@@ -58,6 +58,8 @@ public enum InvalidImageReason
     UnsupportedFormat,
     /// <summary>A PNG, JPEG or WebP that ends before its image data does.</summary>
     Truncated,
+    /// <summary>Not a regular file: a named pipe, socket, device, or a symbolic link that leads nowhere.</summary>
+    NotARegularFile,
 }
 
 /// <summary>A file that is not a complete PNG, JPEG or WebP image within the size limit.</summary>

@@ -9,7 +9,8 @@ public static partial class ImageInspector
 {
     private readonly struct Reader
     {
-        private static readonly byte[] PngEnd = { 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82 };
+        private const int MaxPngChunks = 1 << 20;
+        private const int MaxCrcCheckedChunk = 4096; // IHDR, PLTE, IEND, text: not the large pixel data
         private static readonly byte[] JpegEnd = { 0xFF, 0xD9 };
 
         private readonly Stream _stream;
@@ -29,26 +30,102 @@ public static partial class ImageInspector
 
         public ImageInfo Png()
         {
-            if (_head.Length < 24)
+            if (_head.Length < 33)
             {
                 throw Truncated("PNG");
             }
 
-            if (!StartsWithAscii(_head, 12, "IHDR"))
+            if (!StartsWithAscii(_head, 12, "IHDR") || BigEndian32(_head, 8) != 13)
             {
                 throw Damaged("PNG");
             }
 
             uint width = BigEndian32(_head, 16);
             uint height = BigEndian32(_head, 20);
-            // The last chunk is IEND with its fixed CRC; tolerate a little trailing data after it.
-            if (IndexOf(Tail(0), PngEnd) < 0)
-            {
-                throw Truncated("PNG");
-            }
-
+            WalkPngChunks();
             return Result(ImageFormat.Png, width, height, "PNG");
         }
+
+        /// <summary>
+        /// Follows the chunks from IHDR to IEND by their lengths (seeking past large ones), checking each type
+        /// and the CRC of the small ones, and that there is image data: what a decoder needs. Bytes after
+        /// IEND (padding, a NUL tail) are ignored, as decoders do.
+        /// </summary>
+        private void WalkPngChunks()
+        {
+            long position = 8;
+            bool imageData = false;
+            for (int chunk = 0; chunk < MaxPngChunks; chunk++)
+            {
+                byte[] header = ReadAt(_stream, position, 8);
+                if (header.Length < 8)
+                {
+                    throw Truncated("PNG"); // the file ends before IEND
+                }
+
+                uint length = BigEndian32(header, 0);
+                if (!IsChunkType(header, 4) || length > int.MaxValue)
+                {
+                    throw DamagedPng(position, "a chunk header that is not one");
+                }
+
+                long end = position + 12 + length;
+                if (end > _length)
+                {
+                    throw Truncated("PNG");
+                }
+
+                if (length <= MaxCrcCheckedChunk)
+                {
+                    byte[] chunkBytes = ReadAt(_stream, position + 4, (int)length + 8);
+                    if (Crc32.Compute(chunkBytes, 0, (int)length + 4) != BigEndian32(chunkBytes, (int)length + 4))
+                    {
+                        throw DamagedPng(position, "a chunk whose checksum (CRC) does not match its data");
+                    }
+                }
+
+                if (StartsWithAscii(header, 4, "IDAT"))
+                {
+                    imageData = true;
+                }
+                else if (StartsWithAscii(header, 4, "IEND"))
+                {
+                    if (!imageData)
+                    {
+                        throw new InvalidImageException(InvalidImageReason.NotAnImage,
+                            $"{_name} is a PNG file without image data (no IDAT chunk before IEND). "
+                                + "Re-export it as PNG, JPEG or WebP.",
+                            _path);
+                    }
+
+                    return;
+                }
+
+                position = end;
+            }
+
+            throw DamagedPng(position, $"more than {MaxPngChunks} chunks");
+        }
+
+        private static bool IsChunkType(byte[] data, int offset)
+        {
+            for (int i = offset; i < offset + 4; i++)
+            {
+                byte b = data[i];
+                if (!((b >= (byte)'A' && b <= (byte)'Z') || (b >= (byte)'a' && b <= (byte)'z')))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private InvalidImageException DamagedPng(long offset, string what) => new InvalidImageException(
+            InvalidImageReason.NotAnImage,
+            $"{_name} is not a readable image: it starts like a PNG file but its data is damaged ({what}, at "
+                + $"byte {offset}). Re-export it as PNG, JPEG or WebP.",
+            _path);
 
         public ImageInfo Jpeg()
         {

@@ -45,6 +45,7 @@ public static partial class ImageInspector
             throw new ArgumentException("A file path is required.", nameof(path));
         }
 
+        RequireRegularFile(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
             4096, FileOptions.SequentialScan);
         ImageInfo info = Inspect(stream, path, MaxUploadBytes);
@@ -53,7 +54,8 @@ public static partial class ImageInspector
     }
 
     /// <summary>
-    /// Inspects an image that starts at the beginning of a seekable stream (at most <see cref="MaxUploadBytes"/>).
+    /// Inspects an image that starts at the beginning of a seekable stream (at most
+    /// <see cref="MaxUploadBytes"/>).
     /// </summary>
     public static ImageInfo Inspect(Stream seekableStream)
     {
@@ -83,9 +85,31 @@ public static partial class ImageInspector
     /// </summary>
     internal static ImageInfo Inspect(string path, long maxLength)
     {
+        RequireRegularFile(path);
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete,
             4096, FileOptions.RandomAccess);
         return Inspect(stream, path, maxLength);
+    }
+
+    /// <summary>
+    /// Refuses, without opening it, what is not a regular file or a symbolic link to one: opening a named
+    /// pipe blocks until something writes to it, and a device has no end.
+    /// </summary>
+    /// <exception cref="InvalidImageException">NotARegularFile.</exception>
+    internal static void RequireRegularFile(string path)
+    {
+        string? what = FileKind.NotRegular(path);
+        if (what == null && FileKind.UnixBlind && new FileInfo(path).Length == 0)
+        {
+            what = "of length 0 (an empty file, a pipe or a device)"; // pipes and devices have length 0: never open those
+        }
+
+        if (what != null)
+        {
+            throw new InvalidImageException(InvalidImageReason.NotARegularFile,
+                $"'{path}' is not a regular file: it is {what}. Pass image files only (a symbolic link to one "
+                + "is fine).", path);
+        }
     }
 
     internal static ImageInfo Inspect(Stream stream, string? path, long maxLength)

@@ -16,8 +16,10 @@ internal static class PathHelper
     /// Resolves one -Path (wildcards) or -LiteralPath value to existing files. Writes one
     /// non-terminating error for each value or match that is not a readable file and skips it.
     /// </summary>
-    public static List<string> ResolveFiles(PSCmdlet cmdlet, string path, bool literal, Action<ErrorRecord> writeError)
+    public static List<string> ResolveFiles(PSCmdlet cmdlet, string path, bool literal,
+        Action<ErrorRecord> writeError)
     {
+        PathInfo location = cmdlet.SessionState.Path.CurrentLocation;
         var files = new List<string>();
         ICollection<string> matches;
         ProviderInfo provider;
@@ -25,7 +27,10 @@ internal static class PathHelper
         {
             if (literal || IsExistingFileNamedLikeAPattern(cmdlet, path))
             {
-                matches = new[] { cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _) };
+                matches = new[]
+                {
+                    cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out provider, out _),
+                };
             }
             else
             {
@@ -35,10 +40,10 @@ internal static class PathHelper
         catch (ItemNotFoundException ex)
         {
             writeError(ErrorRecords.Create(ex, "FileNotFound", ErrorCategory.ObjectNotFound, path,
-                $"Cannot find the file '{path}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
+                $"Cannot find the file '{path}'. Check the path and the current location ({location})."));
             return files;
         }
-        catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+        catch (Exception ex) when (IsPathError(ex))
         {
             writeError(ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
                 $"Cannot use the path '{path}': {ex.Message}"));
@@ -54,7 +59,7 @@ internal static class PathHelper
         if (matches.Count == 0)
         {
             writeError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, path,
-                $"No file matches '{path}'. Check the pattern and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
+                $"No file matches '{path}'. Check the pattern and the current location ({location})."));
         }
 
         foreach (string match in Hosting.WindowsPaths.Usable(matches, writeError))
@@ -62,12 +67,13 @@ internal static class PathHelper
             if (Directory.Exists(match))
             {
                 writeError(ErrorRecords.Create("PathIsDirectory", ErrorCategory.InvalidArgument, match,
-                    $"'{match}' is a folder, not an image file. Pass its files instead, e.g. Get-ChildItem '{match}' -File."));
+                    $"'{match}' is a folder, not an image file. Pass its files instead, e.g. Get-ChildItem "
+                    + $"'{match}' -File."));
             }
             else if (!File.Exists(match))
             {
                 writeError(ErrorRecords.Create("FileNotFound", ErrorCategory.ObjectNotFound, match,
-                    $"Cannot find the file '{match}'. Check the path and the current location ({cmdlet.SessionState.Path.CurrentLocation})."));
+                    $"Cannot find the file '{match}'. Check the path and the current location ({location})."));
             }
             else
             {
@@ -89,10 +95,11 @@ internal static class PathHelper
         }
         try
         {
-            string literal = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+            string literal = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path,
+                out ProviderInfo provider, out _);
             return IsFileSystem(provider) && File.Exists(literal);
         }
-        catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+        catch (Exception ex) when (IsPathError(ex))
         {
             return false;
         }
@@ -107,7 +114,8 @@ internal static class PathHelper
         error = null;
         try
         {
-            string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out ProviderInfo provider, out _);
+            string resolved = cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path,
+                out ProviderInfo provider, out _);
             if (!IsFileSystem(provider))
             {
                 error = NotFileSystem(path, provider);
@@ -115,7 +123,7 @@ internal static class PathHelper
             }
             return resolved;
         }
-        catch (Exception ex) when (ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException or NotSupportedException or ArgumentException or PSArgumentException)
+        catch (Exception ex) when (IsPathError(ex))
         {
             error = ErrorRecords.Create(ex, "InvalidPath", ErrorCategory.InvalidArgument, path,
                 $"Cannot use '{path}' as {parameterName}: {ex.Message}");
@@ -135,6 +143,11 @@ internal static class PathHelper
         }
         return resolved;
     }
+
+    /// <summary>What PowerShell's path API throws for a path it cannot use.</summary>
+    private static bool IsPathError(Exception ex) =>
+        ex is ProviderNotFoundException or System.Management.Automation.DriveNotFoundException
+            or NotSupportedException or ArgumentException or PSArgumentException;
 
     private static bool IsFileSystem(ProviderInfo provider) =>
         string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase);

@@ -154,7 +154,7 @@ public sealed class ReplaceWorkflowTests : WorkflowTest
         var (image, request) = Image(emulator);
         File.WriteAllBytes(image.Path, Images.Bytes(ImageFormat.Png, 300, 200));
 
-        await Assert.ThrowsAsync<IOException>(() => ReplaceAsync(Emu.Client(emulator), request, image));
+        await Assert.ThrowsAsync<SourceChangedException>(() => ReplaceAsync(Emu.Client(emulator), request, image));
 
         Assert.Equal(JournalState.Released, Journal.Find(request.Fingerprint)!.State);
         EmulatorStats stats = emulator.State.Snapshot();
