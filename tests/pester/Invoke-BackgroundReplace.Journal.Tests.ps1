@@ -170,3 +170,37 @@ Describe 'Recovery' {
         ($lines | Where-Object kind -eq 'result') | Should -HaveCount 16
     }
 }
+
+Describe 'Unknown outcomes are resent at most once' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-FreshJournal
+        $script:Src = New-Sources 3
+    }
+
+    It 'a batch whose answers are lost run five times charges each image at most twice, then -Force pays on purpose' {
+        # Every image call is processed and charged, then its answer is lost (as with a kill after sending).
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = 'reset-after' }) }
+        $counts = foreach ($run in 1..5) {
+            $null = Get-ChildItem -LiteralPath $Src -File |
+                Invoke-BackgroundReplace -Prompt 'beach' -ErrorVariable errs -ErrorAction SilentlyContinue 3>$null
+            $errs | Should -HaveCount 3
+            $errs | ForEach-Object { $_.FullyQualifiedErrorId | Should -BeLike 'FeatureOutcomeUnknown*' }
+            $max = Get-ChargeCounts (Get-OneMinEmulatorStats $Emu) | Measure-Object -Maximum | ForEach-Object Maximum
+            "run $run`: at most $max charges per image"
+            $max | Should -BeLessOrEqual 2
+        }
+        Write-Host ($counts -join '; ')
+        $last = $errs[0].Exception.Message
+        $last | Should -Match 'not sent again automatically'
+        $last | Should -Match '-Force'
+        ([regex]::Matches($last, '\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ')).Count | Should -BeGreaterOrEqual 2
+
+        Set-OneMinEmulatorConfig $Emu @{ faults = @() }
+        $forced = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach' -Force
+        $forced | Should -HaveCount 3
+        Get-ChargeCounts (Get-OneMinEmulatorStats $Emu) | Sort-Object -Unique | Should -Be 3
+        $again = Get-ChildItem -LiteralPath $Src -File | Invoke-BackgroundReplace -Prompt 'beach'
+        $again | ForEach-Object { $_.Reused | Should -BeTrue }
+    }
+}
