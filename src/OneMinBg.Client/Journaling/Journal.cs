@@ -44,6 +44,14 @@ public sealed class Journal
 
     /// <summary>An instance of its own, with its own run id: two of them behave like two pipelines.</summary>
     public Journal(string path)
+        : this(path, dataFolder: null)
+    {
+    }
+
+    /// <param name="path">The journal file.</param>
+    /// <param name="dataFolder">The user's data folder for rescue files (tests); null: the default journal's.
+    /// </param>
+    internal Journal(string path, string? dataFolder)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -53,7 +61,7 @@ public sealed class Journal
         Path = System.IO.Path.GetFullPath(path);
         _file = new JournalFile(Path);
         _file.EnsureFolder();
-        _rescue = new JournalRescue(Path, DefaultPath, _runId);
+        _rescue = new JournalRescue(Path, dataFolder ?? System.IO.Path.GetDirectoryName(DefaultPath)!, _runId);
     }
 
     /// <summary>

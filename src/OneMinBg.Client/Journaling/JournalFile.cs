@@ -22,9 +22,9 @@ internal sealed class JournalFile
 
     /// <summary>
     /// A line this long cannot be one of ours (a line of the longest prompt and path is some 40 KB): it is
-    /// skipped, not read into memory, and reported once.
+    /// skipped, not read into memory whole, and reported once.
     /// </summary>
-    internal const int MaxLineBytes = 1 << 20;
+    internal const int MaxLineBytes = 4 << 20;
 
     private readonly Random _jitter = new Random();
     private readonly HashSet<long> _longLines = new HashSet<long>();

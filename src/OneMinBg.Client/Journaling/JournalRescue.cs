@@ -22,11 +22,12 @@ internal sealed class JournalRescue
     private readonly JournalLineReader _reader = new JournalLineReader();
     private int _sequence;
 
-    public JournalRescue(string journalPath, string defaultJournalPath, string runId)
+    /// <param name="dataFolder">The user's data folder: where the default journal is.</param>
+    public JournalRescue(string journalPath, string dataFolder, string runId)
     {
         _runId = runId;
         string beside = journalPath + ".rescue";
-        string data = Path.Combine(Path.GetDirectoryName(defaultJournalPath)!, "rescue", Hash(journalPath));
+        string data = Path.Combine(dataFolder, "rescue", Hash(journalPath));
         Folders = new[] { beside, data };
     }
 
