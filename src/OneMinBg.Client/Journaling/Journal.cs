@@ -68,37 +68,7 @@ public sealed class Journal
     /// Windows: %LOCALAPPDATA%\OneMinBg\journal.jsonl. Elsewhere: $XDG_DATA_HOME/OneMinBg/journal.jsonl when
     /// XDG_DATA_HOME is set (to an absolute path), else ~/.local/share/OneMinBg/journal.jsonl.
     /// </summary>
-    public static string DefaultPath
-    {
-        get
-        {
-            string root;
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
-            }
-            else
-            {
-                string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
-                if (!string.IsNullOrEmpty(xdg) && System.IO.Path.IsPathRooted(xdg))
-                {
-                    root = xdg!;
-                }
-                else
-                {
-                    string? home = Environment.GetEnvironmentVariable("HOME");
-                    if (string.IsNullOrEmpty(home))
-                    {
-                        home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-                    }
-
-                    root = System.IO.Path.Combine(home!, ".local", "share");
-                }
-            }
-
-            return System.IO.Path.Combine(root, "OneMinBg", "journal.jsonl");
-        }
-    }
+    public static string DefaultPath => JournalRescue.DefaultPath();
 
     /// <summary>The full path of the journal file.</summary>
     public string Path { get; }

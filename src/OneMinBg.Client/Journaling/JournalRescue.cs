@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -29,6 +30,36 @@ internal sealed class JournalRescue
         string beside = journalPath + ".rescue";
         string data = Path.Combine(dataFolder, "rescue", Hash(journalPath));
         Folders = new[] { beside, data };
+    }
+
+    /// <summary>The default journal's path, in the user's data folder (<see cref="Journal.DefaultPath"/>).</summary>
+    public static string DefaultPath()
+    {
+        string root;
+        if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+        {
+            root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
+        }
+        else
+        {
+            string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
+            if (!string.IsNullOrEmpty(xdg) && Path.IsPathRooted(xdg))
+            {
+                root = xdg!;
+            }
+            else
+            {
+                string? home = Environment.GetEnvironmentVariable("HOME");
+                if (string.IsNullOrEmpty(home))
+                {
+                    home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+                }
+
+                root = Path.Combine(home!, ".local", "share");
+            }
+        }
+
+        return Path.Combine(root, "OneMinBg", "journal.jsonl");
     }
 
     /// <summary>Where rescue files go, in the order they are tried.</summary>
