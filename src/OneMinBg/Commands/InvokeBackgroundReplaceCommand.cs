@@ -233,8 +233,9 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             item.Output(BgResult.From(result.Entry, image?.Path, result.Reused));
             if (result.NotRecorded != null)
             {
-                // Paid for and written out (Save-BgImage saves it): the error says where it is kept.
-                item.Error(ErrorRecords.ResultNotRecorded(result.NotRecorded, target, subject), failsItem: false);
+                // Paid for and written out (Save-BgImage saves it): the error says where it is kept. It counts
+                // as failed in the summary, so a scheduled task notices the journal's trouble.
+                item.Error(ErrorRecords.ResultNotRecorded(result.NotRecorded, target, subject));
             }
         }
         catch (OneMinApiException ex)

@@ -234,10 +234,9 @@ internal sealed class BatchRunner : IDisposable
 
         public void Warning(string message) => _runner.Post(() => _runner._cmdlet.WriteWarning(message));
 
-        /// <param name="failsItem">False for an error about an item that still produced its output.</param>
-        public void Error(ErrorRecord record, bool failsItem = true)
+        public void Error(ErrorRecord record)
         {
-            HasError |= failsItem;
+            HasError = true;
             _runner.Post(() => _runner._cmdlet.WriteError(record));
         }
 
