@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.IO;
 using System.Runtime.InteropServices;
 using System.Threading;
 using OneMinBg.Client.Api;
@@ -22,6 +23,12 @@ namespace OneMinBg.Client.Journaling;
 /// </summary>
 public sealed class Journal
 {
+    /// <summary>
+    /// How often an image may be sent without an answer before it is no longer sent automatically: the
+    /// first send and one automatic resend (docs/journal-format.md, "Unknown outcomes").
+    /// </summary>
+    public const int MaxUnansweredSends = 2;
+
     private static readonly ConcurrentDictionary<string, Lazy<Journal>> Shared =
         new ConcurrentDictionary<string, Lazy<Journal>>(
             RuntimeInformation.IsOSPlatform(OSPlatform.Windows) || RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
@@ -33,9 +40,18 @@ public sealed class Journal
     private readonly JournalFile _file;
     private readonly JournalScan _scan = new JournalScan();
     private readonly JournalLineReader _reader = new JournalLineReader();
+    private readonly JournalRescue _rescue;
 
     /// <summary>An instance of its own, with its own run id: two of them behave like two pipelines.</summary>
     public Journal(string path)
+        : this(path, dataFolder: null)
+    {
+    }
+
+    /// <param name="path">The journal file.</param>
+    /// <param name="dataFolder">The user's data folder for rescue files (tests); null: the default journal's.
+    /// </param>
+    internal Journal(string path, string? dataFolder)
     {
         if (string.IsNullOrWhiteSpace(path))
         {
@@ -45,43 +61,14 @@ public sealed class Journal
         Path = System.IO.Path.GetFullPath(path);
         _file = new JournalFile(Path);
         _file.EnsureFolder();
+        _rescue = new JournalRescue(Path, dataFolder ?? System.IO.Path.GetDirectoryName(DefaultPath)!, _runId);
     }
 
     /// <summary>
     /// Windows: %LOCALAPPDATA%\OneMinBg\journal.jsonl. Elsewhere: $XDG_DATA_HOME/OneMinBg/journal.jsonl when
     /// XDG_DATA_HOME is set (to an absolute path), else ~/.local/share/OneMinBg/journal.jsonl.
     /// </summary>
-    public static string DefaultPath
-    {
-        get
-        {
-            string root;
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                root = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData);
-            }
-            else
-            {
-                string? xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");
-                if (!string.IsNullOrEmpty(xdg) && System.IO.Path.IsPathRooted(xdg))
-                {
-                    root = xdg!;
-                }
-                else
-                {
-                    string? home = Environment.GetEnvironmentVariable("HOME");
-                    if (string.IsNullOrEmpty(home))
-                    {
-                        home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
-                    }
-
-                    root = System.IO.Path.Combine(home!, ".local", "share");
-                }
-            }
-
-            return System.IO.Path.Combine(root, "OneMinBg", "journal.jsonl");
-        }
-    }
+    public static string DefaultPath => JournalRescue.DefaultPath();
 
     /// <summary>The full path of the journal file.</summary>
     public string Path { get; }
@@ -103,8 +90,14 @@ public sealed class Journal
         set => _file.LockContended = value;
     }
 
-    /// <summary>Lines a full read skips as unusable (torn, garbage, another version, missing what they need).</summary>
-    internal int SkippedLines => Read(view => view.FoldAll().Skipped);
+    /// <summary>
+    /// Lines a full read skips as unusable (torn, garbage, another version, missing what they need, too long).
+    /// </summary>
+    internal int SkippedLines => Read(view => view.FoldAll().Skipped + _file.LongLinesSkipped);
+
+    /// <summary>Where results go that the journal could not record: folders that exist only while they do.
+    /// </summary>
+    internal IReadOnlyList<string> RescueFolders => _rescue.Folders;
 
     internal string RunId => _runId;
 
@@ -149,12 +142,26 @@ public sealed class Journal
     public IReadOnlyList<JournalEntry> Entries() => Read(view => view.FoldAll().Entries());
 
     /// <summary>
+    /// Problems the journal met while reading that the user should hear about (a line too long to read), each
+    /// once; taking them empties the list.
+    /// </summary>
+    public IReadOnlyList<string> TakeWarnings()
+    {
+        lock (_gate)
+        {
+            return _file.TakeWarnings();
+        }
+    }
+
+    /// <summary>
     /// Claims a request for this run, atomically under the lock. A success →
     /// <see cref="ClaimOutcome.AlreadySucceeded"/>; a live claim of another run, or of this process →
-    /// <see cref="ClaimOutcome.HeldByOther"/> (nothing written). Otherwise (new, failed, released, or a dead or
-    /// stale claim) a claim is written → <see cref="ClaimOutcome.Claimed"/> with the state before it.
+    /// <see cref="ClaimOutcome.HeldByOther"/>; sent <see cref="MaxUnansweredSends"/> times without an answer →
+    /// <see cref="ClaimOutcome.OutcomeUnknown"/> (nothing written for either). Otherwise (new, failed, released,
+    /// or a dead or stale claim) a claim is written → <see cref="ClaimOutcome.Claimed"/> with the state before it.
     /// </summary>
-    /// <param name="staleAfter">For a claim from another host: how long after it was made it stops counting.</param>
+    /// <param name="staleAfter">For a claim from another host: how long after it was made it stops counting.
+    /// </param>
     public ClaimResult TryClaim(ImageRequest request, TimeSpan staleAfter)
     {
         if (request == null)
@@ -177,7 +184,13 @@ public sealed class Journal
                 return new ClaimResult(ClaimOutcome.HeldByOther, previous);
             }
 
+            if (previous != null && previous.UnknownOutcomeAttempts.Count >= MaxUnansweredSends)
+            {
+                return new ClaimResult(ClaimOutcome.OutcomeUnknown, previous);
+            }
+
             JournalLine line = JournalLine.About(JournalLine.Claim, request, now);
+            line.SentMark = true;
             line.Host = JournalProcess.Host;
             line.ProcessId = JournalProcess.Id;
             line.ProcessStartedAt = JournalProcess.StartedAt;
@@ -213,6 +226,27 @@ public sealed class Journal
         });
     }
 
+    /// <summary>
+    /// Records that the paid call is about to be sent: from now until its answer is recorded the image may
+    /// have been charged. Written before the call, so a kill after it never goes unnoticed.
+    /// </summary>
+    public void RecordSent(ImageRequest request)
+    {
+        if (request == null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        Write(JournalLine.Sent, view =>
+        {
+            JournalLine line = JournalLine.Now(JournalLine.Sent);
+            line.Fingerprint = request.Fingerprint;
+            line.RunId = _runId;
+            view.Append(line);
+            return true;
+        });
+    }
+
     public void RecordUpload(Uri baseUri, string contentSha256, string assetKey)
     {
         string normalized = NormalizedBase(baseUri);
@@ -238,6 +272,9 @@ public sealed class Journal
     /// <see cref="JournalState.Failed"/> ("FeatureFailed", may have been charged). Returns the entry as recorded;
     /// <see cref="Find"/> keeps showing an earlier success if this one failed.
     /// </summary>
+    /// <exception cref="ResultNotRecordedException">The journal could not be written (full disk, lock held,
+    /// no access): the result was kept in a rescue file the next write adds to the journal, or in memory for
+    /// this instance's next write. The exception carries the entry.</exception>
     public JournalEntry RecordResult(ImageRequest request, AiRecord record, string assetKey)
     {
         if (request == null)
@@ -251,13 +288,25 @@ public sealed class Journal
         }
 
         Require(record.Id, "record.Id");
-        return Write(JournalLine.Result, view =>
+        JournalLine line = JournalLine.About(JournalLine.Result, request);
+        line.AssetKey = assetKey;
+        SetRecord(line, record.Id, record, previous: null);
+        try
         {
-            JournalLine line = JournalLine.About(JournalLine.Result, request);
-            line.AssetKey = assetKey;
-            SetRecord(line, record.Id, record, previous: null);
-            return view.AppendAndFold(line);
-        });
+            return Write(JournalLine.Result, view => view.AppendAndFold(line));
+        }
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+        {
+            string? keptAt;
+            lock (_gate)
+            {
+                keptAt = _rescue.Keep(line);
+            }
+
+            var alone = new JournalIndex();
+            alone.Apply(line);
+            throw new ResultNotRecordedException(alone.LastChanged!, Path, keptAt, ex);
+        }
     }
 
     /// <summary>Records a failure. Returns the entry as recorded; <see cref="Find"/> keeps showing an earlier
@@ -375,6 +424,7 @@ public sealed class Journal
             using (_file.Lock(what))
             {
                 using var view = new JournalView(_file, _file.OpenForWriting(), _scan, _reader);
+                _rescue.FoldInto(view); // results an earlier write could not record come first
                 return decide(view);
             }
         }

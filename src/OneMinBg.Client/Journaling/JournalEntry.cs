@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using OneMinBg.Client.Api;
 
 namespace OneMinBg.Client.Journaling;
@@ -32,7 +33,9 @@ public sealed class JournalOwner
     /// <summary>The machine name of the claiming process.</summary>
     public string Host { get; }
     public int ProcessId { get; }
-    /// <summary>When the claiming process started (UTC): tells a live process from a later one that reuses its id.</summary>
+    /// <summary>
+    /// When the claiming process started (UTC): tells a live process from a later one that reuses its id.
+    /// </summary>
     public DateTimeOffset ProcessStartedAt { get; }
     /// <summary>The journal instance that claimed it: one per journal file per process.</summary>
     public string RunId { get; }
@@ -75,11 +78,33 @@ public sealed class JournalEntry
     /// <summary>The uploaded key the feature ran on.</summary>
     public string? AssetKey { get; internal set; }
 
-    /// <summary>For <see cref="JournalState.Failed"/>: an ApiErrorKind name, or "FeatureFailed" for a record that is not SUCCESS.</summary>
+    /// <summary>
+    /// For <see cref="JournalState.Failed"/>: an ApiErrorKind name, or "FeatureFailed" for a record that is not
+    /// SUCCESS.
+    /// </summary>
     public string? FailureKind { get; internal set; }
     public string? FailureMessage { get; internal set; }
     /// <summary>The failure happened after the charged call was sent: the image may have been paid for.</summary>
     public bool MayHaveBeenCharged { get; internal set; }
+
+    /// <summary>When the paid call of the latest attempt was sent; null when it was not (or not known).</summary>
+    public DateTimeOffset? SentAt { get; internal set; }
+
+    /// <summary>
+    /// When the image was sent without an answer since the service last answered for it (oldest first): each
+    /// may have been charged. A claim of an older version, which wrote no "sent" line, that ended without an
+    /// answer counts at its time.
+    /// </summary>
+    public IReadOnlyList<DateTimeOffset> UnknownOutcomeAttempts =>
+        State == JournalState.Claimed && !ClaimMarksSent && SentAt == null
+            ? Unanswered.Concat(new[] { RequestedAt }).ToList()
+            : Unanswered;
+
+    /// <summary>The sends without an answer recorded so far (<see cref="UnknownOutcomeAttempts"/>).</summary>
+    internal IReadOnlyList<DateTimeOffset> Unanswered { get; set; } = Array.Empty<DateTimeOffset>();
+
+    /// <summary>The latest claim says its run writes a "sent" line before the paid call.</summary>
+    internal bool ClaimMarksSent { get; set; }
 
     /// <summary>The latest save of its result.</summary>
     public string? SavedPath { get; internal set; }
@@ -89,7 +114,8 @@ public sealed class JournalEntry
 
     internal JournalEntry Copy() => (JournalEntry)MemberwiseClone();
 
-    public override string ToString() => $"{State} {Fingerprint}" + (RecordId != null ? " record " + RecordId : "");
+    public override string ToString() =>
+        $"{State} {Fingerprint}" + (RecordId != null ? " record " + RecordId : "");
 }
 
 public enum ClaimOutcome
@@ -100,6 +126,11 @@ public enum ClaimOutcome
     AlreadySucceeded,
     /// <summary>Another live run (or pipeline in this process) is working on it: skip it.</summary>
     HeldByOther,
+    /// <summary>
+    /// It was sent twice without an answer (<see cref="JournalEntry.UnknownOutcomeAttempts"/>): it is not sent
+    /// again automatically; the user decides (-Force). Nothing is written.
+    /// </summary>
+    OutcomeUnknown,
 }
 
 public sealed class ClaimResult
@@ -114,8 +145,9 @@ public sealed class ClaimResult
 
     /// <summary>
     /// For <see cref="ClaimOutcome.Claimed"/>: the state before the claim (null when new; a dead run's claim
-    /// or a failure that <see cref="JournalEntry.MayHaveBeenCharged"/> means the image may have been paid for already).
-    /// Otherwise the entry that won: the success, or the other run's claim.
+    /// that was sent, or a failure that <see cref="JournalEntry.MayHaveBeenCharged"/>, means the image may have
+    /// been paid for already). Otherwise the entry that won: the success, the other run's claim, or the sends
+    /// without an answer.
     /// </summary>
     public JournalEntry? Entry { get; }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
@@ -19,7 +20,15 @@ internal sealed class JournalFile
     private const int ReadChunkBytes = 1 << 20;
     private const int MaxLockRetryDelayMs = 25;
 
+    /// <summary>
+    /// A line this long cannot be one of ours (a line of the longest prompt and path is some 40 KB): it is
+    /// skipped, not read into memory whole, and reported once.
+    /// </summary>
+    internal const int MaxLineBytes = 4 << 20;
+
     private readonly Random _jitter = new Random();
+    private readonly HashSet<long> _longLines = new HashSet<long>();
+    private readonly List<string> _warnings = new List<string>();
     private byte[] _lineBuffer = new byte[4096];
 
     public JournalFile(string path)
@@ -40,6 +49,9 @@ internal sealed class JournalFile
 
     /// <summary>Called (with the attempt number) each time the lock is found held.</summary>
     public Action<int>? LockContended { get; set; }
+
+    /// <summary>Lines skipped because they are <see cref="MaxLineBytes"/> long or longer.</summary>
+    public int LongLinesSkipped => _longLines.Count;
 
     /// <summary>Where the last complete line read or written ends: the next catch-up starts here.</summary>
     public long Offset { get; private set; }
@@ -219,6 +231,14 @@ internal sealed class JournalFile
         }
     }
 
+    /// <summary>What reading met that the user should hear about, since the last call.</summary>
+    public IReadOnlyList<string> TakeWarnings()
+    {
+        string[] warnings = _warnings.ToArray();
+        _warnings.Clear();
+        return warnings;
+    }
+
     public void EnsureFolder()
     {
         string? folder = System.IO.Path.GetDirectoryName(Path);
@@ -316,14 +336,16 @@ internal sealed class JournalFile
 
     /// <summary>
     /// Hands each complete line (without its '\n') between <paramref name="from"/> and <paramref name="limit"/>
-    /// to <paramref name="handler"/>; returns the offset after the last complete line.
+    /// to <paramref name="handler"/>; returns the offset after the last complete line. A line of
+    /// <see cref="MaxLineBytes"/> or more is skipped as it is read, so memory stays bounded.
     /// </summary>
-    private static long ReadLines(FileStream stream, long from, long limit, LineHandler handler)
+    private long ReadLines(FileStream stream, long from, long limit, LineHandler handler)
     {
         stream.Position = from;
         long offset = from;
         byte[] buffer = new byte[(int)Math.Min(Math.Max(stream.Length - from, 256), ReadChunkBytes)];
         int filled = 0;
+        long? skipping = null; // where the long line being skipped starts
         while (offset + filled < limit)
         {
             int read = stream.Read(buffer, filled, (int)Math.Min(buffer.Length - filled, limit - offset - filled));
@@ -342,7 +364,16 @@ internal sealed class JournalFile
                     break;
                 }
 
-                handler(new ReadOnlySpan<byte>(buffer, start, newline), offset + start);
+                if (skipping is long longLine)
+                {
+                    SkippedLongLine(longLine, offset + start + newline - longLine);
+                    skipping = null;
+                }
+                else
+                {
+                    handler(new ReadOnlySpan<byte>(buffer, start, newline), offset + start);
+                }
+
                 start += newline + 1;
             }
 
@@ -355,11 +386,30 @@ internal sealed class JournalFile
 
             if (filled == buffer.Length)
             {
-                Array.Resize(ref buffer, buffer.Length * 2); // a line longer than the buffer
+                if (skipping != null || buffer.Length >= MaxLineBytes)
+                {
+                    skipping ??= offset; // too long to be ours: drop what was read of it, look for its end
+                    offset += filled;
+                    filled = 0;
+                }
+                else
+                {
+                    Array.Resize(ref buffer, Math.Min(buffer.Length * 2, MaxLineBytes)); // a long line
+                }
             }
         }
 
-        return offset;
+        return skipping ?? offset; // a long last line without its '\n' is looked at again next time
+    }
+
+    private void SkippedLongLine(long offset, long length)
+    {
+        if (_longLines.Add(offset))
+        {
+            _warnings.Add($"The journal '{Path}' has a line of {Text.FormatBytes(length)} at byte {offset}; "
+                + "no line of this module is that long, so it is skipped. Results recorded in other lines are "
+                + "read as usual.");
+        }
     }
 
     private Exception ReadFailed(Exception ex) => ex is UnauthorizedAccessException

@@ -73,6 +73,7 @@ internal sealed class JournalIndex
             case JournalLine.Release: return ApplyRelease(line);
             case JournalLine.Upload: return ApplyUpload(line);
             case JournalLine.Saved: return ApplySaved(line);
+            case JournalLine.Sent: return ApplySent(line);
             default: return false;
         }
     }
@@ -87,13 +88,40 @@ internal sealed class JournalIndex
             return false;
         }
 
+        // What earlier attempts left unanswered still counts; so does a claim of an older version that ended
+        // without an answer (it wrote no "sent" line, so it may have been sent).
+        JournalEntry? previous = Find(line.Fingerprint);
         var entry = new JournalEntry(line.Fingerprint, request)
         {
             State = JournalState.Claimed,
             RequestedAt = line.At!.Value,
             Owner = owner,
+            ClaimMarksSent = line.SentMark,
+            Unanswered = previous?.State == JournalState.Succeeded
+                ? Array.Empty<DateTimeOffset>()
+                : previous?.UnknownOutcomeAttempts ?? Array.Empty<DateTimeOffset>(),
         };
         SetLatest(entry);
+        return true;
+    }
+
+    /// <summary>The paid call is being sent: until an answer is recorded, it may have been charged.</summary>
+    private bool ApplySent(JournalLine line)
+    {
+        if (line.Fingerprint == null || string.IsNullOrEmpty(line.RunId))
+        {
+            return false;
+        }
+
+        JournalEntry? current = Find(line.Fingerprint);
+        if (current != null)
+        {
+            JournalEntry entry = current.Copy();
+            entry.Unanswered = current.Unanswered.Concat(new[] { line.At!.Value }).ToList();
+            entry.SentAt = line.At;
+            SetLatest(entry);
+        }
+
         return true;
     }
 
@@ -122,6 +150,7 @@ internal sealed class JournalIndex
         entry.UsedCredit = line.UsedCredit;
         entry.CreditLimit = line.CreditLimit;
         entry.AssetKey = line.AssetKey;
+        entry.Unanswered = Array.Empty<DateTimeOffset>(); // the service answered for it
         if (IsSuccess(line.Status))
         {
             entry.State = JournalState.Succeeded;
@@ -153,6 +182,16 @@ internal sealed class JournalIndex
         entry.FailureKind = line.FailureKind;
         entry.FailureMessage = line.Message;
         entry.MayHaveBeenCharged = line.Charged ?? true;
+        if (entry.MayHaveBeenCharged && entry.SentAt == null)
+        {
+            // Sent (it may have been charged) with no "sent" line: an older version's failure.
+            entry.Unanswered = entry.Unanswered.Concat(new[] { entry.RequestedAt }).ToList();
+        }
+        else if (!entry.MayHaveBeenCharged && entry.SentAt != null)
+        {
+            entry.Unanswered = Array.Empty<DateTimeOffset>(); // the service answered the send: not charged
+        }
+
         SetLatestUnlessItLosesASuccess(entry);
         return true;
     }
@@ -287,6 +326,9 @@ internal sealed class JournalIndex
         {
             RequestedAt = previous?.RequestedAt ?? line.At!.Value,
             Owner = previous?.Owner,
+            SentAt = previous?.SentAt,
+            ClaimMarksSent = previous?.ClaimMarksSent ?? false,
+            Unanswered = previous?.Unanswered ?? Array.Empty<DateTimeOffset>(),
         };
     }
 

@@ -23,6 +23,7 @@ internal sealed class JournalLine
     public const string Release = "release";
     public const string Upload = "upload";
     public const string Saved = "saved";
+    public const string Sent = "sent";
 
     private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
     {
@@ -51,6 +52,8 @@ internal sealed class JournalLine
     public int? ProcessId { get; set; }
     public DateTimeOffset? ProcessStartedAt { get; set; }
     public string? RunId { get; set; }
+    /// <summary>On a claim: this run writes a "sent" line before the paid call ("sentmark").</summary>
+    public bool SentMark { get; set; }
 
     public string? RecordId { get; set; }
     public string? Status { get; set; }
@@ -154,6 +157,11 @@ internal sealed class JournalLine
 
             Time(writer, "start", ProcessStartedAt);
             String(writer, "run", RunId);
+            if (SentMark)
+            {
+                writer.WriteBoolean("sentmark", true);
+            }
+
             String(writer, "status", Status);
             if (ResultKeys != null)
             {

@@ -21,7 +21,7 @@ internal sealed class JournalLineReader
     private static readonly string[] Kinds =
     {
         JournalLine.Claim, JournalLine.Result, JournalLine.Upload, JournalLine.Saved, JournalLine.Failure,
-        JournalLine.Release,
+        JournalLine.Release, JournalLine.Sent,
     };
 
     private readonly string?[] _recent = new string?[(int)Slot.Count];
@@ -189,6 +189,7 @@ internal sealed class JournalLineReader
             case "pid": line.ProcessId = reader.GetInt32(); return true;
             case "start": line.ProcessStartedAt = reader.GetDateTimeOffset(); return true;
             case "run": line.RunId = Shared(ref reader, Slot.RunId); return true;
+            case "sentmark": line.SentMark = reader.GetBoolean(); return true;
             case "id": line.RecordId = reader.GetString(); return true;
             case "status": line.Status = Shared(ref reader, Slot.Status); return true;
             case "keys": line.ResultKeys = ReadStrings(ref reader); return true;

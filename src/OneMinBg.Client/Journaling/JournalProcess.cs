@@ -7,7 +7,9 @@ namespace OneMinBg.Client.Journaling;
 /// <summary>This process as claims name it, and whether the process behind another claim still runs.</summary>
 internal static class JournalProcess
 {
-    /// <summary>Process start times are read with some jitter (Linux derives them from clock ticks since boot).</summary>
+    /// <summary>
+    /// Process start times are read with some jitter (Linux derives them from clock ticks since boot).
+    /// </summary>
     internal static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(2);
 
     private static readonly Lazy<(string Host, int Id, DateTimeOffset StartedAt)> Current =
@@ -27,7 +29,8 @@ internal static class JournalProcess
     /// and start time exists (the time rule when that cannot be read). Another host: alive until
     /// <paramref name="claimedAt"/> + <paramref name="staleAfter"/>.
     /// </summary>
-    public static bool IsAlive(JournalOwner owner, DateTimeOffset claimedAt, TimeSpan staleAfter, DateTimeOffset now)
+    public static bool IsAlive(
+        JournalOwner owner, DateTimeOffset claimedAt, TimeSpan staleAfter, DateTimeOffset now)
     {
         if (owner.IsThisProcess)
         {
@@ -46,7 +49,9 @@ internal static class JournalProcess
         return now < claimedAt + staleAfter;
     }
 
-    /// <summary>True or false when it can tell; null when the process exists but its start time cannot be read.</summary>
+    /// <summary>
+    /// True or false when it can tell; null when the process exists but its start time cannot be read.
+    /// </summary>
     private static bool? IsRunning(int processId, DateTimeOffset startedAt)
     {
         if (processId <= 0)
@@ -110,9 +115,11 @@ internal static class JournalProcess
         {
             started = new DateTimeOffset(self.StartTime).ToUniversalTime();
         }
-        catch (Exception ex) when (ex is Win32Exception || ex is NotSupportedException || ex is InvalidOperationException)
+        catch (Exception ex)
+            when (ex is Win32Exception || ex is NotSupportedException || ex is InvalidOperationException)
         {
-            // Not seen on Windows, Linux or macOS. Other processes would then take this one's claims for dead ones.
+            // Not seen on Windows, Linux or macOS. Other processes would then take this one's claims for dead
+            // ones.
             started = DateTimeOffset.UtcNow;
         }
 

@@ -12,6 +12,13 @@ public static class FailurePolicy
     /// <summary>True when no later item can succeed after <paramref name="failure"/>.</summary>
     public static bool StopsBatch(OneMinApiException failure) => StopsBatch(failure.Kind);
 
+    /// <summary>
+    /// A journal that cannot record a claim or a send (full disk, a lock held by a program that hangs, no
+    /// access) fails every later item too, and sending without it could pay twice: the batch stops, while the
+    /// paid calls already sent finish and their results are written.
+    /// </summary>
+    public static bool StopsBatch(JournalUnavailableException failure) => failure != null;
+
     /// <summary>True when no later item can succeed after a failure of this kind.</summary>
     public static bool StopsBatch(ApiErrorKind kind) => kind switch
     {

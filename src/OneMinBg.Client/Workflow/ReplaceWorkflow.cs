@@ -1,8 +1,11 @@
 using System;
+using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Common;
 using OneMinBg.Client.Images;
 using OneMinBg.Client.Journaling;
 
@@ -11,23 +14,52 @@ namespace OneMinBg.Client.Workflow;
 /// <summary>What a replacement produced: the journal's entry of the result.</summary>
 public sealed class ReplaceResult
 {
-    public ReplaceResult(JournalEntry entry, bool reused)
+    public ReplaceResult(JournalEntry entry, bool reused, ResultNotRecordedException? notRecorded = null)
     {
         Entry = entry;
         Reused = reused;
+        NotRecorded = notRecorded;
     }
 
     public JournalEntry Entry { get; }
     /// <summary>Another run paid for it meanwhile: this one took its result instead (no charge).</summary>
     public bool Reused { get; }
+    /// <summary>The result is paid for and good, but the journal could not record it: report it.</summary>
+    public ResultNotRecordedException? NotRecorded { get; }
+}
+
+/// <summary>The journal could not record a step before the paid call, so the image was not sent.</summary>
+public sealed class JournalUnavailableException : Exception
+{
+    public JournalUnavailableException(Exception inner)
+        : base(inner.Message, inner)
+    {
+    }
+}
+
+/// <summary>Another run holds the request and has not finished it within the stale-claim time.</summary>
+public sealed class HeldByOtherRunException : Exception
+{
+    public HeldByOtherRunException(string message)
+        : base(message)
+    {
+    }
+}
+
+/// <summary>A sink that also shows, in the progress display, that an image waits for another run.</summary>
+public interface IWaitingSink
+{
+    void Waiting(bool waiting);
 }
 
 /// <summary>
 /// One image's way through the service, where money is spent: claim the request in the journal so no
 /// other run pays for it too (or wait for the run that holds it), upload the file (or reuse its earlier
 /// upload, uploading again if the service refuses it), make the charged call, record the result or the
-/// failure. A run stopped after the charged call was sent records that the image may have been charged;
-/// stopped before, it gives its claim back.
+/// failure. The moment the charged call is sent is journaled, so only an image that was sent is said to be
+/// maybe charged, and one sent twice without an answer is not sent a third time without -Force. A run
+/// stopped after the charged call was sent records that the image may have been charged; stopped before, it
+/// gives its claim back. A paid result is never dropped, even when the journal cannot record it.
 /// </summary>
 public sealed class ReplaceWorkflow
 {
@@ -61,10 +93,16 @@ public sealed class ReplaceWorkflow
     /// <param name="batchToken">Stops free work (claim, upload); the charged call is not started once it is
     /// set.</param>
     /// <param name="stopToken">The only token that abandons the charged call once it is sent.</param>
-    /// <exception cref="OneMinApiException">A failure of the service, recorded in the journal; or
-    /// <see cref="ApiErrorKind.FeatureFailed"/> for a record that finished without an image.</exception>
-    /// <exception cref="IOException">The file changed or vanished after its check (the claim is given
-    /// back).</exception>
+    /// <exception cref="OneMinApiException">A failure of the service, recorded in the journal;
+    /// <see cref="ApiErrorKind.FeatureFailed"/> for a record that finished without an image; or
+    /// <see cref="ApiErrorKind.UnknownOutcome"/>, unsent, for an image already sent
+    /// <see cref="Journal.MaxUnansweredSends"/> times without an answer.</exception>
+    /// <exception cref="IOException">The file changed, vanished or could not be read before the paid call (the
+    /// claim is given back).</exception>
+    /// <exception cref="JournalUnavailableException">The journal failed before the paid call: not sent.</exception>
+    /// <exception cref="HeldByOtherRunException">Another run holds it past the stale-claim time.</exception>
+    /// <remarks>A paid result the journal cannot record is returned with <see cref="ReplaceResult.NotRecorded"/>.
+    /// </remarks>
     public Task<ReplaceResult> RunAsync(ImageRequest request, SourceImage? image, bool force, IWorkflowSink sink,
         CancellationToken batchToken, CancellationToken stopToken) =>
         new Attempt(this, request, image, sink, batchToken, stopToken).RunAsync(force);
@@ -82,6 +120,7 @@ public sealed class ReplaceWorkflow
         private bool _featureSent;
         private bool _usedCachedUpload;
         private bool _claimed;
+        private bool _sentRecorded;
 
         public Attempt(ReplaceWorkflow workflow, ImageRequest request, SourceImage? image, IWorkflowSink sink,
             CancellationToken batchToken, CancellationToken stopToken)
@@ -105,10 +144,10 @@ public sealed class ReplaceWorkflow
             }
 
             AiRecord record;
-            JournalEntry entry;
+            string assetKey;
             try
             {
-                string assetKey = await AssetKeyAsync(reuseUpload: true).ConfigureAwait(false);
+                assetKey = await AssetKeyAsync(reuseUpload: true).ConfigureAwait(false);
                 try
                 {
                     record = await ReplaceAsync(assetKey).ConfigureAwait(false);
@@ -116,24 +155,28 @@ public sealed class ReplaceWorkflow
                 catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.BadRequest && _usedCachedUpload)
                 {
                     // A cached upload the service no longer has is refused before processing (no charge).
+                    _featureSent = false;
                     _sink.Verbose($"{_subject}: the service refused the earlier upload ({ex.ServerMessage}); "
                         + "uploading again.");
                     assetKey = await AssetKeyAsync(reuseUpload: false).ConfigureAwait(false);
                     record = await ReplaceAsync(assetKey).ConfigureAwait(false);
                 }
-
-                entry = Journal.RecordResult(_request, record, assetKey);
             }
             catch (OneMinApiException ex)
             {
-                Journal.RecordFailure(_request, ex.Kind.ToString(), ex.Message,
-                    mayHaveBeenCharged: ex.Kind == ApiErrorKind.UnknownOutcome);
+                RecordFailure(ex.Kind, ex.Message, mayHaveBeenCharged: ex.Kind == ApiErrorKind.UnknownOutcome);
                 throw;
             }
-            catch (Exception ex) when (_image != null
+            catch (JournalUnavailableException)
+            {
+                Release(); // nothing was sent: the journal failed before the paid call
+                throw;
+            }
+            catch (Exception ex) when (!_featureSent && _image != null
                 && ex is InvalidImageException or IOException or UnauthorizedAccessException)
             {
-                // The file changed or vanished between the check and the upload.
+                // The source file changed, vanished or could not be read before the paid call (also when the
+                // bytes sent were not the bytes checked): nothing was charged, nothing is recorded for it.
                 Release();
                 throw;
             }
@@ -142,7 +185,7 @@ public sealed class ReplaceWorkflow
                 if (_featureSent)
                 {
                     // Stopped while the service was working on it: it may have been charged.
-                    Journal.RecordFailure(_request, ApiErrorKind.UnknownOutcome.ToString(),
+                    RecordFailure(ApiErrorKind.UnknownOutcome,
                         "the run was stopped while the service was working on this image", mayHaveBeenCharged: true);
                 }
                 else
@@ -153,69 +196,180 @@ public sealed class ReplaceWorkflow
                 throw;
             }
 
+            // Paid for: from here on the result is never dropped and the claim never given back.
+            ReplaceResult result;
+            try
+            {
+                result = new ReplaceResult(Journal.RecordResult(_request, record, assetKey), reused: false);
+            }
+            catch (ResultNotRecordedException ex)
+            {
+                result = new ReplaceResult(ex.Entry, reused: false, ex);
+            }
+
             if (!record.IsSuccess)
             {
+                if (result.NotRecorded != null)
+                {
+                    _sink.Warning($"{_subject}: {result.NotRecorded.Message}");
+                }
+
                 throw OneMinClient.FeatureFailed(record);
             }
 
-            return new ReplaceResult(entry, reused: false);
+            return result;
         }
 
         /// <summary>
         /// Claims the request in the journal so no other run pays for it too. Returns the result when there
-        /// is nothing to do: another run finished it meanwhile.
+        /// is nothing to do: another run finished it meanwhile. Waits for another live run's claim up to the
+        /// stale-claim time after it was made.
         /// </summary>
         private async Task<JournalEntry?> ClaimAsync()
         {
             bool announced = false;
-            while (true)
+            try
             {
-                ClaimResult claim = Journal.TryClaim(_request, _workflow._staleClaimAfter);
-                switch (claim.Outcome)
+                while (true)
                 {
-                    case ClaimOutcome.AlreadySucceeded:
-                        _sink.Verbose($"{_subject}: another run produced result {claim.Entry!.RecordId} meanwhile; "
-                            + "reusing it.");
-                        return claim.Entry;
-                    case ClaimOutcome.HeldByOther:
-                        if (!announced)
-                        {
-                            JournalOwner? owner = claim.Entry?.Owner;
-                            _sink.Verbose($"{_subject}: another run (process {owner?.ProcessId} on {owner?.Host}) "
-                                + "is working on the same image and settings; waiting for its result.");
-                            announced = true;
-                        }
+                    ClaimResult claim = Journaled(() => Journal.TryClaim(_request, _workflow._staleClaimAfter));
+                    switch (claim.Outcome)
+                    {
+                        case ClaimOutcome.AlreadySucceeded:
+                            _sink.Verbose($"{_subject}: another run produced result {claim.Entry!.RecordId} "
+                                + "meanwhile; reusing it.");
+                            return claim.Entry;
+                        case ClaimOutcome.HeldByOther:
+                            JournalEntry held = claim.Entry!;
+                            ThrowIfWaitedTooLong(held);
+                            if (!announced)
+                            {
+                                _sink.Verbose($"{_subject}: another run ({held.Owner}) is working on the same image "
+                                    + "and settings; waiting for its result.");
+                                (_sink as IWaitingSink)?.Waiting(true);
+                                announced = true;
+                            }
 
-                        await Task.Delay(PollInterval, _batchToken).ConfigureAwait(false);
-                        break;
-                    default:
-                        WarnIfMaybeCharged(claim.Entry);
-                        _claimed = true;
-                        return null;
+                            await Task.Delay(PollInterval, _batchToken).ConfigureAwait(false);
+                            break;
+                        case ClaimOutcome.OutcomeUnknown:
+                            throw NeedsDecision(claim.Entry!);
+                        default:
+                            WarnIfMaybeCharged(claim.Entry);
+                            _claimed = true;
+                            return null;
+                    }
                 }
             }
+            finally
+            {
+                if (announced)
+                {
+                    (_sink as IWaitingSink)?.Waiting(false);
+                }
+            }
+        }
+
+        /// <summary>The holder should have finished within the stale-claim time: it hangs, or its host is gone.
+        /// </summary>
+        private void ThrowIfWaitedTooLong(JournalEntry held)
+        {
+            TimeSpan waited = DateTimeOffset.UtcNow - held.RequestedAt;
+            if (waited >= _workflow._staleClaimAfter)
+            {
+                throw new HeldByOtherRunException($"{_subject}: another run ({held.Owner}) claimed the same image "
+                    + $"and settings at {held.RequestedAt:u} and has not finished it after "
+                    + $"{Text.FormatSeconds(waited)}, longer than a call can take; it may hang. Not sent, so not "
+                    + "charged. Stop that run if it hangs and run this again, or use -Force to pay for it anyway.");
+            }
+        }
+
+        /// <summary>Sent <see cref="Journal.MaxUnansweredSends"/> times without an answer: the user decides.
+        /// </summary>
+        private static OneMinApiException NeedsDecision(JournalEntry entry)
+        {
+            var times = entry.UnknownOutcomeAttempts.Select(t => t.ToUniversalTime().ToString("u",
+                CultureInfo.InvariantCulture));
+            return new OneMinApiException(ApiErrorKind.UnknownOutcome,
+                $"it was sent {entry.UnknownOutcomeAttempts.Count} times without an answer (at "
+                + $"{string.Join(", ", times)}); each may have been charged, so it is not sent again automatically. "
+                + "Look it up with Get-BgResult or in the 1min.ai dashboard, then run it again with -Force to pay "
+                + "for it once more.")
+            {
+                Operation = "POST /api/features",
+            };
         }
 
         /// <summary>Gives the claim back so a later run sends the image; only a claim this attempt made.</summary>
         private void Release()
         {
-            if (_claimed)
+            if (!_claimed)
+            {
+                return;
+            }
+
+            try
             {
                 Journal.Release(_request);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                // The claim stays; it was not sent, so a later run sends it without a warning.
+                _sink.Verbose($"{_subject}: the journal could not give the claim back: {ex.Message}");
+            }
+        }
+
+        private void RecordFailure(ApiErrorKind kind, string message, bool mayHaveBeenCharged)
+        {
+            try
+            {
+                Journal.RecordFailure(_request, kind.ToString(), message, mayHaveBeenCharged);
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                _sink.Warning($"{_subject}: the journal could not record this failure: {ex.Message}");
             }
         }
 
         private void WarnIfMaybeCharged(JournalEntry? previous)
         {
+            const string Once = " If this answer is lost too, it is not sent again automatically.";
             if (previous?.State == JournalState.Claimed)
             {
-                _sink.Warning($"{_subject} was sent at {previous.RequestedAt:u} by a run that ended before the "
-                    + "answer came; it may have been charged then. Sending it again.");
+                if (previous.SentAt is DateTimeOffset sentAt)
+                {
+                    _sink.Warning($"{_subject} was sent at {sentAt:u} by a run that ended before the answer came; "
+                        + "it may have been charged then. Sending it again." + Once);
+                }
+                else if (!previous.ClaimMarksSent)
+                {
+                    _sink.Warning($"{_subject} was claimed at {previous.RequestedAt:u} by a run that ended before "
+                        + "an answer was recorded; it may have been charged then. Sending it again." + Once);
+                }
+                else
+                {
+                    _sink.Verbose($"{_subject}: a run that ended before sending it had claimed it (nothing was "
+                        + "charged); sending it now.");
+                }
             }
             else if (previous is { State: JournalState.Failed, MayHaveBeenCharged: true })
             {
                 _sink.Warning($"{_subject} failed at {previous.CompletedAt:u} after it was sent "
-                    + $"({previous.FailureMessage}); it may have been charged then. Sending it again.");
+                    + $"({previous.FailureMessage}); it may have been charged then. Sending it again."
+                    + (previous.UnknownOutcomeAttempts.Count > 0 ? Once : ""));
+            }
+        }
+
+        /// <summary>A journal failure before the paid call: the image is not sent.</summary>
+        private static T Journaled<T>(Func<T> call)
+        {
+            try
+            {
+                return call();
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                throw new JournalUnavailableException(ex);
             }
         }
 
@@ -235,15 +389,30 @@ public sealed class ReplaceWorkflow
 
             _usedCachedUpload = false;
             UploadedAsset asset = await _workflow._client.UploadAsync(_image, _batchToken).ConfigureAwait(false);
-            Journal.RecordUpload(_request.BaseUri, _request.ContentSha256, asset.Key);
+            Journaled(() =>
+            {
+                Journal.RecordUpload(_request.BaseUri, _request.ContentSha256, asset.Key);
+                return true;
+            });
             return asset.Key;
         }
 
         private Task<AiRecord> ReplaceAsync(string assetKey)
         {
             // The charged call: not started once the batch is stopping, never abandoned once sent
-            // (only Ctrl+C cancels it), so a paid result is not thrown away.
+            // (only Ctrl+C cancels it), so a paid result is not thrown away. Journaled as sent first, once per
+            // attempt (a resend after a refused upload is the same attempt: the refusal cost nothing).
             _batchToken.ThrowIfCancellationRequested();
+            if (!_sentRecorded)
+            {
+                Journaled(() =>
+                {
+                    Journal.RecordSent(_request);
+                    return true;
+                });
+                _sentRecorded = true;
+            }
+
             _featureSent = true;
             return _workflow._client.ReplaceBackgroundAsync(_request, assetKey, _stopToken);
         }

@@ -110,6 +110,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     protected override void EndProcessing()
     {
         base.EndProcessing();
+        WriteJournalWarnings();
         PublishSummary(SummaryVariable, _reusedHere, _reused, _latest?.UsedCredit, _latest?.CreditLimit);
     }
 
@@ -134,6 +135,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
 
     protected override void ProcessRecord()
     {
+        WriteJournalWarnings();
         if (ParameterSetName == ImageUrlSet)
         {
             foreach (string url in ImageUrl)
@@ -222,20 +224,54 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     private static async Task ReplaceAsync(BatchRunner.WorkItem item, ReplaceWorkflow workflow,
         ImageRequest request, SourceImage? image, bool force)
     {
+        object target = (object?)image?.Path ?? request.ImageUrl!;
+        string subject = ReplaceWorkflow.Describe(request);
         try
         {
             ReplaceResult result = await workflow.RunAsync(request, image, force, item, item.BatchToken,
                 item.StopToken).ConfigureAwait(false);
             item.Output(BgResult.From(result.Entry, image?.Path, result.Reused));
+            if (result.NotRecorded != null)
+            {
+                // Paid for and written out (Save-BgImage saves it): the error says where it is kept. It counts
+                // as failed in the summary, so a scheduled task notices the journal's trouble.
+                item.Error(ErrorRecords.ResultNotRecorded(result.NotRecorded, target, subject));
+            }
         }
         catch (OneMinApiException ex)
         {
-            item.Fail(ex, (object?)image?.Path ?? request.ImageUrl, ReplaceWorkflow.Describe(request));
+            item.Fail(ex, target, subject);
+        }
+        catch (JournalUnavailableException ex)
+        {
+            ErrorRecord record = ErrorRecords.JournalUnavailable(ex, target, subject);
+            if (FailurePolicy.StopsBatch(ex))
+            {
+                item.Fatal(record);
+            }
+            else
+            {
+                item.Error(record);
+            }
+        }
+        catch (HeldByOtherRunException ex)
+        {
+            item.Error(ErrorRecords.HeldByOtherRun(ex, target));
         }
         catch (Exception ex) when (image != null
             && ex is InvalidImageException or IOException or UnauthorizedAccessException)
         {
             item.Error(ErrorRecords.FromFile(ex, image.Path));
+        }
+    }
+
+    /// <summary>What the journal met while reading (a line too long to be one of ours), said once.</summary>
+    private void WriteJournalWarnings()
+    {
+        Debug.Assert(_journal != null, "BeginProcessing opens the journal");
+        foreach (string warning in _journal!.TakeWarnings())
+        {
+            WriteWarning(warning);
         }
     }
 

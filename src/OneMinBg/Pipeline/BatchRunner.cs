@@ -33,6 +33,7 @@ internal sealed class BatchRunner : IDisposable
     private TimeSpan _lastProgress = TimeSpan.Zero;
     private ErrorRecord? _fatal;
     private bool _progressShown;
+    private int _waiting;
 
     public BatchRunner(PSCmdlet cmdlet, int throttleLimit, string activity, CancellationToken stopToken)
     {
@@ -162,9 +163,9 @@ internal sealed class BatchRunner : IDisposable
         }
     }
 
-    private void ReportProgress()
+    private void ReportProgress(bool now = false)
     {
-        if (_clock.Elapsed - _lastProgress < ProgressInterval)
+        if (!now && _clock.Elapsed - _lastProgress < ProgressInterval)
         {
             return;
         }
@@ -173,6 +174,10 @@ internal sealed class BatchRunner : IDisposable
         int done = Succeeded + Failed;
         double perMinute = done / Math.Max(_clock.Elapsed.TotalMinutes, 1e-9);
         string status = $"{Succeeded} done, {Failed} failed, {_running.Count} in flight, {perMinute:0.#} per minute";
+        if (_waiting > 0)
+        {
+            status += $", {_waiting} waiting for another run";
+        }
         _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, status));
     }
 
@@ -206,7 +211,7 @@ internal sealed class BatchRunner : IDisposable
     }
 
     /// <summary>What a worker may do; every call is carried out later on the pipeline thread.</summary>
-    internal sealed class WorkItem : IWorkflowSink
+    internal sealed class WorkItem : IWorkflowSink, IWaitingSink
     {
         private readonly BatchRunner _runner;
 
@@ -234,6 +239,13 @@ internal sealed class BatchRunner : IDisposable
             HasError = true;
             _runner.Post(() => _runner._cmdlet.WriteError(record));
         }
+
+        /// <summary>Shown at once in the progress status: the item waits for another run's result.</summary>
+        public void Waiting(bool waiting) => _runner.Post(() =>
+        {
+            _runner._waiting += waiting ? 1 : -1;
+            _runner.ReportProgress(now: true);
+        });
 
         /// <summary>A failed service call: stops the whole batch when <see cref="FailurePolicy"/> says so.</summary>
         public void Fail(OneMinApiException failure, object? target, string subject)

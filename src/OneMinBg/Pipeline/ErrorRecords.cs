@@ -3,6 +3,8 @@ using System.IO;
 using System.Management.Automation;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Images;
+using OneMinBg.Client.Journaling;
+using OneMinBg.Client.Workflow;
 
 namespace OneMinBg.Pipeline;
 
@@ -108,4 +110,21 @@ internal static class ErrorRecords
         };
         return Create(ex, id, category, path, message);
     }
+
+    /// <summary>A paid result the journal could not record; it was written out and kept for the next run.</summary>
+    public static ErrorRecord ResultNotRecorded(ResultNotRecordedException ex, object? target, string subject) =>
+        Create(ex, "ResultNotRecorded", ErrorCategory.WriteError, target, $"{subject}: {ex.Message}",
+            "Free disk space, or end the program that holds the journal's lock; the result object was written "
+            + "and can be saved as usual.");
+
+    /// <summary>The journal failed before the paid call, so the image was not sent (nor charged).</summary>
+    public static ErrorRecord JournalUnavailable(JournalUnavailableException ex, object? target, string subject) =>
+        Create(ex, "JournalUnavailable", ErrorCategory.WriteError, target,
+            $"{subject}: not sent, because the journal could not record it: {ex.Message}",
+            "Free disk space, or end the program that holds the journal's lock, then run the command again.");
+
+    /// <summary>Another run holds the image and has not finished it within the stale-claim time.</summary>
+    public static ErrorRecord HeldByOtherRun(HeldByOtherRunException ex, object? target) =>
+        Create(ex, "HeldByOtherRun", ErrorCategory.ResourceBusy, target, ex.Message,
+            "Stop the other run if it hangs, then run the command again for this input; -Force pays anyway.");
 }

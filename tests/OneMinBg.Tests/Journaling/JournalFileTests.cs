@@ -68,6 +68,31 @@ public sealed class JournalFileTests : TempDirTest
     }
 
     [Fact]
+    public void A_line_too_long_to_be_ours_is_skipped_with_a_warning_and_the_others_are_read()
+    {
+        var writer = new Journal(JournalPath);
+        writer.RecordUpload(JournalSamples.Service, JournalSamples.Sha("dog"), "images/dog.png");
+        using (var stream = new FileStream(JournalPath, FileMode.Append))
+        {
+            byte[] huge = new byte[JournalFile.MaxLineBytes * 2 + 17];
+            Array.Fill(huge, (byte)'x');
+            stream.Write(huge);
+            stream.WriteByte((byte)'\n');
+        }
+
+        writer.RecordUpload(JournalSamples.Service, JournalSamples.Sha("cat"), "images/cat.png");
+        var reader = new Journal(JournalPath);
+
+        Assert.Equal("images/dog.png", reader.FindUpload(JournalSamples.Service, JournalSamples.Sha("dog")));
+        Assert.Equal("images/cat.png", reader.FindUpload(JournalSamples.Service, JournalSamples.Sha("cat")));
+        Assert.Equal(1, reader.SkippedLines);
+        string warning = Assert.Single(reader.TakeWarnings());
+        Assert.Contains(JournalPath, warning);
+        Assert.Contains("skipped", warning);
+        Assert.Empty(reader.TakeWarnings());
+    }
+
+    [Fact]
     public void A_journal_replaced_by_a_shorter_file_is_read_again()
     {
         var journal = new Journal(JournalPath);

@@ -26,7 +26,8 @@ public sealed class JournalLineTests : TempDirTest
         string[] known =
         {
             "v", "kind", "at", "fp", "content", "src", "img", "prompt", "size", "quality", "bg", "model", "base",
-            "host", "pid", "start", "run", "id", "status", "keys", "url", "created", "used", "limit", "asset",
+            "host", "pid", "start", "run", "sentmark", "id", "status", "keys", "url", "created", "used", "limit",
+            "asset",
             "refresh",
             "fail", "msg", "charged", "path", "len", "sha",
         };

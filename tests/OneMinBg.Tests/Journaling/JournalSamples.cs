@@ -41,7 +41,7 @@ internal static class JournalSamples
 
     /// <summary>A claim line written by hand, as another (maybe dead) process would have left it.</summary>
     public static string ClaimLine(ImageRequest request, string host, int pid, DateTimeOffset processStart,
-        DateTimeOffset at, string run = "0123456789abcdef") =>
+        DateTimeOffset at, string run = "0123456789abcdef", bool sentMark = false) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>
         {
             ["v"] = 1,
@@ -59,6 +59,18 @@ internal static class JournalSamples
             ["host"] = host,
             ["pid"] = pid,
             ["start"] = processStart,
+            ["run"] = run,
+            ["sentmark"] = sentMark ? true : null,
+        }) + "\n";
+
+    /// <summary>A "sent" line written by hand: that run sent the paid call at <paramref name="at"/>.</summary>
+    public static string SentLine(ImageRequest request, DateTimeOffset at, string run = "0123456789abcdef") =>
+        JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["v"] = 1,
+            ["kind"] = "sent",
+            ["at"] = at,
+            ["fp"] = request.Fingerprint,
             ["run"] = run,
         }) + "\n";
 
