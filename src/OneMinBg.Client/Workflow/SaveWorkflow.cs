@@ -131,7 +131,17 @@ public sealed class SaveWorkflow
                 + "kept it and recorded it as saved.");
         }
 
-        _journal.RecordSaved(recordId, file.Path, file.Length, file.Sha256);
+        try
+        {
+            _journal.RecordSaved(recordId, file.Path, file.Length, file.Sha256);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The file is in place and checked; only the note that makes re-saving free is missing, and a
+            // later save finds the file by its content instead. Not a failure of this result.
+            sink.Warning($"'{file.Path}' is saved, but the journal could not record it ({ex.Message}). "
+                + "A later save into this folder recognises the file by its content.");
+        }
         return file;
     }
 

@@ -44,6 +44,30 @@ public sealed class SaveWorkflowTests : WorkflowTest
     }
 
     [Fact]
+    public async Task A_saved_file_stays_saved_with_a_warning_when_the_journal_cannot_record_it()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var client = Emu.Client(emulator);
+        JournalEntry entry = await ResultAsync(emulator, client);
+        string path = Dir.File("cat_bg.png");
+        var journal = new Journal(Journal.Path) { LockTimeout = TimeSpan.FromMilliseconds(100) };
+
+        DownloadedFile file;
+        using (new FileStream(journal.LockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            file = await new SaveWorkflow(journal, client).SaveAsync(entry.RecordId!, entry.TemporaryUrl,
+                entry.Request.BaseUri.AbsoluteUri, Subject, path, false, entry.Request.Size, Sink,
+                CancellationToken.None);
+        }
+
+        Assert.Equal(ContentHash.OfFile(path), file.Sha256);
+        Assert.Contains(Sink.Warnings, w => w.Contains(path, StringComparison.Ordinal)
+            && w.Contains("could not record", StringComparison.Ordinal));
+        // The next save finds the file by its content: nothing is refused, nothing is lost.
+        Assert.Equal(file.Sha256, (await SaveAsync(client, entry, path)).Sha256);
+    }
+
+    [Fact]
     public async Task Another_file_at_the_destination_is_kept_unless_overwriting_is_allowed()
     {
         await using var emulator = await Emu.StartAsync();
