@@ -7,7 +7,8 @@ function Measure-Journal {
     param([int[]] $Entries = @(50000, 200000))
     $bin = Join-Path $Out 'bench/journal-bin'
     $project = Join-Path $Root 'tests/OneMinBg.Bench/OneMinBg.Bench.csproj'
-    Invoke-Dotnet build $project -c Release -o $bin --nologo -v quiet | Out-Host
+    & dotnet build $project -c Release -o $bin --nologo -v quiet | Out-Host
+    if ($LASTEXITCODE -ne 0) { throw "dotnet build of tests/OneMinBg.Bench failed ($LASTEXITCODE)" }
     $dir = New-BenchFolder 'journal'
     try {
         $rows = & dotnet (Join-Path $bin 'OneMinBg.Bench.dll') $dir @Entries
