@@ -3,8 +3,6 @@ using System.Diagnostics;
 using System.IO;
 using System.Net.Http;
 using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Threading;
 using System.Threading.Tasks;
@@ -23,15 +21,12 @@ public sealed class OneMinClient
 {
     private const int MaxJsonBytes = 16 * 1024 * 1024;
     private const int MaxErrorBytes = 64 * 1024;
-    private const int FileBufferSize = 81920;
     private const string UploadOperation = "POST /api/assets";
     private const string FeaturesOperation = "POST /api/features";
     private const string ResultsOperation = "GET /api/results/";
 
     private static readonly MediaTypeWithQualityHeaderValue AcceptJson =
         new MediaTypeWithQualityHeaderValue("application/json");
-    private static readonly JsonWriterOptions WriterOptions =
-        new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly string _apiKey;
     private readonly HttpClient _http;
@@ -118,7 +113,7 @@ public sealed class OneMinClient
             + $"{Text.FormatBytes(image.Length)}).");
         HashedFileContent? sent = null; // the last attempt's body: the one the service answered for
         var (_, asset) = await CallApiAsync(call, HttpMethod.Post, "api/assets",
-            () => UploadContent(fullPath, fileName, image, out sent), ResponseParser.ParseUpload,
+            () => RequestBodies.Upload(fullPath, fileName, image, out sent), ResponseParser.ParseUpload,
             notFoundIsAbsent: false, cancellationToken).ConfigureAwait(false);
         if (checkedSha256 != null
             && !string.Equals(sent?.SentSha256, checkedSha256, StringComparison.OrdinalIgnoreCase))
@@ -144,7 +139,7 @@ public sealed class OneMinClient
     public async Task<AiRecord> ReplaceBackgroundAsync(ImageRequest request, string imageUrl,
         CancellationToken cancellationToken)
     {
-        byte[] body = FeatureBody(request, imageUrl);
+        byte[] body = RequestBodies.Feature(request, imageUrl);
         var call = new Call(FeaturesOperation, charged: true, rateLimited: true);
         _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
             + $"background {request.Background}, model {request.Model}); this can take a minute.");
@@ -153,7 +148,7 @@ public sealed class OneMinClient
             call,
             HttpMethod.Post,
             "api/features",
-            () => JsonContent(body),
+            () => RequestBodies.Json(body),
             root => WithId(ResponseParser.ParseRecordEnvelope(root) ?? throw new ResponseFormatException(
                 "aiRecord is null")),
             notFoundIsAbsent: false,
@@ -343,112 +338,5 @@ public sealed class OneMinClient
         {
             throw _errors.Unreadable(call, ex.Message, body, ex);
         }
-    }
-
-    /// <summary>
-    /// The body of ONEMIN-API.md §2, exactly: type, model, promptObject {imageUrl, prompt, size, quality,
-    /// background}.
-    /// </summary>
-    internal static byte[] FeatureBody(ImageRequest request, string imageUrl)
-    {
-        if (request == null)
-        {
-            throw new ArgumentNullException(nameof(request));
-        }
-
-        if (string.IsNullOrWhiteSpace(imageUrl))
-        {
-            throw new ArgumentException("The image (an asset key or URL) is required.", nameof(imageUrl));
-        }
-
-        Require(request.Prompt, "Prompt");
-        if (request.Prompt.Length > BackgroundReplacer.MaxPromptLength)
-        {
-            throw new ArgumentException($"The prompt has {request.Prompt.Length} characters; the service accepts "
-                + $"at most {BackgroundReplacer.MaxPromptLength}.", nameof(request));
-        }
-
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("type", "BACKGROUND_REPLACER");
-            writer.WriteString("model", request.Model);
-            writer.WriteStartObject("promptObject");
-            writer.WriteString("imageUrl", imageUrl);
-            writer.WriteString("prompt", request.Prompt);
-            writer.WriteString("size", request.Size);
-            writer.WriteString("quality", request.Quality);
-            writer.WriteString("background", request.Background);
-            writer.WriteEndObject();
-            writer.WriteEndObject();
-        }
-
-        return buffer.ToArray();
-    }
-
-    private static void Require(string? value, string name)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            throw new ArgumentException($"The request's {name} is required.", "request");
-        }
-    }
-
-    private static HttpContent JsonContent(byte[] body)
-    {
-        var content = new ByteArrayContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" };
-        return content;
-    }
-
-    /// <summary>
-    /// One part, "asset", streamed from the file and hashed as it goes (<paramref name="sent"/>). Names
-    /// that are not plain ASCII also go as filename* (RFC 6266).
-    /// </summary>
-    private static HttpContent UploadContent(string path, string fileName, ImageInfo image,
-        out HashedFileContent? sent)
-    {
-        ImageInspector.RequireRegularFile(path); // opening a FIFO or a device could block this call for ever
-        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileBufferSize,
-            useAsync: true);
-        long length = stream.Length;
-        if (length != image.Length)
-        {
-            // Not the file that was checked (and hashed): sending it would file the wrong image under that hash.
-            stream.Dispose();
-            throw new SourceChangedException(path, $"'{path}' changed after it was checked ({image.Length} "
-                + $"bytes then, {length} now); nothing was paid for it. Run the command again for it.");
-        }
-
-        var file = new HashedFileContent(stream, length);
-        sent = file;
-        file.Headers.ContentType = new MediaTypeHeaderValue(image.MimeType);
-        string plain = AsciiFileName(fileName);
-        var disposition = new ContentDispositionHeaderValue("form-data")
-        {
-            Name = "\"asset\"",
-            FileName = "\"" + plain + "\"",
-        };
-        if (!string.Equals(plain, fileName, StringComparison.Ordinal))
-        {
-            disposition.FileNameStar = fileName;
-        }
-
-        file.Headers.ContentDisposition = disposition;
-        var form = new MultipartFormDataContent();
-        form.Add(file);
-        return form;
-    }
-
-    internal static string AsciiFileName(string fileName)
-    {
-        var plain = new StringBuilder(fileName.Length);
-        foreach (char c in fileName)
-        {
-            plain.Append(c < 0x20 || c > 0x7E || c == '"' || c == '\\' ? '_' : c);
-        }
-
-        return plain.ToString();
     }
 }

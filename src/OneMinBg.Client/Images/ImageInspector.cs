@@ -101,7 +101,8 @@ public static partial class ImageInspector
         string? what = FileKind.NotRegular(path);
         if (what == null && FileKind.UnixBlind && new FileInfo(path).Length == 0)
         {
-            what = "of length 0 (an empty file, a pipe or a device)"; // pipes and devices have length 0: never open those
+            // Without stat (Mono), pipes and devices look like files of length 0: never open those.
+            what = "of length 0 (an empty file, a pipe or a device)";
         }
 
         if (what != null)

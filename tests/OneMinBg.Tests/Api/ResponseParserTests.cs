@@ -231,7 +231,7 @@ public sealed class ResponseParserTests
     {
         FeatureCall call = Emu.Request("images/cat.png", "modern office with glass windows, city skyline");
 
-        string json = System.Text.Encoding.UTF8.GetString(OneMinClient.FeatureBody(call.Request, call.ImageUrl));
+        string json = System.Text.Encoding.UTF8.GetString(RequestBodies.Feature(call.Request, call.ImageUrl));
 
         Assert.Equal(
             """{"type":"BACKGROUND_REPLACER","model":"gpt-image-1-mini","promptObject":{"imageUrl":"images/cat.png","prompt":"modern office with glass windows, city skyline","size":"1024x1024","quality":"medium","background":"auto"}}""",
@@ -244,7 +244,7 @@ public sealed class ResponseParserTests
         FeatureCall call = Emu.Request("images/c.png", "café \"à la\" <plage>", quality: "low",
             background: "transparent", model: "m");
 
-        byte[] body = OneMinClient.FeatureBody(call.Request, call.ImageUrl);
+        byte[] body = RequestBodies.Feature(call.Request, call.ImageUrl);
 
         using var document = JsonDocument.Parse(body);
         Assert.Equal("café \"à la\" <plage>", document.RootElement.GetProperty("promptObject").GetProperty("prompt").GetString());
@@ -256,7 +256,7 @@ public sealed class ResponseParserTests
     {
         FeatureCall call = Emu.Request("images/c.png", new string('x', BackgroundReplacer.MaxPromptLength + 1));
 
-        Assert.Throws<ArgumentException>(() => OneMinClient.FeatureBody(call.Request, call.ImageUrl));
+        Assert.Throws<ArgumentException>(() => RequestBodies.Feature(call.Request, call.ImageUrl));
     }
 
     [Theory]
@@ -265,7 +265,7 @@ public sealed class ResponseParserTests
     [InlineData("say \"hi\".jpg", "say _hi_.jpg")]
     public void Upload_names_fall_back_to_ASCII(string name, string expected)
     {
-        Assert.Equal(expected, OneMinClient.AsciiFileName(name));
+        Assert.Equal(expected, RequestBodies.AsciiFileName(name));
     }
 
     [Fact]
