@@ -175,8 +175,14 @@ function Invoke-MonoTest {
     param([string] $Configuration = 'Release', [string] $ModuleFolder = $ModuleOut, [switch] $WithoutHandler)
     $mono = Get-Command mono -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if (-not $mono) {
-        Write-Warning 'Mono is not installed (Debian: apt-get install mono-devel): the .NET Framework run is a failure.'
-        return [pscustomobject]@{ Passed = 0; Failed = 1 }
+        # CI must run it; on a developer's machine without Mono it is skipped, saying why.
+        if ($env:CI -eq 'true') {
+            Write-Warning 'Mono is not installed (Debian: apt-get install mono-devel): the .NET Framework run fails.'
+            return [pscustomobject]@{ Passed = 0; Failed = 1 }
+        }
+        Write-Warning ('Mono suite skipped: mono is not installed (Debian: apt-get install mono-devel). ' +
+            'CI (CI=true) counts a missing Mono as a failure.')
+        return [pscustomobject]@{ Passed = 0; Failed = 0 }
     }
     $project = Join-Path $Root 'tests/OneMinBg.NetFx'
     & dotnet build (Join-Path $project 'OneMinBg.NetFx.csproj') -c $Configuration --nologo -v quiet
