@@ -95,6 +95,18 @@ Describe 'Invoke-BackgroundReplace' {
         (Get-ChildItem -LiteralPath $Dir -File | Invoke-BackgroundReplace -Prompt 'sky').Size | Should -Be $Expected
     }
 
+    It 'takes -Size in any case and sends it as the service spells it (<Given>)' -TestCases @(
+        @{ Given = 'auto'; Expected = '1536x1024' }
+        @{ Given = '1024X1536'; Expected = '1024x1536' }
+    ) {
+        param($Given, $Expected)
+        New-TestImage -Path $Dir -Count 1 -Width 300 -Height 200
+        $result = Get-ChildItem -LiteralPath $Dir -File |
+            Invoke-BackgroundReplace -Prompt 'sky' -Size $Given -ErrorVariable failed -ErrorAction SilentlyContinue
+        $failed | Should -BeNullOrEmpty
+        $result.Size | Should -BeExactly $Expected
+    }
+
     It 'accepts JPEG and WebP sources (<Format>)' -TestCases @(@{ Format = 'jpg' }, @{ Format = 'webp' }) {
         param($Format)
         New-TestImage -Path $Dir -Count 1 -Format $Format

@@ -30,6 +30,13 @@ public static class BackgroundReplacer
     public const string DefaultBackground = AutoBackground;
 
     /// <summary>
+    /// A size in the one spelling the service and the journal use: "Auto" for <see cref="AutoSize"/> in any case,
+    /// else lower case ("1024X1024" is "1024x1024"). PowerShell's ValidateSet accepts any case, the service not.
+    /// </summary>
+    public static string NormalizeSize(string size) =>
+        string.Equals(size, AutoSize, StringComparison.OrdinalIgnoreCase) ? AutoSize : size.ToLowerInvariant();
+
+    /// <summary>
     /// The size whose aspect ratio is nearest to width:height, comparing log ratios so that 2:1 and 1:2
     /// are equally far from square. Ties go to the square.
     /// </summary>

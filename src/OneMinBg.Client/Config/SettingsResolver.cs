@@ -111,7 +111,8 @@ public sealed class SettingsResolver
     public int ThrottleLimit(int? parameter) => parameter ?? _saved().ThrottleLimit ?? DefaultThrottleLimit;
 
     /// <summary>The output size; "Auto" means the caller picks the one closest to the image.</summary>
-    public string Size(string? parameter) => parameter ?? NonBlank(_saved().Size) ?? AutoSize;
+    public string Size(string? parameter) =>
+        BackgroundReplacer.NormalizeSize(parameter ?? NonBlank(_saved().Size) ?? AutoSize);
 
     public string Quality(string? parameter) =>
         (parameter ?? NonBlank(_saved().Quality) ?? DefaultQuality).ToLowerInvariant();

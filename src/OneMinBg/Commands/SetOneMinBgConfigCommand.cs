@@ -135,7 +135,7 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
         {
             config.JournalPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath);
         }
-        if (Size != null) { config.Size = Size; }
+        if (Size != null) { config.Size = BackgroundReplacer.NormalizeSize(Size); }
         if (Quality != null) { config.Quality = Quality.ToLowerInvariant(); }
         if (Background != null) { config.Background = Background.ToLowerInvariant(); }
         if (Model != null) { config.Model = Model; }

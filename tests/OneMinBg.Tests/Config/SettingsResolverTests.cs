@@ -179,4 +179,16 @@ public sealed class SettingsResolverTests
         Assert.Equal((SettingsResolver.AutoSize, "medium", "auto", BackgroundReplacer.DefaultModel),
             (resolver.Size(null), resolver.Quality(null), resolver.Background(null), resolver.Model(null)));
     }
+
+    [Theory]
+    [InlineData("auto", "Auto")]
+    [InlineData("AUTO", "Auto")]
+    [InlineData("1024X1536", "1024x1536")]
+    [InlineData("1536x1024", "1536x1024")]
+    public void A_size_in_any_case_comes_out_as_the_service_spells_it(string given, string expected)
+    {
+        Assert.Equal(expected, Resolver().Size(given));
+        _saved = new SavedConfig { Size = given };
+        Assert.Equal(expected, Resolver().Size(null));
+    }
 }
