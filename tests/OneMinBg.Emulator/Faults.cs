@@ -78,11 +78,11 @@ internal static class FaultInjector
         }
     }
 
-    /// <summary>Lets the request be processed (and charged) in full, then spoils the delivery of the answer.</summary>
-    static async Task RunThenBreak(HttpContext ctx, RequestDelegate next, string kind)
+    /// <summary>Runs the request in full (processed and charged) and returns the answer it wrote, unsent.</summary>
+    static async Task<MemoryStream> Capture(HttpContext ctx, RequestDelegate next)
     {
         var original = ctx.Response.Body;
-        using var captured = new MemoryStream();
+        var captured = new MemoryStream();
         ctx.Response.Body = captured;
         try
         {
@@ -92,6 +92,14 @@ internal static class FaultInjector
         {
             ctx.Response.Body = original;
         }
+        return captured;
+    }
+
+    /// <summary>Lets the request be processed (and charged) in full, then spoils the delivery of the answer.</summary>
+    static async Task RunThenBreak(HttpContext ctx, RequestDelegate next, string kind)
+    {
+        var original = ctx.Response.Body;
+        using var captured = await Capture(ctx, next);
         if (kind == "reset-after")
         {
             ctx.Abort();
@@ -122,16 +130,7 @@ internal static class FaultInjector
     static async Task Drip(HttpContext ctx, RequestDelegate next, int delayMs)
     {
         var original = ctx.Response.Body;
-        using var captured = new MemoryStream();
-        ctx.Response.Body = captured;
-        try
-        {
-            await next(ctx);
-        }
-        finally
-        {
-            ctx.Response.Body = original;
-        }
+        using var captured = await Capture(ctx, next);
         ctx.Response.ContentLength = captured.Length;
         var body = captured.GetBuffer().AsMemory(0, (int)captured.Length);
         try
@@ -152,17 +151,7 @@ internal static class FaultInjector
     /// <summary>Processes (and charges) the request in full, then answers with the record's uuid removed.</summary>
     static async Task SuccessWithoutUuid(HttpContext ctx, RequestDelegate next)
     {
-        var original = ctx.Response.Body;
-        using var captured = new MemoryStream();
-        ctx.Response.Body = captured;
-        try
-        {
-            await next(ctx);
-        }
-        finally
-        {
-            ctx.Response.Body = original;
-        }
+        using var captured = await Capture(ctx, next);
         var body = JsonNode.Parse(captured.ToArray());
         if (body?["aiRecord"] is JsonObject record) record.Remove("uuid");
         await Replies.Json(ctx, ctx.Response.StatusCode, body);
