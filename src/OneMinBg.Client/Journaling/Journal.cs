@@ -142,6 +142,12 @@ public sealed class Journal
     public IReadOnlyList<JournalEntry> Entries() => Read(view => view.FoldAll().Entries());
 
     /// <summary>
+    /// Every request with every attempt at it (claimed, sent, answered or given back), in the order of
+    /// <see cref="Entries"/>: what an audit of possible double charges needs.
+    /// </summary>
+    public IReadOnlyList<RequestHistory> Histories() => Read(view => view.FoldHistory());
+
+    /// <summary>
     /// Problems the journal met while reading that the user should hear about (a line too long to read), each
     /// once; taking them empties the list.
     /// </summary>

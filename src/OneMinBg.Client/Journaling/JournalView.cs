@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Linq;
 
 namespace OneMinBg.Client.Journaling;
 
@@ -10,6 +11,8 @@ namespace OneMinBg.Client.Journaling;
 /// </summary>
 internal sealed class JournalView : IDisposable
 {
+    private static readonly byte[] Utf8Bom = { 0xEF, 0xBB, 0xBF };
+
     private readonly JournalFile _file;
     private readonly JournalScan _scan;
     private readonly JournalLineReader _reader;
@@ -36,6 +39,30 @@ internal sealed class JournalView : IDisposable
         var index = new JournalIndex();
         _file.ReadAll(_stream, (line, _) => index.Apply(line));
         return index;
+    }
+
+    /// <summary>
+    /// Every request's latest state and every attempt at it, folded from the whole file as far as it has been
+    /// caught up; in the order of <see cref="JournalIndex.Entries"/>.
+    /// </summary>
+    public List<RequestHistory> FoldHistory()
+    {
+        var index = new JournalIndex();
+        var history = new JournalHistory();
+        _file.ReadAll(_stream, (utf8, _) =>
+        {
+            if (utf8.StartsWith(Utf8Bom))
+            {
+                utf8 = utf8.Slice(Utf8Bom.Length);
+            }
+
+            // The history takes exactly the lines the index takes, so the two never disagree.
+            if (_reader.Read(utf8) is JournalLine line && index.Apply(line))
+            {
+                history.Apply(line);
+            }
+        });
+        return index.Entries().Select(e => new RequestHistory(e, history.AttemptsOf(e.Fingerprint))).ToList();
     }
 
     /// <summary>The asset key of the upload line the scan points to, when that line says so.</summary>
