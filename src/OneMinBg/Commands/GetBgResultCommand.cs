@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Generic;
 using System.Diagnostics;
 using System.Management.Automation;
 using System.Threading.Tasks;
@@ -14,18 +13,22 @@ namespace OneMinBg.Commands;
 
 /// <summary>
 /// With -Id: looks records up again at the service, with a fresh download link (how an expired
-/// link is renewed and a paid but unsaved result recovered). Without: lists the journal.
+/// link is renewed and a paid but unsaved result recovered). Without: lists the journal, each request's
+/// latest state or (-History) every attempt at it; files piped in (Get-ChildItem) list their own requests.
 /// </summary>
 [Cmdlet(VerbsCommon.Get, "BgResult", DefaultParameterSetName = JournalSet)]
 [OutputType(typeof(BgResult))]
+[OutputType(typeof(BgAttempt), ParameterSetName = new[] { JournalSet, LiteralJournalSet })]
 public sealed class GetBgResultCommand : LookupCmdlet
 {
     private const string JournalSet = "Journal";
+    private const string LiteralJournalSet = "LiteralJournal";
     private const string IdSet = ConnectedSet;
 
     private OneMinClient? _client;
     private Uri? _baseUri;
     private Journal? _journal;
+    private JournalListing? _listing;
 
     /// <summary>Record ids (the Id of a BgResult) to look up at the service.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true,
@@ -35,26 +38,42 @@ public sealed class GetBgResultCommand : LookupCmdlet
     public string[] Id { get; set; } = Array.Empty<string>();
 
     /// <summary>
-    /// Journal listing: only requests for these source files (wildcards). With -Id it is carried
-    /// over from a piped BgResult, so Save-BgImage still names the file after its source.
+    /// Journal listing: only requests for these source files (paths as for -Path, with wildcards). With -Id it is
+    /// carried over from a piped BgResult, as it is, so Save-BgImage still names the file after its source.
     /// </summary>
     [Parameter(ParameterSetName = JournalSet)]
     [Parameter(ParameterSetName = IdSet, ValueFromPipelineByPropertyName = true, DontShow = true)]
     [SupportsWildcards]
     public string[]? SourcePath { get; set; }
 
+    /// <summary>Journal listing: only requests for these source files, taken as they are (no wildcards); the
+    /// PSPath of files piped in (Get-ChildItem) binds to it.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralJournalSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralSourcePath { get; set; } = Array.Empty<string>();
+
     /// <summary>Journal listing: only these statuses (wildcards), e.g. SUCCESS, FAILED, PENDING.</summary>
     [Parameter(ParameterSetName = JournalSet)]
+    [Parameter(ParameterSetName = LiteralJournalSet)]
     [SupportsWildcards]
     public string[]? Status { get; set; }
 
     /// <summary>Journal listing: only requests sent at or after this time.</summary>
     [Parameter(ParameterSetName = JournalSet)]
+    [Parameter(ParameterSetName = LiteralJournalSet)]
     public DateTime? Since { get; set; }
 
     /// <summary>Journal listing: only requests sent before this time.</summary>
     [Parameter(ParameterSetName = JournalSet)]
+    [Parameter(ParameterSetName = LiteralJournalSet)]
     public DateTime? Until { get; set; }
+
+    /// <summary>Journal listing: every attempt at each request, in order (BgAttempt), not only its latest state.
+    /// </summary>
+    [Parameter(ParameterSetName = JournalSet)]
+    [Parameter(ParameterSetName = LiteralJournalSet)]
+    public SwitchParameter History { get; set; }
 
     internal override string Activity => "Looking up results";
 
@@ -67,7 +86,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
     protected override void ProcessRecord()
     {
         Debug.Assert(_journal != null, "BeginProcessing opens the journal.");
-        if (ParameterSetName == JournalSet)
+        if (ParameterSetName != IdSet)
         {
             ListJournal(_journal!);
             return;
@@ -85,22 +104,33 @@ public sealed class GetBgResultCommand : LookupCmdlet
         }
     }
 
+    /// <summary>Read once (files piped in each select from the same reading), then filtered.</summary>
     private void ListJournal(Journal journal)
     {
-        WildcardPattern[]? statuses = Patterns(Status);
-        WildcardPattern[]? sources = Patterns(SourcePath);
-        DateTime? since = Since?.ToUniversalTime();
-        DateTime? until = Until?.ToUniversalTime();
-        foreach (JournalEntry entry in journal.Entries())
+        SourcePathFilter? sources = null;
+        if (ParameterSetName == LiteralJournalSet)
         {
-            BgResult result = BgResult.From(entry);
-            if ((statuses == null || Matches(statuses, result.Status))
-                && (sources == null || Matches(sources, result.SourcePath))
-                && (since == null || result.RequestedAt >= since)
-                && (until == null || result.RequestedAt < until))
-            {
-                WriteObject(result);
-            }
+            sources = SourcePathFilter.Resolve(this, LiteralSourcePath, literal: true, "-LiteralSourcePath",
+                WriteError);
+        }
+        else if (SourcePath is { Length: > 0 })
+        {
+            sources = SourcePathFilter.Resolve(this, SourcePath, literal: false, "-SourcePath", WriteError);
+        }
+
+        _listing ??= new JournalListing(journal, History);
+        int listed = 0;
+        foreach (object item in _listing.Select(sources, Patterns(Status), Since?.ToUniversalTime(),
+            Until?.ToUniversalTime()))
+        {
+            WriteObject(item);
+            listed++;
+        }
+
+        if (listed == 0 && ParameterSetName == LiteralJournalSet)
+        {
+            WriteVerbose($"The journal '{journal.Path}' has no request for {string.Join(", ", LiteralSourcePath)}"
+                + " that passes the filters.");
         }
     }
 
@@ -116,18 +146,6 @@ public sealed class GetBgResultCommand : LookupCmdlet
             patterns[i] = WildcardPattern.Get(values[i], WildcardOptions.IgnoreCase);
         }
         return patterns;
-    }
-
-    private static bool Matches(IEnumerable<WildcardPattern> patterns, string? value)
-    {
-        foreach (WildcardPattern pattern in patterns)
-        {
-            if (value != null && pattern.IsMatch(value))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal,

@@ -12,6 +12,9 @@ namespace OneMinBg.Pipeline;
 /// </summary>
 internal static class PathHelper
 {
+    private static readonly char[] WildcardCharacters = { '*', '?', '[', '`' };
+    private static readonly char[] FolderEnds = { '/', '\\', ':' };
+
     /// <summary>
     /// Resolves one -Path (wildcards) or -LiteralPath value to existing files. Writes one
     /// non-terminating error for each value or match that is not a readable file and skips it.
@@ -129,6 +132,37 @@ internal static class PathHelper
                 $"Cannot use '{path}' as {parameterName}: {ex.Message}");
             return null;
         }
+    }
+
+    /// <summary>
+    /// Resolves a wildcard pattern over paths that need not exist (the journal's, say): the part before the
+    /// folder that holds the first wildcard is resolved as <see cref="ResolveForWriting"/> does (current location,
+    /// PSDrives, ~), and the rest is kept as written, with this system's separator, for a
+    /// <see cref="WildcardPattern"/>. The path API never sees a wildcard, which it may refuse on Windows.
+    /// </summary>
+    public static string? ResolvePattern(PSCmdlet cmdlet, string pattern, string parameterName,
+        out ErrorRecord? error)
+    {
+        int wildcard = pattern.IndexOfAny(WildcardCharacters);
+        if (wildcard < 0)
+        {
+            return ResolveForWriting(cmdlet, pattern, parameterName, out error);
+        }
+
+        // The folder (or drive) the pattern starts in, e.g. "./shots/" of "./shots/*.png"; none: the current one.
+        int start = pattern.LastIndexOfAny(FolderEnds, wildcard) + 1;
+        string? folder = ResolveForWriting(cmdlet, start == 0 ? "." : pattern.Substring(0, start), parameterName,
+            out error);
+        if (folder == null)
+        {
+            return null;
+        }
+
+        string rest = pattern.Substring(start).Replace('/', Path.DirectorySeparatorChar)
+            .Replace('\\', Path.DirectorySeparatorChar);
+        return folder.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
+            ? folder + rest
+            : folder + Path.DirectorySeparatorChar + rest;
     }
 
     /// <summary>Like <see cref="ResolveForWriting"/>, for a folder: an existing file there is refused.</summary>
