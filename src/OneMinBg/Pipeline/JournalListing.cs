@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using System.Management.Automation;
 using System.Runtime.InteropServices;
@@ -11,8 +12,8 @@ namespace OneMinBg.Pipeline;
 /// The source files a journal listing is about (Get-BgResult -SourcePath, -LiteralSourcePath). Each value is
 /// resolved like every other path parameter (<see cref="PathHelper"/>: current location, PSDrives, ~) and
 /// compared with the full path the journal recorded, which need not exist any more. A pattern matches as -like
-/// does (without case; '*' also across folders); a value that names a path as written matches that path too, so
-/// 'shot [v2].png' finds its own requests.
+/// does (without case; '*' also across folders). As with -Path, a value that names a file as written (on disk,
+/// or in the journal) means that file, so 'shot [v2].png' finds its own requests and not those of 'shot v.png'.
 /// </summary>
 internal sealed class SourcePathFilter
 {
@@ -24,17 +25,11 @@ internal sealed class SourcePathFilter
 
     private static readonly char[] PatternCharacters = { '*', '?', '[', '`' };
 
-    private readonly HashSet<string> _paths = new HashSet<string>(PathComparer);
-    private readonly List<WildcardPattern> _patterns = new List<WildcardPattern>();
+    private readonly List<Term> _terms = new List<Term>();
 
     private SourcePathFilter()
     {
     }
-
-    /// <summary>The paths named exactly.</summary>
-    public IReadOnlyCollection<string> Paths => _paths;
-
-    public bool HasPatterns => _patterns.Count > 0;
 
     /// <summary>
     /// Resolves the values; one non-terminating error for each that cannot be used (another provider, a bad
@@ -46,15 +41,17 @@ internal sealed class SourcePathFilter
         var filter = new SourcePathFilter();
         foreach (string value in values)
         {
-            if (literal || value.IndexOfAny(PatternCharacters) < 0)
+            // As written: the path itself, which may hold '[' and ']' (it need not exist).
+            string? path = PathHelper.ResolveForWriting(cmdlet, value, parameterName, out ErrorRecord? error);
+            if (literal || value.IndexOfAny(PatternCharacters) < 0 || (path != null && File.Exists(path)))
             {
-                if (PathHelper.ResolveForWriting(cmdlet, value, parameterName, out ErrorRecord? error) is string path)
+                if (path == null)
                 {
-                    filter._paths.Add(path);
+                    writeError(error!);
                 }
                 else
                 {
-                    writeError(error!);
+                    filter._terms.Add(new Term(path, null));
                 }
 
                 continue;
@@ -63,15 +60,7 @@ internal sealed class SourcePathFilter
             if (PathHelper.ResolvePattern(cmdlet, value, parameterName, out ErrorRecord? patternError)
                 is string pattern)
             {
-                if (IsValid(pattern) is WildcardPattern valid)
-                {
-                    filter._patterns.Add(valid);
-                }
-
-                if (PathHelper.ResolveForWriting(cmdlet, value, parameterName, out _) is string asWritten)
-                {
-                    filter._paths.Add(asWritten);
-                }
+                filter._terms.Add(new Term(path, AsPattern(pattern)));
             }
             else
             {
@@ -82,8 +71,33 @@ internal sealed class SourcePathFilter
         return filter;
     }
 
-    /// <summary>The pattern, or null when it is not one ('shot [v1.png'): then the value is only a path.</summary>
-    private static WildcardPattern? IsValid(string pattern)
+    /// <summary>
+    /// The exact paths and the patterns to match, given the paths the journal recorded: a value that names one
+    /// of them as written means that one; a value that is not a valid pattern ('shot [v1.png') is only a path.
+    /// </summary>
+    public (HashSet<string> Paths, List<WildcardPattern> Patterns) For(Func<string, bool> isRecorded)
+    {
+        var paths = new HashSet<string>(PathComparer);
+        var patterns = new List<WildcardPattern>();
+        foreach (Term term in _terms)
+        {
+            if (term.Pattern == null || (term.Path != null && isRecorded(term.Path)))
+            {
+                if (term.Path != null)
+                {
+                    paths.Add(term.Path);
+                }
+            }
+            else
+            {
+                patterns.Add(term.Pattern);
+            }
+        }
+
+        return (paths, patterns);
+    }
+
+    private static WildcardPattern? AsPattern(string pattern)
     {
         var wildcard = WildcardPattern.Get(pattern, WildcardOptions.IgnoreCase);
         try
@@ -97,14 +111,17 @@ internal sealed class SourcePathFilter
         }
     }
 
-    public bool Matches(string? path)
+    /// <summary>A value: the path as written (null when it cannot be one), and its pattern (null: none).</summary>
+    private readonly struct Term
     {
-        if (path == null)
+        public Term(string? path, WildcardPattern? pattern)
         {
-            return false; // an -ImageUrl request has no source file
+            Path = path;
+            Pattern = pattern;
         }
 
-        return _paths.Contains(path) || _patterns.Any(pattern => pattern.IsMatch(path));
+        public string? Path { get; }
+        public WildcardPattern? Pattern { get; }
     }
 }
 
@@ -169,14 +186,16 @@ internal sealed class JournalListing
             return Enumerable.Range(0, _entries.Count);
         }
 
-        if (sources.HasPatterns)
+        _bySource ??= IndexBySource();
+        (HashSet<string> paths, List<WildcardPattern> patterns) = sources.For(_bySource.ContainsKey);
+        if (patterns.Count > 0)
         {
-            return Enumerable.Range(0, _entries.Count).Where(i => sources.Matches(_entries[i].Request.SourcePath));
+            return Enumerable.Range(0, _entries.Count).Where(i => _entries[i].Request.SourcePath is string path
+                && (paths.Contains(path) || patterns.Any(pattern => pattern.IsMatch(path))));
         }
 
-        _bySource ??= IndexBySource();
         var found = new SortedSet<int>();
-        foreach (string path in sources.Paths)
+        foreach (string path in paths)
         {
             if (_bySource.TryGetValue(path, out List<int>? entries))
             {

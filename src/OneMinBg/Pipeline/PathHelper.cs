@@ -135,8 +135,8 @@ internal static class PathHelper
     }
 
     /// <summary>
-    /// Resolves a wildcard pattern over paths that need not exist (the journal's, say): the part before the
-    /// folder that holds the first wildcard is resolved as <see cref="ResolveForWriting"/> does (current location,
+    /// Resolves a wildcard pattern over paths that need not exist (the journal's, say): the folder the first
+    /// wildcard (or backtick escape) is in is resolved as <see cref="ResolveForWriting"/> does (current location,
     /// PSDrives, ~), and the rest is kept as written, with this system's separator, for a
     /// <see cref="WildcardPattern"/>. The path API never sees a wildcard, which it may refuse on Windows.
     /// </summary>
