@@ -69,7 +69,7 @@ Describe 'The module and its manifest out/OneMinBg/OneMinBg.psd1' {
 
     It 'declares its output types' {
         (Get-Command Invoke-BackgroundReplace).OutputType.Name | Should -Be 'OneMinBg.BgResult'
-        (Get-Command Get-BgResult).OutputType.Name | Should -Be 'OneMinBg.BgResult'
+        (Get-Command Get-BgResult).OutputType.Name | Should -Be 'OneMinBg.BgResult', 'OneMinBg.BgAttempt'
         (Get-Command Save-BgImage).OutputType.Name | Should -Be 'System.IO.FileInfo'
     }
 }

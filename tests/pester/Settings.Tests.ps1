@@ -26,12 +26,14 @@ Describe 'Get-BgResult parameter sets' {
     It 'offers no connection parameter when listing the journal, and all of them with -Id' {
         $sets = @{}
         foreach ($set in (Get-Command Get-BgResult).ParameterSets) { $sets[$set.Name] = @($set.Parameters.Name) }
-        $sets.Keys | Sort-Object | Should -Be 'Id', 'Journal'
+        $sets.Keys | Sort-Object | Should -Be 'Id', 'Journal', 'LiteralJournal'
         foreach ($name in $Connection) {
             $sets['Journal'] | Should -Not -Contain $name -Because "listing the journal never calls the service"
+            $sets['LiteralJournal'] | Should -Not -Contain $name -Because "listing the journal never calls the service"
             $sets['Id'] | Should -Contain $name
         }
         $sets['Journal'] | Should -Contain 'JournalPath'
+        $sets['LiteralJournal'] | Should -Contain 'JournalPath'
         $sets['Id'] | Should -Contain 'JournalPath'
     }
 
