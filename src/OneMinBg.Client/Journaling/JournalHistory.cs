@@ -117,6 +117,8 @@ internal sealed class JournalHistory
         if (JournalIndex.IsSuccess(line.Status))
         {
             attempt.Outcome = AttemptOutcome.Succeeded;
+            attempt.FailureKind = null; // a late answer to a stopped attempt
+            attempt.FailureMessage = null;
         }
         else
         {
@@ -165,17 +167,27 @@ internal sealed class JournalHistory
         }
     }
 
-    /// <summary>The attempt a result or failure answers: the latest open one, else a new one (a run with
-    /// -Force, a result kept in a rescue file, or a version that wrote no claim).</summary>
+    /// <summary>
+    /// The attempt a result or failure answers: the latest open one; else the latest when it was stopped while
+    /// the service worked on it and nothing followed (its answer came late); else a new one (a run with -Force,
+    /// a result kept in a rescue file, or a version that wrote no claim).
+    /// </summary>
     private JournalAttempt Answer(JournalLine line)
     {
         List<JournalAttempt> attempts = Attempts(line.Fingerprint!);
-        JournalAttempt attempt = LatestOpen(attempts, runId: null) ?? Start(attempts, line);
+        JournalAttempt attempt = LatestOpen(attempts, runId: null) ?? Stopped(attempts) ?? Start(attempts, line);
         attempt.IsOpen = false;
         attempt.CompletedAt = line.At;
         attempt.SourcePath ??= line.SourcePath;
         return attempt;
     }
+
+    /// <summary>The latest attempt, when a failure line made its outcome unknown and no record came yet.</summary>
+    private static JournalAttempt? Stopped(List<JournalAttempt> attempts) =>
+        attempts.Count > 0 && attempts[attempts.Count - 1] is JournalAttempt last
+        && last.Outcome == AttemptOutcome.Unknown && last.CompletedAt != null && last.RecordId == null
+            ? last
+            : null;
 
     private static JournalAttempt Start(List<JournalAttempt> attempts, JournalLine line)
     {

@@ -102,6 +102,24 @@ public sealed class JournalViewHistoryTests : TempDirTest
     }
 
     [Fact]
+    public void A_result_that_comes_after_the_stop_answers_the_stopped_attempt_and_is_no_second_charge()
+    {
+        var journal = new Journal(JournalPath);
+        ImageRequest request = JournalSamples.Request();
+        journal.TryClaim(request, JournalSamples.Stale);
+        journal.RecordSent(request);
+        journal.RecordFailure(request, nameof(ApiErrorKind.UnknownOutcome), "stopped", mayHaveBeenCharged: true);
+        journal.RecordResult(request, JournalSamples.Record("rec-late"), "asset");
+
+        JournalAttempt attempt = Assert.Single(Assert.Single(journal.Histories()).Attempts);
+
+        Assert.Equal(AttemptOutcome.Succeeded, attempt.Outcome);
+        Assert.Equal("rec-late", attempt.RecordId);
+        Assert.Null(attempt.FailureKind);
+        Assert.Null(attempt.FailureMessage);
+    }
+
+    [Fact]
     public void The_latest_send_without_an_answer_is_sent_and_a_claim_never_sent_is_never_charged()
     {
         var journal = new Journal(JournalPath);
