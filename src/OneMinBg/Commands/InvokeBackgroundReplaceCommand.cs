@@ -181,6 +181,11 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     /// </summary>
     private ErrorRecord? CheckChoices(string? input)
     {
+        if (input != null && string.IsNullOrWhiteSpace(Prompt))
+        {
+            // Not given, or an empty cell: the row has no prompt (the command line's is checked in Begin).
+            return ErrorRecords.PromptMissing(input);
+        }
         if (IsBound(nameof(Prompt)))
         {
             string? problem = string.IsNullOrWhiteSpace(Prompt)
@@ -194,10 +199,6 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             {
                 return ErrorRecords.InvalidArgument(nameof(Prompt), problem, input, Prompt);
             }
-        }
-        else if (input != null)
-        {
-            return ErrorRecords.PromptMissing(input);
         }
         return Check(ReplacerChoice.Size, Size, value => Size = value, input)
             ?? Check(ReplacerChoice.Quality, Quality, value => Quality = value, input)

@@ -12,8 +12,8 @@ namespace OneMinBg.Parameters;
 /// -Path, so a CSV row would arrive as "@{Path=...; Prompt=...}". Here a string stays as it is, a
 /// FileInfo or Resolve-Path result becomes its exact path (wildcards escaped), an object with a Path
 /// property (a CSV row, Resolve-Path output) gives that. An object that binds to another parameter set
-/// (a LiteralPath or ImageUrl property: a BgResult, a CSV row) is left as it is, so -Path does not take
-/// it and binding goes on to that set; anything else is refused with a message saying what fits.
+/// (a LiteralPath or ImageUrl property: a BgResult, a CSV row) is declined so that binding goes on to
+/// that set; anything else is refused with a message saying what fits.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 internal sealed class PathTransformationAttribute : ArgumentTransformationAttribute
@@ -28,16 +28,19 @@ internal sealed class PathTransformationAttribute : ArgumentTransformationAttrib
             var paths = new List<string>(list.Count);
             foreach (object? item in list)
             {
-                if (ToPath(item) is not string path)
-                {
-                    return inputData;
-                }
-                paths.Add(path);
+                paths.Add(ToPath(item) ?? throw NotForPath(item));
             }
             return paths.ToArray();
         }
-        return ToPath(inputData) is string one ? new[] { one } : inputData;
+        return new[] { ToPath(inputData) ?? throw NotForPath(inputData) };
     }
+
+    /// <summary>
+    /// The one failure after which the binder goes on to the other parameter sets (any other exception
+    /// here ends binding with an error); -Path must not coerce such an object to a string either.
+    /// </summary>
+    private static PSInvalidCastException NotForPath(object? item) =>
+        new PSInvalidCastException($"A {Unwrap(item)?.GetType().Name} binds to -LiteralPath or -ImageUrl, not -Path.");
 
     private static object? Unwrap(object? value) => value is PSObject pso ? pso.BaseObject : value;
 

@@ -49,7 +49,8 @@ internal sealed class ReplacerChoice
 
     /// <summary>Why a value is refused, in the words PowerShell's ValidateSet used.</summary>
     public string Refusal(string value) =>
-        $"The argument \"{value}\" does not belong to the set \"{string.Join(",", Values)}\" (in any case).";
+        $"The argument \"{value}\" does not belong to the set \"{string.Join(",", Values)}\" (any case; "
+        + "empty means the default).";
 }
 
 /// <summary>

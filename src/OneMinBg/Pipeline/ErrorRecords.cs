@@ -139,8 +139,8 @@ internal static class ErrorRecords
             ? $"Cannot validate argument on parameter '{parameter}'. {problem} Supply an argument that is valid "
                 + "and then try the command again."
             : $"Cannot validate argument on parameter '{parameter}' for '{input}': {problem} Nothing was sent for "
-                + $"it. Correct its {parameter} (for a CSV row, the {parameter} column; an empty cell means the "
-                + "default) and run the command again for it.";
+                + $"it. Correct its {parameter} (for a CSV row, the {parameter} column) and run the command again "
+                + "for it.";
         return Create(new PSArgumentException(message, parameter), "ParameterArgumentValidationError",
             ErrorCategory.InvalidData, input ?? value, message);
     }
