@@ -168,6 +168,13 @@ Describe 'Every input counted, however the command ends' {
         $s.Total | Should -Be 0
     }
 
+    It 'stops at once, with PromptMissing, when neither -Prompt nor pipeline input is given' {
+        $err = { Invoke-BackgroundReplace -Path $Files[0].FullName } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'PromptMissing,*'
+        $err.ToString() | Should -Match '-Prompt'
+        (Get-OneMinEmulatorStats $Emu).uploads | Should -Be 0
+    }
+
     It 'sets the summary when <Name> ends the command, counting the item that met it as failed' -ForEach @(
         @{ Name = 'no key'; Key = ''; Id = 'ApiKeyMissing' }
         @{ Name = 'a rejected key'; Key = 'wrong-key'; Id = 'AuthenticationFailed' }

@@ -186,6 +186,11 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             // Not given, or an empty cell: the row has no prompt (the command line's is checked in Begin).
             return ErrorRecords.PromptMissing(input);
         }
+        if (input == null && !IsBound(nameof(Prompt)) && !MyInvocation.ExpectingInput)
+        {
+            // Nothing can bring a prompt later: a mistake on the command line, reported before any work.
+            return ErrorRecords.PromptMissing(null);
+        }
         if (IsBound(nameof(Prompt)))
         {
             string? problem = string.IsNullOrWhiteSpace(Prompt)

@@ -145,10 +145,15 @@ internal static class ErrorRecords
             ErrorCategory.InvalidData, input ?? value, message);
     }
 
-    /// <summary>A piped input with no prompt of its own and none on the command line.</summary>
-    public static ErrorRecord PromptMissing(object input) =>
+    /// <summary>
+    /// An input with no prompt of its own and none on the command line; without <paramref name="input"/>, a
+    /// command line with neither -Prompt nor pipeline input, which stops the command before any work.
+    /// </summary>
+    public static ErrorRecord PromptMissing(object? input) =>
         Create(new PSArgumentException("No prompt was given.", "Prompt"), "PromptMissing",
-            ErrorCategory.InvalidArgument, input,
-            $"'{input}' has no prompt: nothing was sent for it. Give -Prompt on the command line, or a Prompt "
-            + "column (property) with a value on every piped row.");
+            ErrorCategory.InvalidArgument, input, input == null
+                ? "No prompt was given. Pass -Prompt with the new background in words, such as -Prompt 'white "
+                    + "studio backdrop', or pipe objects with a Prompt property (such as rows of Import-Csv)."
+                : $"'{input}' has no prompt: nothing was sent for it. Give -Prompt on the command line, or a "
+                    + "Prompt column (property) with a value on every piped row.");
 }
