@@ -51,6 +51,18 @@ public static class BackgroundReplacer
     /// <summary>The background in its one spelling (lower case), or null when it is not one.</summary>
     public static string? FindBackground(string? background) => Find(Backgrounds, background);
 
+    /// <summary>Why the replacer cannot take this prompt (blank, too long), or null when it can.</summary>
+    public static string? PromptProblem(string? prompt)
+    {
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            return $"The argument is blank. Describe the new background in words (1 to {MaxPromptLength} characters).";
+        }
+        return prompt!.Length > MaxPromptLength
+            ? $"The argument is {prompt.Length} characters long; at most {MaxPromptLength} are allowed."
+            : null;
+    }
+
     /// <summary>
     /// A size in the one spelling the service and the journal use (see <see cref="FindSize"/>); a value that
     /// is not a size is only lower-cased, so that the service's answer to it is what the user sees.

@@ -191,19 +191,9 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             // Nothing can bring a prompt later: a mistake on the command line, reported before any work.
             return ErrorRecords.PromptMissing(null);
         }
-        if (IsBound(nameof(Prompt)))
+        if (IsBound(nameof(Prompt)) && BackgroundReplacer.PromptProblem(Prompt) is string problem)
         {
-            string? problem = string.IsNullOrWhiteSpace(Prompt)
-                ? "The argument is blank. Describe the new background in words "
-                    + $"(1 to {BackgroundReplacer.MaxPromptLength} characters)."
-                : Prompt!.Length > BackgroundReplacer.MaxPromptLength
-                    ? $"The argument is {Prompt.Length} characters long; at most "
-                        + $"{BackgroundReplacer.MaxPromptLength} are allowed."
-                    : null;
-            if (problem != null)
-            {
-                return ErrorRecords.InvalidArgument(nameof(Prompt), problem, input, Prompt);
-            }
+            return ErrorRecords.InvalidArgument(nameof(Prompt), problem, input, Prompt);
         }
         return Check(ReplacerChoice.Size, Size, value => Size = value, input)
             ?? Check(ReplacerChoice.Quality, Quality, value => Quality = value, input)

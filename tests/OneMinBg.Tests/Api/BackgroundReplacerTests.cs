@@ -64,6 +64,21 @@ public sealed class BackgroundReplacerTests
         Assert.Contains(BackgroundReplacer.DefaultBackground, BackgroundReplacer.Backgrounds);
     }
 
+    [Theory]
+    [InlineData("", "blank")]
+    [InlineData("   ", "blank")]
+    [InlineData(null, "blank")]
+    public void PromptProblem_refuses_a_blank_prompt(string? prompt, string says) =>
+        Assert.Contains(says, BackgroundReplacer.PromptProblem(prompt));
+
+    [Fact]
+    public void PromptProblem_takes_up_to_the_longest_prompt_and_no_more()
+    {
+        Assert.Null(BackgroundReplacer.PromptProblem("white studio backdrop"));
+        Assert.Null(BackgroundReplacer.PromptProblem(new string('a', BackgroundReplacer.MaxPromptLength)));
+        Assert.Contains("4001 characters", BackgroundReplacer.PromptProblem(new string('a', 4001)));
+    }
+
     [Fact]
     public void NormalizeSize_keeps_an_unknown_size_for_the_service_to_refuse() =>
         Assert.Equal("999x999", BackgroundReplacer.NormalizeSize("999X999"));
