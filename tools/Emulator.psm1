@@ -169,7 +169,8 @@ function Get-PwshCommand {
 function Invoke-FreshPwsh {
     <#
     Runs $Script in a fresh pwsh -NoProfile -NonInteractive like this one, with $Environment set for
-    it ($null removes a variable) and restored afterwards. Returns its output lines as text, error
+    it ($null removes a variable) and restored afterwards. With -File, $Script is a script file run as
+    pwsh -File does (with -ArgumentList), as a scheduled task runs it. Returns its output lines as text, error
     output included; the exit code is in $LASTEXITCODE. With -NoWait it returns the started Process
     at once, its output going to the -StandardOutput and -StandardError files.
     #>
@@ -177,12 +178,15 @@ function Invoke-FreshPwsh {
     param(
         [Parameter(Mandatory, Position = 0)] [string] $Script,
         [hashtable] $Environment = @{},
+        [switch] $File,
+        [string[]] $ArgumentList = @(),
         [Parameter(Mandatory, ParameterSetName = 'NoWait')] [switch] $NoWait,
         [Parameter(Mandatory, ParameterSetName = 'NoWait')] [string] $StandardOutput,
         [Parameter(Mandatory, ParameterSetName = 'NoWait')] [string] $StandardError
     )
     $pwsh = Get-PwshCommand
-    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-Command', $Script)
+    $run = if ($File) { @('-File', $Script) + $ArgumentList } else { @('-Command', $Script) }
+    $arguments = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive') + $run
     $saved = @{}
     foreach ($name in $Environment.Keys) {
         $saved[$name] = [Environment]::GetEnvironmentVariable($name)

@@ -70,7 +70,7 @@ Describe 'Invoke-BackgroundReplace' {
 
     It 'refuses pipeline objects that carry no path, saying what fits' {
         { [pscustomobject]@{ Prompt = 'x' } | Invoke-BackgroundReplace -ErrorAction Stop } |
-            Should -Throw -ExpectedMessage '*objects with a Path property*'
+            Should -Throw -ExpectedMessage '*objects with a Path, LiteralPath or ImageUrl property*'
     }
 
     It 'resolves relative paths and wildcards against the current PowerShell location' {
@@ -303,9 +303,9 @@ Describe 'Bad input mixed into a batch of good files (issue 5, figure 4)' {
             Message = 'Environment'; Make = { param($dir) @{ Path = 'Env:\PATH' } } }
         @{ Name = 'a prompt over 4000 characters'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'
             Make = { param($dir) @{ Path = (Join-Path $dir 'good2.png'); Prompt = ('sky ' * 1001) } } }
-        @{ Name = 'an empty prompt'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'
+        @{ Name = 'an empty prompt'; ErrorId = 'PromptMissing'; Category = 'InvalidArgument'
             Make = { param($dir) @{ Path = (Join-Path $dir 'good2.png'); Prompt = '' } } }
-        @{ Name = 'a blank prompt'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'
+        @{ Name = 'a blank prompt'; ErrorId = 'PromptMissing'; Category = 'InvalidArgument'
             Make = { param($dir) @{ Path = (Join-Path $dir 'good2.png'); Prompt = '   ' } } }
         @{ Name = 'an invalid -Size'; ErrorId = 'ParameterArgumentValidationError'; Category = 'InvalidData'
             Make = { param($dir) @{ Path = (Join-Path $dir 'good2.png'); Size = '2048x2048' } } }
@@ -333,15 +333,13 @@ Describe 'Bad input mixed into a batch of good files (issue 5, figure 4)' {
         $errs[0].FullyQualifiedErrorId | Should -BeLike "$ErrorId,*"
         $errs[0].CategoryInfo.Category | Should -Be $Category
         if ($ErrorId -like 'Parameter*') {
-            # The row itself is the target, and the message names the parameter it failed on.
-            $errs[0].TargetObject.Path | Should -Be $badRow.Path
+            # The message names the parameter it failed on, as the binder's did.
             $param = @($bad.Keys | Where-Object { $_ -ne 'Path' })[0]
             $errs[0].ToString() | Should -Match "'$param'"
         }
-        else {
-            $errs[0].TargetObject | Should -BeLike ('*' + ($bad.Path -replace '^.*[\\/]', ''))
-            $errs[0].ToString() | Should -Match ([regex]::Escape(($bad.Path -replace '^.*[\\/]', '')))
-        }
+        # The input is the target, and the message names its file.
+        $errs[0].TargetObject | Should -BeLike ('*' + ($bad.Path -replace '^.*[\\/]', ''))
+        $errs[0].ToString() | Should -Match ([regex]::Escape(($bad.Path -replace '^.*[\\/]', '')))
         if ($Message) { $errs[0].ToString() | Should -Match $Message }
         ($results.SourcePath | Sort-Object -Unique) | Should -Be $Good.FullName
         $results | Should -HaveCount 3

@@ -1,10 +1,12 @@
 using System;
+using System.Collections.Generic;
 
 namespace OneMinBg.Client.Api;
 
 /// <summary>
-/// The values the Background Replacer accepts, written once: the cmdlets' ValidateSet attributes,
-/// their defaults and the client all use these constants.
+/// The values the Background Replacer accepts, written once: the cmdlets' validation, tab completion,
+/// defaults and the client all use these. One Find function per setting decides what is valid, so a
+/// setting whose values come to depend on the model changes in one place.
 /// </summary>
 public static class BackgroundReplacer
 {
@@ -29,12 +31,56 @@ public static class BackgroundReplacer
     public const string TransparentBackground = "transparent";
     public const string DefaultBackground = AutoBackground;
 
+    /// <summary>Every -Size, in the spelling the service and the journal use.</summary>
+    public static IReadOnlyList<string> Sizes { get; } = new[] { AutoSize, SquareSize, PortraitSize, LandscapeSize };
+
+    public static IReadOnlyList<string> Qualities { get; } = new[] { LowQuality, MediumQuality, HighQuality };
+
+    public static IReadOnlyList<string> Backgrounds { get; } =
+        new[] { AutoBackground, OpaqueBackground, TransparentBackground };
+
     /// <summary>
-    /// A size in the one spelling the service and the journal use: "Auto" for <see cref="AutoSize"/> in any case,
-    /// else lower case ("1024X1024" is "1024x1024"). PowerShell's ValidateSet accepts any case, the service not.
+    /// The size in its one spelling ("auto" is "Auto", "1024X1024" is "1024x1024"), or null when it is
+    /// not one the replacer makes. Users type any case; the service accepts only this one.
     /// </summary>
-    public static string NormalizeSize(string size) =>
-        string.Equals(size, AutoSize, StringComparison.OrdinalIgnoreCase) ? AutoSize : size.ToLowerInvariant();
+    public static string? FindSize(string? size) => Find(Sizes, size);
+
+    /// <summary>The quality in its one spelling (lower case), or null when it is not one.</summary>
+    public static string? FindQuality(string? quality) => Find(Qualities, quality);
+
+    /// <summary>The background in its one spelling (lower case), or null when it is not one.</summary>
+    public static string? FindBackground(string? background) => Find(Backgrounds, background);
+
+    /// <summary>Why the replacer cannot take this prompt (blank, too long), or null when it can.</summary>
+    public static string? PromptProblem(string? prompt)
+    {
+        if (string.IsNullOrWhiteSpace(prompt))
+        {
+            return $"The argument is blank. Describe the new background in words (1 to {MaxPromptLength} characters).";
+        }
+        return prompt!.Length > MaxPromptLength
+            ? $"The argument is {prompt.Length} characters long; at most {MaxPromptLength} are allowed."
+            : null;
+    }
+
+    /// <summary>
+    /// A size in the one spelling the service and the journal use (see <see cref="FindSize"/>); a value that
+    /// is not a size is only lower-cased, so that the service's answer to it is what the user sees.
+    /// </summary>
+    public static string NormalizeSize(string size) => FindSize(size) ?? size.ToLowerInvariant();
+
+    private static string? Find(IReadOnlyList<string> values, string? value)
+    {
+        string? trimmed = value?.Trim();
+        foreach (string known in values)
+        {
+            if (string.Equals(known, trimmed, StringComparison.OrdinalIgnoreCase))
+            {
+                return known;
+            }
+        }
+        return null;
+    }
 
     /// <summary>
     /// The size whose aspect ratio is nearest to width:height, comparing log ratios so that 2:1 and 1:2

@@ -9,14 +9,21 @@ namespace OneMinBg.Abstractions;
 
 /// <summary>
 /// A cmdlet that works on many items at once through a <see cref="BatchRunner"/>, which keeps
-/// the pipeline thread the only writer of output, errors, verbose messages and progress.
+/// the pipeline thread the only writer of output, errors, verbose messages and progress. It also
+/// keeps the batch's counts, and sets -SummaryVariable however the command ends.
 /// </summary>
 public abstract class BatchCmdlet : OneMinApiCmdlet
 {
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private BatchRunner? _runner;
-    private int _errorsBeforeWork;
+    private int _received;
+    private int _doneHere;
+    private int _failedHere;
+    private int _reused;
     private int _skipped;
+    private decimal? _usedCredit;
+    private decimal? _creditLimit;
+    private bool _published;
 
     /// <summary>How many items are in flight at once.</summary>
     [Parameter]
@@ -36,6 +43,9 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     /// <summary>The progress bar's title.</summary>
     internal abstract string Activity { get; }
 
+    /// <summary>The variable -SummaryVariable names, for the commands that have it.</summary>
+    private protected virtual string? SummaryVariableName => null;
+
     protected override void BeginProcessing()
     {
         int throttle = Resolve(settings => settings.ThrottleLimit(Given(nameof(ThrottleLimit), ThrottleLimit)));
@@ -45,40 +55,76 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     protected override void EndProcessing()
     {
         Runner.Complete();
+        PublishSummary(completed: true);
     }
+
+    /// <summary>One input item taken on the pipeline thread; each ends up succeeded, failed or skipped.</summary>
+    internal void Received() => _received++;
 
     /// <summary>An error about one input found on the pipeline thread, before any work started for it.</summary>
     internal void WriteItemError(ErrorRecord record)
     {
-        _errorsBeforeWork++;
+        _failedHere++;
         WriteError(record);
     }
+
+    /// <summary>Items that failed their checks on the pipeline thread, before any work started for them.</summary>
+    internal int ItemErrors => _failedHere;
+
+    /// <summary>The item being looked at met a terminating error on the pipeline thread.</summary>
+    internal void CountFailed() => _failedHere++;
 
     /// <summary>An input passed over (declined under -WhatIf or -Confirm).</summary>
     internal void CountSkipped() => _skipped++;
 
-    /// <summary>Sets the caller's variable to the batch's summary (for -SummaryVariable).</summary>
-    /// <param name="doneOutsideRunner">
-    /// Items finished on the pipeline thread without a worker (e.g. reused from the journal).
-    /// </param>
-    internal void PublishSummary(
-        string? variableName, int doneOutsideRunner, int reused, decimal? usedCredit, decimal? creditLimit)
+    /// <summary>An item finished on the pipeline thread without a worker (e.g. reused from the journal).</summary>
+    internal void CountDone(bool reused)
     {
-        if (string.IsNullOrEmpty(variableName))
+        _doneHere++;
+        if (reused)
+        {
+            _reused++;
+        }
+    }
+
+    /// <summary>A result a worker wrote was reused; the runner counts it as done.</summary>
+    internal void CountReused() => _reused++;
+
+    /// <summary>The account's credit figures as a result reported them; the highest use is the latest.</summary>
+    internal void CountCredit(decimal? usedCredit, decimal? creditLimit)
+    {
+        if (usedCredit != null && (_usedCredit == null || usedCredit >= _usedCredit))
+        {
+            _usedCredit = usedCredit;
+            _creditLimit = creditLimit;
+        }
+    }
+
+    /// <summary>Sets the caller's variable to the batch's summary (for -SummaryVariable), once.</summary>
+    private void PublishSummary(bool completed)
+    {
+        string? name = SummaryVariableName;
+        if (_published || string.IsNullOrEmpty(name))
         {
             return;
         }
+        _published = true;
+        int succeeded = (_runner?.Succeeded ?? 0) + _doneHere;
+        int failed = (_runner?.Failed ?? 0) + _failedHere;
+        // Received but not finished: in flight, or not yet started, when a stop or a terminating error came.
+        int unfinished = Math.Max(0, _received - succeeded - failed - _skipped);
         var summary = new BatchSummary
         {
-            Succeeded = Runner.Succeeded + doneOutsideRunner,
-            Reused = reused,
-            Failed = Runner.Failed + _errorsBeforeWork,
-            Skipped = _skipped,
-            UsedCredit = usedCredit,
-            CreditLimit = creditLimit,
+            Succeeded = succeeded,
+            Reused = _reused,
+            Failed = failed,
+            Skipped = _skipped + unfinished,
+            Completed = completed,
+            UsedCredit = _usedCredit,
+            CreditLimit = _creditLimit,
             Elapsed = _clock.Elapsed,
         };
-        SessionState.PSVariable.Set(variableName, summary);
+        SessionState.PSVariable.Set(name, summary);
     }
 
     /// <summary>A client whose messages reach the pipeline thread through the runner.</summary>
@@ -89,6 +135,17 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     {
         if (disposing)
         {
+            // PowerShell disposes the command on the pipeline thread before the next statement runs, also
+            // when a terminating error, Ctrl+C or Select-Object -First ended it and EndProcessing never ran:
+            // the one place a task's summary is sure to be set.
+            try
+            {
+                PublishSummary(completed: false);
+            }
+            catch (SessionStateException)
+            {
+                // A read-only variable of that name: the command is ending with its own error already.
+            }
             _runner?.Dispose();
         }
         base.Dispose(disposing);

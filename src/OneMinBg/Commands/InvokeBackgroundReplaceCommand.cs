@@ -32,9 +32,9 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     private Journal? _journal;
     private ReplaceWorkflow? _workflow;
     private Uri? _baseUri;
-    private int _reused;
-    private int _reusedHere;
-    private BgResult? _latest;
+    private bool _whatIf;
+    private int _wouldSend;
+    private int _wouldReuse;
 
     /// <summary>Image files to process; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true,
@@ -56,32 +56,30 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ValidateNotNullOrEmpty]
     public string[] ImageUrl { get; set; } = Array.Empty<string>();
 
-    /// <summary>The new background, in words.</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipelineByPropertyName = true)]
-    [ValidateNotNullOrEmpty]
-    [ValidateNotBlank]
-    [ValidateLength(1, BackgroundReplacer.MaxPromptLength)]
+    // The prompt and the choices below are checked by the command, not by the binder: a piped row the
+    // binder refused would never reach the command, so it could not be counted in the summary.
+
+    /// <summary>The new background, in words; each piped row may bring its own.</summary>
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
     [ArgumentCompleter(typeof(PromptCompleter))]
-    public string Prompt { get; set; } = "";
+    public string? Prompt { get; set; }
 
     /// <summary>Output size; Auto picks the one closest to the source's aspect ratio.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [DefaultWhenBlank(AutoSize)]
-    [ValidateSet(AutoSize, BackgroundReplacer.SquareSize, BackgroundReplacer.PortraitSize,
-        BackgroundReplacer.LandscapeSize)]
+    [PipelineChoice]
+    [ArgumentCompleter(typeof(SizeCompleter))]
     public string Size { get; set; } = AutoSize;
 
     /// <summary>low, medium or high; higher costs more credits and time.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [DefaultWhenBlank(BackgroundReplacer.DefaultQuality)]
-    [ValidateSet(BackgroundReplacer.LowQuality, BackgroundReplacer.MediumQuality, BackgroundReplacer.HighQuality)]
+    [PipelineChoice]
+    [ArgumentCompleter(typeof(QualityCompleter))]
     public string Quality { get; set; } = BackgroundReplacer.DefaultQuality;
 
     /// <summary>auto, opaque or transparent.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
-    [DefaultWhenBlank(BackgroundReplacer.DefaultBackground)]
-    [ValidateSet(BackgroundReplacer.AutoBackground, BackgroundReplacer.OpaqueBackground,
-        BackgroundReplacer.TransparentBackground)]
+    [PipelineChoice]
+    [ArgumentCompleter(typeof(BackgroundCompleter))]
     public string Background { get; set; } = BackgroundReplacer.DefaultBackground;
 
     /// <summary>The image model.</summary>
@@ -93,16 +91,26 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>The name of a variable to set, at the end, to a BatchSummary of this run.</summary>
+    /// <summary>The name of a variable to set, when the command ends, to a BatchSummary of this run.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? SummaryVariable { get; set; }
 
     internal override string Activity => "Replacing backgrounds";
 
+    private protected override string? SummaryVariableName => SummaryVariable;
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
+        // Only the command line's values are bound yet: a typo there stops the command before any work.
+        if (CheckChoices(input: null) is ErrorRecord typo)
+        {
+            ThrowTerminatingError(typo);
+        }
+        _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
+            ? ((SwitchParameter)whatIf).IsPresent
+            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
         _journal = OpenJournal();
         Runner.OnOutput = CountResult;
     }
@@ -111,51 +119,105 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     {
         base.EndProcessing();
         WriteJournalWarnings();
-        PublishSummary(SummaryVariable, _reusedHere, _reused, _latest?.UsedCredit, _latest?.CreditLimit);
+        if (_whatIf)
+        {
+            Host.UI.WriteLine($"What if: {Count(_wouldSend, "image")} would be sent (spending credits), "
+                + $"{_wouldReuse} reused from the journal, {ItemErrors} failed checks");
+        }
     }
 
-    /// <summary>
-    /// Counts what the summary reports; reused results count as done but are not in the runner's count.
-    /// </summary>
+    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
+
+    /// <summary>Counts what the summary reports of the results workers write.</summary>
     private void CountResult(object output)
     {
         if (output is BgResult result)
         {
             if (result.Reused)
             {
-                _reused++;
+                CountReused();
             }
-            if (result.UsedCredit != null
-                && (_latest?.UsedCredit == null || result.UsedCredit >= _latest.UsedCredit))
-            {
-                _latest = result;
-            }
+            CountCredit(result.UsedCredit, result.CreditLimit);
         }
     }
 
     protected override void ProcessRecord()
     {
         WriteJournalWarnings();
-        if (ParameterSetName == ImageUrlSet)
-        {
-            foreach (string url in ImageUrl)
-            {
-                // No local file to measure: Auto falls back to square.
-                string size = Resolve(settings => settings.Size(Given(nameof(Size), Size)));
-                Submit(null, url, "url:" + url, size == AutoSize ? BackgroundReplacer.SquareSize : size);
-            }
-            return;
-        }
-
         bool literal = ParameterSetName == LiteralPathSet;
-        foreach (string input in literal ? LiteralPath : Path)
+        string[] inputs = ParameterSetName == ImageUrlSet ? ImageUrl : literal ? LiteralPath : Path;
+        foreach (string input in inputs)
         {
-            foreach (string file in PathHelper.ResolveFiles(this, input, literal, WriteItemError))
+            if (CheckChoices(input) is ErrorRecord problem)
             {
-                SubmitFile(file);
+                Received();
+                WriteItemError(problem);
+            }
+            else if (ParameterSetName == ImageUrlSet)
+            {
+                Received();
+                Submit(null, input, "url:" + input);
+            }
+            else
+            {
+                foreach (string file in PathHelper.ResolveFiles(this, input, literal, NotFound))
+                {
+                    Received();
+                    SubmitFile(file);
+                }
             }
         }
     }
+
+    private void NotFound(ErrorRecord record)
+    {
+        Received();
+        WriteItemError(record);
+    }
+
+    /// <summary>
+    /// Checks the prompt and the choices bound now, and puts the choices in the service's spelling. With
+    /// <paramref name="input"/> they are that input's (a piped row's); without, the command line's.
+    /// </summary>
+    private ErrorRecord? CheckChoices(string? input)
+    {
+        if (input != null && string.IsNullOrWhiteSpace(Prompt))
+        {
+            // Not given, or an empty cell: the row has no prompt (the command line's is checked in Begin).
+            return ErrorRecords.PromptMissing(input);
+        }
+        if (input == null && !IsBound(nameof(Prompt)) && !MyInvocation.ExpectingInput)
+        {
+            // Nothing can bring a prompt later: a mistake on the command line, reported before any work.
+            return ErrorRecords.PromptMissing(null);
+        }
+        if (IsBound(nameof(Prompt)) && BackgroundReplacer.PromptProblem(Prompt) is string problem)
+        {
+            return ErrorRecords.InvalidArgument(nameof(Prompt), problem, input, Prompt);
+        }
+        return Check(ReplacerChoice.Size, Size, value => Size = value, input)
+            ?? Check(ReplacerChoice.Quality, Quality, value => Quality = value, input)
+            ?? Check(ReplacerChoice.Background, Background, value => Background = value, input);
+    }
+
+    private ErrorRecord? Check(ReplacerChoice choice, string value, Action<string> normalized, string? input)
+    {
+        if (Chosen(choice.Name, value) == null)
+        {
+            return null;
+        }
+        string? found = choice.Find(value);
+        if (found == null)
+        {
+            return ErrorRecords.InvalidArgument(choice.Name, choice.Refusal(value), input, value);
+        }
+        normalized(found);
+        return null;
+    }
+
+    /// <summary>A choice given on the command line or by this row; blank (an empty cell) means not given.</summary>
+    private string? Chosen(string parameterName, string value) =>
+        IsBound(parameterName) && !string.IsNullOrWhiteSpace(value) ? value : null;
 
     private void SubmitFile(string file)
     {
@@ -171,24 +233,26 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             WriteItemError(ErrorRecords.FromFile(ex, file));
             return;
         }
-
-        string size = Resolve(settings => settings.Size(Given(nameof(Size), Size)));
-        Submit(image, null, image.Sha256,
-            size == AutoSize ? BackgroundReplacer.ClosestSize(image.Info.Width, image.Info.Height) : size);
+        Submit(image, null, image.Sha256);
     }
 
-    private void Submit(SourceImage? image, string? imageUrl, string contentSha256, string size)
+    private void Submit(SourceImage? image, string? imageUrl, string contentSha256)
     {
         string? file = image?.Path;
         string target = file ?? imageUrl!;
         Debug.Assert(_journal != null, "BeginProcessing opens the journal");
         Journal journal = _journal!;
-        _baseUri ??= ResolveBaseUri();
-        // Pipeline-bound parameters change with the next input: capture this input's values now.
-        var request = new ImageRequest(contentSha256, file, imageUrl, Prompt, size,
-            Resolve(settings => settings.Quality(Given(nameof(Quality), Quality))),
-            Resolve(settings => settings.Background(Given(nameof(Background), Background))),
-            Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
+        ImageRequest request;
+        try
+        {
+            request = Request(image, imageUrl, contentSha256);
+        }
+        catch (PipelineStoppedException)
+        {
+            // A setting that cannot be used (a bad saved value): this item met the terminating error.
+            CountFailed();
+            throw;
+        }
 
         if (!Force && ReplaceWorkflow.EarlierResult(journal, request) is JournalEntry done)
         {
@@ -197,27 +261,60 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             {
                 WriteVerbose($"{ReplaceWorkflow.Describe(request)}: reusing result {done.RecordId} of "
                     + $"{done.CompletedAt:u} from the journal (same image and settings); -Force pays for a new one.");
-                _reusedHere++;
-                Runner.WriteOutput(BgResult.From(done, file, reused: true));
+                BgResult result = BgResult.From(done, file, reused: true);
+                CountDone(reused: true);
+                CountCredit(result.UsedCredit, result.CreditLimit);
+                WriteObject(result);
             }
             else
             {
+                _wouldReuse += _whatIf ? 1 : 0;
                 CountSkipped();
             }
             return;
         }
 
         if (!ShouldProcess(target,
-            $"Replace the background ({size}, quality {request.Quality}), spending 1min.ai credits"))
+            $"Replace the background ({request.Size}, quality {request.Quality}), spending 1min.ai credits"))
         {
+            _wouldSend += _whatIf ? 1 : 0;
             CountSkipped();
             return;
         }
 
-        _workflow ??= new ReplaceWorkflow(journal, CreateClient(_baseUri), StaleClaimAfter());
+        try
+        {
+            _workflow ??= new ReplaceWorkflow(journal, CreateClient(_baseUri!), StaleClaimAfter());
+        }
+        catch (PipelineStoppedException)
+        {
+            // No key, or a -BaseUri the client refuses: this item met the terminating error.
+            CountFailed();
+            throw;
+        }
         ReplaceWorkflow workflow = _workflow;
         bool force = Force;
         Runner.Start(target, item => ReplaceAsync(item, workflow, request, image, force));
+    }
+
+    /// <summary>
+    /// This input's request. Pipeline-bound parameters change with the next input: its values are captured now.
+    /// </summary>
+    private ImageRequest Request(SourceImage? image, string? imageUrl, string contentSha256)
+    {
+        _baseUri ??= ResolveBaseUri();
+        string size = Resolve(settings => settings.Size(Chosen(nameof(Size), Size)));
+        if (size == AutoSize)
+        {
+            // No local file to measure (-ImageUrl): Auto falls back to square.
+            size = image == null
+                ? BackgroundReplacer.SquareSize
+                : BackgroundReplacer.ClosestSize(image.Info.Width, image.Info.Height);
+        }
+        return new ImageRequest(contentSha256, image?.Path, imageUrl, Prompt!, size,
+            Resolve(settings => settings.Quality(Chosen(nameof(Quality), Quality))),
+            Resolve(settings => settings.Background(Chosen(nameof(Background), Background))),
+            Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
     }
 
     /// <summary>Runs one image through the workflow on a worker; what comes back becomes output or an error.</summary>

@@ -25,7 +25,6 @@ public sealed class SaveBgImageCommand : BatchCmdlet
     private string _folder = "";
     private bool _folderReady;
     private SaveWorkflow? _workflow;
-    private int _alreadySaved;
 
     /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -48,6 +47,8 @@ public sealed class SaveBgImageCommand : BatchCmdlet
 
     internal override string Activity => "Saving images";
 
+    private protected override string? SummaryVariableName => SummaryVariable;
+
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
@@ -62,12 +63,6 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         _workflow = new SaveWorkflow(OpenJournal(), client);
     }
 
-    protected override void EndProcessing()
-    {
-        base.EndProcessing();
-        PublishSummary(SummaryVariable, _alreadySaved, _alreadySaved, null, null);
-    }
-
     protected override void ProcessRecord()
     {
         foreach (BgResult result in InputObject)
@@ -80,6 +75,7 @@ public sealed class SaveBgImageCommand : BatchCmdlet
     {
         Debug.Assert(_workflow != null, "BeginProcessing makes the workflow");
         SaveWorkflow workflow = _workflow!;
+        Received();
         string source = result.SourcePath ?? result.ImageUrl ?? result.Id;
         if (!result.IsSuccess || (result.ResultKeys.Length == 0 && string.IsNullOrEmpty(result.TemporaryUrl)))
         {
@@ -96,7 +92,7 @@ public sealed class SaveBgImageCommand : BatchCmdlet
                 // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
                 WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {workflow.SavedAt(result.Id):u}); "
                     + "not downloading it again.");
-                _alreadySaved++;
+                CountDone(reused: true);
                 WriteObject(new FileInfo(path));
                 return;
             case SavePlan.DestinationExists:

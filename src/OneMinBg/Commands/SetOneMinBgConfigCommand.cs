@@ -47,17 +47,18 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
     public string? JournalPath { get; set; }
 
     [Parameter]
-    [ValidateSet(BackgroundReplacer.AutoSize, BackgroundReplacer.SquareSize, BackgroundReplacer.PortraitSize,
-        BackgroundReplacer.LandscapeSize)]
+    [ValidateReplacerChoice(nameof(Size))]
+    [ArgumentCompleter(typeof(SizeCompleter))]
     public string? Size { get; set; }
 
     [Parameter]
-    [ValidateSet(BackgroundReplacer.LowQuality, BackgroundReplacer.MediumQuality, BackgroundReplacer.HighQuality)]
+    [ValidateReplacerChoice(nameof(Quality))]
+    [ArgumentCompleter(typeof(QualityCompleter))]
     public string? Quality { get; set; }
 
     [Parameter]
-    [ValidateSet(BackgroundReplacer.AutoBackground, BackgroundReplacer.OpaqueBackground,
-        BackgroundReplacer.TransparentBackground)]
+    [ValidateReplacerChoice(nameof(Background))]
+    [ArgumentCompleter(typeof(BackgroundCompleter))]
     public string? Background { get; set; }
 
     [Parameter]
@@ -135,9 +136,10 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
         {
             config.JournalPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(JournalPath);
         }
-        if (Size != null) { config.Size = BackgroundReplacer.NormalizeSize(Size); }
-        if (Quality != null) { config.Quality = Quality.ToLowerInvariant(); }
-        if (Background != null) { config.Background = Background.ToLowerInvariant(); }
+        // Saved in the service's spelling, whatever the case typed (validation accepted it).
+        if (Size != null) { config.Size = ReplacerChoice.Size.Find(Size); }
+        if (Quality != null) { config.Quality = ReplacerChoice.Quality.Find(Quality); }
+        if (Background != null) { config.Background = ReplacerChoice.Background.Find(Background); }
         if (Model != null) { config.Model = Model; }
         if (Proxy != null) { config.Proxy = Proxy.AbsoluteUri; }
     }

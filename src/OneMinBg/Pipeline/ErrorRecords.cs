@@ -127,4 +127,33 @@ internal static class ErrorRecords
     public static ErrorRecord HeldByOtherRun(HeldByOtherRunException ex, object? target) =>
         Create(ex, "HeldByOtherRun", ErrorCategory.ResourceBusy, target, ex.Message,
             "Stop the other run if it hangs, then run the command again for this input; -Force pays anyway.");
+
+    /// <summary>
+    /// A value a parameter cannot take (ParameterArgumentValidationError, as PowerShell's binder calls it).
+    /// With <paramref name="input"/> it is one input's (a piped row's) value, an error for that input only;
+    /// without, the command line's, which stops the command before anything is sent.
+    /// </summary>
+    public static ErrorRecord InvalidArgument(string parameter, string problem, object? input, object? value)
+    {
+        string message = input == null
+            ? $"Cannot validate argument on parameter '{parameter}'. {problem} Supply an argument that is valid "
+                + "and then try the command again."
+            : $"Cannot validate argument on parameter '{parameter}' for '{input}': {problem} Nothing was sent for "
+                + $"it. Correct its {parameter} (for a CSV row, the {parameter} column) and run the command again "
+                + "for it.";
+        return Create(new PSArgumentException(message, parameter), "ParameterArgumentValidationError",
+            ErrorCategory.InvalidData, input ?? value, message);
+    }
+
+    /// <summary>
+    /// An input with no prompt of its own and none on the command line; without <paramref name="input"/>, a
+    /// command line with neither -Prompt nor pipeline input, which stops the command before any work.
+    /// </summary>
+    public static ErrorRecord PromptMissing(object? input) =>
+        Create(new PSArgumentException("No prompt was given.", "Prompt"), "PromptMissing",
+            ErrorCategory.InvalidArgument, input, input == null
+                ? "No prompt was given. Pass -Prompt with the new background in words, such as -Prompt 'white "
+                    + "studio backdrop', or pipe objects with a Prompt property (such as rows of Import-Csv)."
+                : $"'{input}' has no prompt: nothing was sent for it. Give -Prompt on the command line, or a "
+                    + "Prompt column (property) with a value on every piped row.");
 }
