@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -55,8 +56,32 @@ internal sealed class Downloader
     public async Task<(DownloadedFile File, bool Adopted)> DownloadAsync(Uri url, DownloadTarget target,
         CancellationToken cancellationToken)
     {
-        string destinationPath = target.Path;
-        bool overwrite = target.Overwrite;
+        string destination = CheckDestination(target.Path);
+        if (!target.Overwrite && !target.AdoptSame && File.Exists(destination))
+        {
+            throw new DestinationExistsException(destination);
+        }
+
+        FetchedImage fetched = await FetchAsync(url, destination, target.ExpectedSize, cancellationToken)
+            .ConfigureAwait(false);
+        if (!target.Overwrite && !target.AdoptSame && File.Exists(destination))
+        {
+            fetched.Discard();
+            throw new DestinationExistsException(destination);
+        }
+
+        return Place(fetched, new[] { new SaveTarget(destination, target.Overwrite) });
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="url"/> into a temporary file beside <paramref name="destinationPath"/>, checked
+    /// (complete image, the size asked for); <see cref="Place"/> moves it into place, or
+    /// <see cref="FetchedImage.Discard"/> deletes it. Whatever fails here, the temporary file is deleted.
+    /// </summary>
+    /// <exception cref="DestinationUnwritableException">The folder cannot be written.</exception>
+    public async Task<FetchedImage> FetchAsync(Uri url, string destinationPath, string? expectedSize,
+        CancellationToken cancellationToken)
+    {
         if (url == null)
         {
             throw new ArgumentNullException(nameof(url));
@@ -69,6 +94,88 @@ internal sealed class Downloader
                 nameof(url));
         }
 
+        string destination = CheckDestination(destinationPath);
+        string temporary = PartialFiles.PathFor(destination);
+        var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
+        _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
+        var elapsed = Stopwatch.StartNew();
+        bool kept = false;
+        try
+        {
+            var (length, sha256, image) = await _retry.RunAsync(call,
+                token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
+            CheckSize(call, image, expectedSize);
+            kept = true;
+            return new FetchedImage(temporary, length, sha256, image, elapsed.Elapsed);
+        }
+        finally
+        {
+            if (!kept)
+            {
+                PartialFiles.TryDelete(temporary);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Moves a fetched image to the first of <paramref name="targets"/> (all in one folder) that takes it: one
+    /// that may be overwritten, one that is absent, or one that already holds these very bytes (adopted: kept,
+    /// the download discarded). The temporary file is gone afterwards, whatever happens.
+    /// </summary>
+    /// <exception cref="DestinationExistsException">Every target holds another file (ContentDiffers).
+    /// </exception>
+    /// <exception cref="DestinationUnwritableException">The file cannot be moved into the folder.</exception>
+    public (DownloadedFile File, bool Adopted) Place(FetchedImage fetched, IReadOnlyList<SaveTarget> targets)
+    {
+        try
+        {
+            foreach (SaveTarget target in targets)
+            {
+                string destination = Path.GetFullPath(target.Path);
+                var file = new DownloadedFile(destination, fetched.Length, fetched.Sha256, fetched.Image);
+                if (!target.Overwrite && File.Exists(destination))
+                {
+                    if (HoldsSame(destination, fetched.Length, fetched.Sha256))
+                    {
+                        return (file, true);
+                    }
+
+                    continue;
+                }
+
+                try
+                {
+                    PartialFiles.MoveIntoPlace(fetched.Temporary, destination, target.Overwrite);
+                }
+                catch (DestinationExistsException) when (HoldsSame(destination, fetched.Length, fetched.Sha256))
+                {
+                    return (file, true); // written meanwhile, by another run of the same result
+                }
+                catch (DestinationExistsException)
+                {
+                    continue;
+                }
+                catch (UnauthorizedAccessException ex)
+                {
+                    throw new DestinationUnwritableException(Path.GetDirectoryName(destination)!, ex);
+                }
+
+                _log.Verbose($"Saved '{destination}' ({fetched.Image.Format} {fetched.Image.Width}x"
+                    + $"{fetched.Image.Height}, {Text.FormatBytes(fetched.Length)}) in "
+                    + $"{Text.FormatSeconds(fetched.Elapsed)}.");
+                return (file, false);
+            }
+
+            throw new DestinationExistsException(Path.GetFullPath(targets[0].Path), contentDiffers: true);
+        }
+        finally
+        {
+            fetched.Discard();
+        }
+    }
+
+    private static string CheckDestination(string destinationPath)
+    {
         if (string.IsNullOrWhiteSpace(destinationPath))
         {
             throw new ArgumentException("A destination path is required.", nameof(destinationPath));
@@ -87,45 +194,7 @@ internal sealed class Downloader
             throw new IOException($"'{destination}' is a folder; give a file path to save to.");
         }
 
-        if (!overwrite && !target.AdoptSame && File.Exists(destination))
-        {
-            throw new DestinationExistsException(destination);
-        }
-
-        string temporary = PartialFiles.PathFor(destination);
-        var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
-        _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
-        var elapsed = Stopwatch.StartNew();
-        bool moved = false;
-        try
-        {
-            var (length, sha256, image) = await _retry.RunAsync(call,
-                token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
-            CheckSize(call, image, target.ExpectedSize);
-            var file = new DownloadedFile(destination, length, sha256, image);
-            if (!overwrite && target.AdoptSame && File.Exists(destination))
-            {
-                if (!HoldsSame(destination, length, sha256))
-                {
-                    throw new DestinationExistsException(destination, contentDiffers: true);
-                }
-
-                return (file, true);
-            }
-
-            PartialFiles.MoveIntoPlace(temporary, destination, overwrite);
-            moved = true;
-            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, "
-                + $"{Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
-            return (file, false);
-        }
-        finally
-        {
-            if (!moved)
-            {
-                PartialFiles.TryDelete(temporary);
-            }
-        }
+        return destination;
     }
 
     private async Task<(long Length, string Sha256, ImageInfo Image)> AttemptAsync(Call call, Uri url,
@@ -251,8 +320,7 @@ internal sealed class Downloader
     {
         CancellationToken token = watch.Token;
         using (token.Register(response.Dispose))
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
-            useAsync: true))
+        using (FileStream file = CreateTemporary(temporary))
         {
             Stream body;
             try
@@ -294,7 +362,7 @@ internal sealed class Downloader
                     }
 
                     sha.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer, 0, read, token).ConfigureAwait(false);
+                    await Unwritable(temporary, file.WriteAsync(buffer, 0, read, token)).ConfigureAwait(false);
                 }
 
                 if (declared.HasValue && total != declared.Value)
@@ -302,10 +370,43 @@ internal sealed class Downloader
                     throw CutShort(call, total, declared, null);
                 }
 
-                await file.FlushAsync(token).ConfigureAwait(false);
+                await Unwritable(temporary, file.FlushAsync(token)).ConfigureAwait(false);
                 return (total, ContentHash.ToHex(sha.GetHashAndReset()));
             }
         }
+    }
+
+    /// <summary>The temporary file; a folder that cannot be written is not a failure of one download.</summary>
+    private static FileStream CreateTemporary(string temporary)
+    {
+        try
+        {
+            return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
+                useAsync: true);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
+        {
+            throw new DestinationUnwritableException(Path.GetDirectoryName(temporary)!, ex);
+        }
+    }
+
+    private static async Task Unwritable(string temporary, Task write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && IsDiskProblem(ex)))
+        {
+            throw new DestinationUnwritableException(Path.GetDirectoryName(temporary)!, ex);
+        }
+    }
+
+    /// <summary>A full disk or quota (HRESULT 0x70 and 0x27 on Windows, ENOSPC and EDQUOT elsewhere).</summary>
+    private static bool IsDiskProblem(Exception ex)
+    {
+        int code = ex.HResult & 0xFFFF;
+        return code == 0x70 || code == 0x27 || code == 28 || code == 122;
     }
 
     private RetryableException CutShort(Call call, long received, long? declared, Exception? inner)
