@@ -195,6 +195,7 @@ Describe 'Save-BgImage links, read-only folders and the last file (issue 12 item
             $err | Should -Not -BeNullOrEmpty
             $err.FullyQualifiedErrorId | Should -BeLike 'DestinationUnwritable,*'
             $err.ToString() | Should -Match ([regex]::Escape("'$ro'"))
+            $err.ToString() | Should -Match 'read-only'
             $err.ToString() | Should -Not -Match 'partial'
             # One error for the folder, none per image.
             @($errs | Where-Object {

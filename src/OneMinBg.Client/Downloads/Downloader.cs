@@ -384,7 +384,7 @@ internal sealed class Downloader
             return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
                 useAsync: true);
         }
-        catch (Exception ex) when (ex is UnauthorizedAccessException || ex is IOException)
+        catch (Exception ex) when (DestinationUnwritableException.IsFolderWide(ex))
         {
             throw new DestinationUnwritableException(Path.GetDirectoryName(temporary)!, ex);
         }
@@ -396,17 +396,10 @@ internal sealed class Downloader
         {
             await write.ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is UnauthorizedAccessException || (ex is IOException && IsDiskProblem(ex)))
+        catch (Exception ex) when (DestinationUnwritableException.IsFolderWide(ex))
         {
             throw new DestinationUnwritableException(Path.GetDirectoryName(temporary)!, ex);
         }
-    }
-
-    /// <summary>A full disk or quota (HRESULT 0x70 and 0x27 on Windows, ENOSPC and EDQUOT elsewhere).</summary>
-    private static bool IsDiskProblem(Exception ex)
-    {
-        int code = ex.HResult & 0xFFFF;
-        return code == 0x70 || code == 0x27 || code == 28 || code == 122;
     }
 
     private RetryableException CutShort(Call call, long received, long? declared, Exception? inner)
