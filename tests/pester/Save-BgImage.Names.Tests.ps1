@@ -220,7 +220,8 @@ Describe 'Save-BgImage links, read-only folders and the last file (issue 12 item
         finally { Set-OneMinEmulatorConfig $Emu @{ credits = 1000000 } }
         $stopped | Should -Not -BeNullOrEmpty
         $saved = @(Get-ChildItem -LiteralPath $out -ErrorAction SilentlyContinue | Where-Object Name -like '*_bg.png')
-        ($names | Sort-Object) | Should -Be ($saved.Name | Sort-Object) -Because 'every file in place reached the pipeline'
+        ($names | Sort-Object) | Should -Be ($saved.Name | Sort-Object) `
+            -Because 'every file in place reached the pipeline'
         @(Get-ChildItem -LiteralPath $out -Filter '*.partial' -ErrorAction SilentlyContinue) | Should -HaveCount 0
         # What was paid for and not written is saved by the next run, for free.
         $charges = (Get-OneMinEmulatorStats $Emu).charges

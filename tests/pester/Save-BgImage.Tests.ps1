@@ -141,7 +141,10 @@ Describe 'Save-BgImage on results and downloads it cannot trust (issue 5, figure
         @{ Name = 'COM1'; ImageUrl = 'images/COM1.png'; Expected = '_COM1_bg.png' }
         @{ Name = 'lpt9 with a stream'; ImageUrl = 'images/lpt9.png:evil'; Expected = '_lpt9_bg.png' }
         @{ Name = 'a UNC path'; ImageUrl = '\\server\share\evil.png'; Expected = 'evil_bg.png' }
-        @{ Name = '5000 characters'; ImageUrl = 'images/' + ('a' * 5000) + '.png'; Expected = ('a' * 111) + '_<hash>_bg.png' }
+        @{
+            Name = '5000 characters'; ImageUrl = 'images/' + ('a' * 5000) + '.png'
+            Expected = ('a' * 111) + '_<hash>_bg.png'
+        }
         @{
             Name = '5000 CJK characters'; ImageUrl = 'images/' + ([string][char]0x732B * 5000) + '.png'
             Expected = ([string][char]0x732B * 37) + '_<hash>_bg.png'
@@ -155,7 +158,8 @@ Describe 'Save-BgImage on results and downloads it cannot trust (issue 5, figure
         $dest = Join-Path $Dir 'out'
         $file = $result | Save-BgImage -Destination $dest
         # A name cut to fit ends with 8 hex digits of the whole name, so two long names stay two names.
-        $file.Name | Should -Match ('^' + [regex]::Escape(($Expected -replace '<id>', $result.Id)).Replace('<hash>', '[0-9a-f]{8}') + '$')
+        $pattern = [regex]::Escape(($Expected -replace '<id>', $result.Id)).Replace('<hash>', '[0-9a-f]{8}')
+        $file.Name | Should -Match "^$pattern$"
         $file.DirectoryName | Should -Be $dest
         @(Get-ChildItem -LiteralPath $Dir -Recurse -File -Force |
             Where-Object { $_.DirectoryName -ne $Dir -and $_.DirectoryName -ne $dest }) | Should -HaveCount 0

@@ -56,5 +56,6 @@ public static class LinkExpiry
     }
 
     /// <summary>The link says it has expired at <paramref name="now"/> (or will within a few seconds).</summary>
-    public static bool HasExpired(Uri link, DateTimeOffset now) => Of(link) is DateTimeOffset end && now + Margin >= end;
+    public static bool HasExpired(Uri link, DateTimeOffset now) =>
+        Of(link) is DateTimeOffset end && now + Margin >= end;
 }

@@ -139,7 +139,8 @@ public sealed class NamingTests : TempDirTest
         File.WriteAllBytes(Dir.File("photo_bg.png"), Images.Bytes(ImageFormat.Png));
         NamePlan image = Names().Plan(Dir.Path, Parts("r-a", SourceA), NameTemplate.Default, force: true);
 
-        Assert.Equal(new[] { (Dir.File("photo_aaaaaaaa_bg.png"), false) }, text.Targets.Select(t => (t.Path, t.Overwrite)));
+        Assert.Equal(new[] { (Dir.File("photo_aaaaaaaa_bg.png"), false) },
+            text.Targets.Select(t => (t.Path, t.Overwrite)));
         Assert.Equal(new[] { Dir.File("photo_bg.png"), Dir.File("photo_aaaaaaaa_bg.png") },
             image.Targets.Select(t => t.Path));
         Assert.All(image.Targets, t => Assert.False(t.Overwrite));
