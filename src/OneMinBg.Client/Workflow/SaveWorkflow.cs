@@ -36,8 +36,8 @@ public sealed class SaveWorkflow
         string? size)
     {
         ImageRequest? request = _journal.FindByRecordId(recordId)?.Request;
-        return new NameParts(recordId, sourcePath ?? request?.SourcePath, imageUrl ?? request?.ImageUrl, keys,
-            request?.ContentSha256 ?? "id:" + recordId, size ?? request?.Size, request?.Prompt);
+        return new NameParts(recordId, sourcePath, imageUrl, keys, request?.ContentSha256 ?? "id:" + recordId,
+            size ?? request?.Size, request?.Prompt);
     }
 
     /// <summary>The names results get in <paramref name="destination"/>, from what the journal recorded there.
