@@ -207,17 +207,19 @@ Describe 'Save-BgImage links, read-only folders and the last file (issue 12 item
     }
 
     It 'writes the name of every file it saved when the service runs out of credits upstream' {
-        New-TestImage -Path $Root -Count 12
+        New-TestImage -Path $Root -Count 8
         $out = Join-Path $Root 'out'
-        # 6 images' worth of credits: the 7th is refused and the batch ends with a terminating error.
-        Set-OneMinEmulatorConfig $Emu @{ credits = 60; creditCost = 10 }
+        # 6 images' worth of credits: the 7th is refused and the batch ends with a terminating error. One image at
+        # a time, each upload slow: the 6th result's download is done while the 7th is still uploading, and
+        # Save-BgImage gets no more input before the error ends the pipeline.
+        Set-OneMinEmulatorConfig $Emu @{ credits = 60; creditCost = 10; uploadLatencyMs = 1000 }
         $names = [Collections.Generic.List[string]]::new()
         try {
-            Get-ChildItem -LiteralPath $Root -File | Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit 4 |
+            Get-ChildItem -LiteralPath $Root -File | Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit 1 |
                 Save-BgImage -Destination $out | ForEach-Object { $names.Add($_.Name) }
         }
         catch { $stopped = $_ }
-        finally { Set-OneMinEmulatorConfig $Emu @{ credits = 1000000 } }
+        finally { Set-OneMinEmulatorConfig $Emu @{ credits = 1000000; uploadLatencyMs = 0 } }
         $stopped | Should -Not -BeNullOrEmpty
         $saved = @(Get-ChildItem -LiteralPath $out -ErrorAction SilentlyContinue | Where-Object Name -like '*_bg.png')
         ($names | Sort-Object) | Should -Be ($saved.Name | Sort-Object) `
