@@ -43,34 +43,27 @@ internal sealed class Downloader
         _rateWindow = RateWatch.WindowFor(options.DownloadRateWindow, options.Timeout);
     }
 
+    /// <summary>Downloads <paramref name="url"/> to <paramref name="destinationPath"/>.</summary>
+    /// <exception cref="DestinationExistsException">The destination exists and overwriting is not allowed.
+    /// </exception>
     public async Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite,
-        CancellationToken cancellationToken) =>
-        (await DownloadAsync(url, new DownloadTarget(destinationPath, overwrite), cancellationToken)
-            .ConfigureAwait(false)).File;
-
-    /// <summary>
-    /// Downloads to <paramref name="target"/>. <c>Adopted</c>: the destination existed and held these very
-    /// bytes, so it was kept and the download discarded.
-    /// </summary>
-    /// <exception cref="DestinationExistsException">The destination exists and is not adopted.</exception>
-    public async Task<(DownloadedFile File, bool Adopted)> DownloadAsync(Uri url, DownloadTarget target,
         CancellationToken cancellationToken)
     {
-        string destination = CheckDestination(target.Path);
-        if (!target.Overwrite && !target.AdoptSame && File.Exists(destination))
+        CheckUrl(url);
+        string destination = CheckDestination(destinationPath);
+        if (!overwrite && File.Exists(destination))
         {
             throw new DestinationExistsException(destination);
         }
 
-        FetchedImage fetched = await FetchAsync(url, destination, target.ExpectedSize, cancellationToken)
-            .ConfigureAwait(false);
-        if (!target.Overwrite && !target.AdoptSame && File.Exists(destination))
+        FetchedImage fetched = await FetchAsync(url, destination, null, cancellationToken).ConfigureAwait(false);
+        if (!overwrite && File.Exists(destination))
         {
             fetched.Discard();
             throw new DestinationExistsException(destination);
         }
 
-        return Place(fetched, new[] { new SaveTarget(destination, target.Overwrite) });
+        return Place(fetched, new[] { new SaveTarget(destination, overwrite) }).File;
     }
 
     /// <summary>
@@ -82,18 +75,7 @@ internal sealed class Downloader
     public async Task<FetchedImage> FetchAsync(Uri url, string destinationPath, string? expectedSize,
         CancellationToken cancellationToken)
     {
-        if (url == null)
-        {
-            throw new ArgumentNullException(nameof(url));
-        }
-
-        if (!url.IsAbsoluteUri || !IsHttp(url))
-        {
-            string shown = url.IsAbsoluteUri ? Text.WithoutQuery(url) : url.OriginalString;
-            throw new ArgumentException($"Only http:// and https:// links can be downloaded, not '{shown}'.",
-                nameof(url));
-        }
-
+        CheckUrl(url);
         string destination = CheckDestination(destinationPath);
         string temporary = PartialFiles.PathFor(destination);
         var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
@@ -120,6 +102,21 @@ internal sealed class Downloader
     /// <summary>Moves a fetched image into place (<see cref="Placement.Place"/>).</summary>
     public (DownloadedFile File, bool Adopted) Place(FetchedImage fetched, IReadOnlyList<SaveTarget> targets) =>
         Placement.Place(fetched, targets, _log);
+
+    private static void CheckUrl(Uri url)
+    {
+        if (url == null)
+        {
+            throw new ArgumentNullException(nameof(url));
+        }
+
+        if (!url.IsAbsoluteUri || !IsHttp(url))
+        {
+            string shown = url.IsAbsoluteUri ? Text.WithoutQuery(url) : url.OriginalString;
+            throw new ArgumentException($"Only http:// and https:// links can be downloaded, not '{shown}'.",
+                nameof(url));
+        }
+    }
 
     private static string CheckDestination(string destinationPath)
     {

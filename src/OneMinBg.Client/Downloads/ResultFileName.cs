@@ -32,17 +32,6 @@ public static class ResultFileName
         "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
     };
 
-    /// <summary>
-    /// The default name for a result: from the source file's name, else the uploaded asset's name, else the
-    /// record id. <paramref name="withId"/> adds the first 8 characters of the id.
-    /// </summary>
-    public static string For(string id, string? sourcePath, string? imageUrl, IReadOnlyList<string> resultKeys,
-        bool withId = false)
-    {
-        var parts = new NameParts(id, sourcePath, imageUrl, resultKeys, "id:" + id, null, null);
-        return NameTemplate.Default.Expand(parts, withId ? "_" + parts.Id8 : "");
-    }
-
     /// <summary>The source's base name, sanitised and cut to <see cref="MaxBaseBytes"/>; never empty.</summary>
     internal static string BaseName(string id, string? sourcePath, string? imageUrl)
     {

@@ -134,7 +134,7 @@ public sealed class HostileTransportTests : ResultDownloadTest
     [InlineData("images/2026_08_19_05_27_59_899_cat.png", "cat_bg.png")]
     public void A_server_sent_name_becomes_one_plain_file_name(string imageUrl, string expected)
     {
-        string name = ResultFileName.For("rec-1", null, imageUrl, new[] { "images/x_background_replaced.png" });
+        string name = DefaultName.For("rec-1", null, imageUrl, new[] { "images/x_background_replaced.png" });
 
         Assert.Equal(expected, name);
         Assert.Equal(name, Path.GetFileName(name));
@@ -151,7 +151,7 @@ public sealed class HostileTransportTests : ResultDownloadTest
     {
         string url = "images/" + new string(letter, 5000) + ".png";
 
-        string name = ResultFileName.For("0123456789abcdef", null, url, new[] { "images/r.jpeg" }, withId: true);
+        string name = DefaultName.For("0123456789abcdef", null, url, new[] { "images/r.jpeg" }, withId: true);
         // What the download writes first: the name plus ".<random>.partial".
         string partial = name + "." + Path.GetRandomFileName().Replace(".", "") + ".partial";
 
@@ -167,7 +167,8 @@ public sealed class HostileTransportTests : ResultDownloadTest
     {
         await using var emulator = await Emu.StartAsync();
         var (client, link) = await ResultAsync(emulator);
-        string name = ResultFileName.For("rec-1", "/photos/" + new string('猫', 200) + ".png", null, new[] { "images/r.png" });
+        string name = DefaultName.For("rec-1", "/photos/" + new string('猫', 200) + ".png", null,
+            new[] { "images/r.png" });
 
         DownloadedFile file = await client.DownloadAsync(link, Out.File(name), false, CancellationToken.None);
 

@@ -3,6 +3,19 @@ using System.Text;
 
 namespace OneMinBg.Tests;
 
+/// <summary>The default name of a result, as Save-BgImage gives it when no other name is in the way.</summary>
+internal static class DefaultName
+{
+    /// <param name="withId">The name with 8 characters of the record id, as a second result of the same source
+    /// in one run gets.</param>
+    public static string For(string id, string? sourcePath, string? imageUrl, IReadOnlyList<string> resultKeys,
+        bool withId = false)
+    {
+        var parts = new NameParts(id, sourcePath, imageUrl, resultKeys, "id:" + id, null, null);
+        return NameTemplate.Default.Expand(parts, withId ? "_" + parts.Id8 : "");
+    }
+}
+
 /// <summary>Result names: templates, cut names, whose a name is (DestinationNames), -RelativeTo, link expiry.</summary>
 public sealed class NamingTests : TempDirTest
 {
@@ -67,15 +80,15 @@ public sealed class NamingTests : TempDirTest
     public void Two_long_names_that_share_their_start_stay_two_names_and_each_stays_the_same()
     {
         string shared = new string('x', 150);
-        string first = ResultFileName.For("r1", $"/in/{shared}-front.png", null, Png);
-        string second = ResultFileName.For("r2", $"/in/{shared}-back.png", null, Png);
+        string first = DefaultName.For("r1", $"/in/{shared}-front.png", null, Png);
+        string second = DefaultName.For("r2", $"/in/{shared}-back.png", null, Png);
 
         Assert.NotEqual(first, second);
-        Assert.Equal(first, ResultFileName.For("r9", $"/in/{shared}-front.png", null, Png));
+        Assert.Equal(first, DefaultName.For("r9", $"/in/{shared}-front.png", null, Png));
         Assert.Equal(120 + "_bg.png".Length, Encoding.UTF8.GetByteCount(first));
         Assert.Matches("^x{111}_[0-9a-f]{8}_bg\\.png$", first);
         // A name that fits is not touched.
-        Assert.Equal(new string('x', 120) + "_bg.png", ResultFileName.For("r1", $"/in/{new string('x', 120)}.png",
+        Assert.Equal(new string('x', 120) + "_bg.png", DefaultName.For("r1", $"/in/{new string('x', 120)}.png",
             null, Png));
     }
 
