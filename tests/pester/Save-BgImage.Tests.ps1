@@ -141,10 +141,13 @@ Describe 'Save-BgImage on results and downloads it cannot trust (issue 5, figure
         @{ Name = 'COM1'; ImageUrl = 'images/COM1.png'; Expected = '_COM1_bg.png' }
         @{ Name = 'lpt9 with a stream'; ImageUrl = 'images/lpt9.png:evil'; Expected = '_lpt9_bg.png' }
         @{ Name = 'a UNC path'; ImageUrl = '\\server\share\evil.png'; Expected = 'evil_bg.png' }
-        @{ Name = '5000 characters'; ImageUrl = 'images/' + ('a' * 5000) + '.png'; Expected = ('a' * 120) + '_bg.png' }
+        @{
+            Name = '5000 characters'; ImageUrl = 'images/' + ('a' * 5000) + '.png'
+            Expected = ('a' * 111) + '_<hash>_bg.png'
+        }
         @{
             Name = '5000 CJK characters'; ImageUrl = 'images/' + ([string][char]0x732B * 5000) + '.png'
-            Expected = ([string][char]0x732B * 40) + '_bg.png'
+            Expected = ([string][char]0x732B * 37) + '_<hash>_bg.png'
         }
     ) {
         param($Name, $ImageUrl, $Expected)
@@ -154,7 +157,9 @@ Describe 'Save-BgImage on results and downloads it cannot trust (issue 5, figure
         $result.ImageUrl = $ImageUrl
         $dest = Join-Path $Dir 'out'
         $file = $result | Save-BgImage -Destination $dest
-        $file.Name | Should -Be ($Expected -replace '<id>', $result.Id)
+        # A name cut to fit ends with 8 hex digits of the whole name, so two long names stay two names.
+        $pattern = [regex]::Escape(($Expected -replace '<id>', $result.Id)).Replace('<hash>', '[0-9a-f]{8}')
+        $file.Name | Should -Match "^$pattern$"
         $file.DirectoryName | Should -Be $dest
         @(Get-ChildItem -LiteralPath $Dir -Recurse -File -Force |
             Where-Object { $_.DirectoryName -ne $Dir -and $_.DirectoryName -ne $dest }) | Should -HaveCount 0
@@ -169,7 +174,7 @@ Describe 'Save-BgImage on results and downloads it cannot trust (issue 5, figure
         Move-Item -LiteralPath (Join-Path $Dir 'x1.png') -Destination $long
         $file = Get-Item -LiteralPath $long | Invoke-BackgroundReplace -Prompt 'x' |
             Save-BgImage -Destination (Join-Path $Dir 'out')
-        $file.Name | Should -Be (([string][char]0x732B * 40) + '_bg.png')
+        $file.Name | Should -Match ('^' + ([string][char]0x732B * 37) + '_[0-9a-f]{8}_bg\.png$')
         Assert-AllCompletePngs -Folder (Join-Path $Dir 'out') -Count 1
     }
 
@@ -279,18 +284,21 @@ Describe 'Save-BgImage after a kill, on slow hosts and on results of the wrong s
         (Get-OneMinEmulatorStats $Emu).downloads | Should -Be $before
     }
 
-    It 'keeps another image at the destination and says it is not this result' {
-        # A PNG, but another picture than the result (both results here have the same bytes).
+    It 'keeps another image at the destination, even with -Force, and saves the result under its hash name' {
+        # A PNG, but another picture than the result, that the journal does not know.
         $target = Join-Path $Dest 'i10-1_bg.png'
         Copy-Item -LiteralPath $Made10[0].SourcePath -Destination $target
         $hash = (Get-FileHash -LiteralPath $target).Hash
-        $null = $Made10[0] | Save-BgImage -Destination $Dest -ErrorVariable errs -ErrorAction SilentlyContinue
-        $errs | Should -HaveCount 1
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'DestinationExists,*'
-        $errs[0].ToString() | Should -Match 'holds another image'
-        $errs[0].ToString() | Should -Match '-Force'
+        $sourceHash = (Get-FileHash -LiteralPath $Made10[0].SourcePath -Algorithm SHA256).Hash.ToLowerInvariant()
+        $file = $Made10[0] | Save-BgImage -Destination $Dest -Force -ErrorVariable errs -ErrorAction SilentlyContinue
+        $errs | Should -HaveCount 0
+        $file.Name | Should -Be "i10-1_$($sourceHash.Substring(0, 8))_bg.png"
         (Get-FileHash -LiteralPath $target).Hash | Should -Be $hash
         @(Get-ChildItem -LiteralPath $Dest -Filter '*.partial') | Should -HaveCount 0
+        # Its name now: a re-run downloads nothing.
+        $downloads = (Get-OneMinEmulatorStats $Emu).downloads
+        ($Made10[0] | Save-BgImage -Destination $Dest).Name | Should -Be $file.Name
+        (Get-OneMinEmulatorStats $Emu).downloads | Should -Be $downloads
     }
 
     It 'stops a download host that drips bytes within a window and says what it sent' {

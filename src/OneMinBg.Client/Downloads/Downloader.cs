@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -42,21 +43,68 @@ internal sealed class Downloader
         _rateWindow = RateWatch.WindowFor(options.DownloadRateWindow, options.Timeout);
     }
 
+    /// <summary>Downloads <paramref name="url"/> to <paramref name="destinationPath"/>.</summary>
+    /// <exception cref="DestinationExistsException">The destination exists and overwriting is not allowed.
+    /// </exception>
     public async Task<DownloadedFile> DownloadAsync(Uri url, string destinationPath, bool overwrite,
-        CancellationToken cancellationToken) =>
-        (await DownloadAsync(url, new DownloadTarget(destinationPath, overwrite), cancellationToken)
-            .ConfigureAwait(false)).File;
-
-    /// <summary>
-    /// Downloads to <paramref name="target"/>. <c>Adopted</c>: the destination existed and held these very
-    /// bytes, so it was kept and the download discarded.
-    /// </summary>
-    /// <exception cref="DestinationExistsException">The destination exists and is not adopted.</exception>
-    public async Task<(DownloadedFile File, bool Adopted)> DownloadAsync(Uri url, DownloadTarget target,
         CancellationToken cancellationToken)
     {
-        string destinationPath = target.Path;
-        bool overwrite = target.Overwrite;
+        CheckUrl(url);
+        string destination = CheckDestination(destinationPath);
+        if (!overwrite && File.Exists(destination))
+        {
+            throw new DestinationExistsException(destination);
+        }
+
+        FetchedImage fetched = await FetchAsync(url, destination, null, cancellationToken).ConfigureAwait(false);
+        if (!overwrite && File.Exists(destination))
+        {
+            fetched.Discard();
+            throw new DestinationExistsException(destination);
+        }
+
+        return Place(fetched, new[] { new SaveTarget(destination, overwrite) }).File;
+    }
+
+    /// <summary>
+    /// Downloads <paramref name="url"/> into a temporary file beside <paramref name="destinationPath"/>, checked
+    /// (complete image, the size asked for); <see cref="Place"/> moves it into place, or
+    /// <see cref="FetchedImage.Discard"/> deletes it. Whatever fails here, the temporary file is deleted.
+    /// </summary>
+    /// <exception cref="DestinationUnwritableException">The folder cannot be written.</exception>
+    public async Task<FetchedImage> FetchAsync(Uri url, string destinationPath, string? expectedSize,
+        CancellationToken cancellationToken)
+    {
+        CheckUrl(url);
+        string destination = CheckDestination(destinationPath);
+        string temporary = PartialFiles.PathFor(destination);
+        var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
+        _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
+        var elapsed = Stopwatch.StartNew();
+        bool kept = false;
+        try
+        {
+            var (length, sha256, image) = await _retry.RunAsync(call,
+                token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
+            CheckSize(call, image, expectedSize);
+            kept = true;
+            return new FetchedImage(temporary, length, sha256, image, elapsed.Elapsed);
+        }
+        finally
+        {
+            if (!kept)
+            {
+                PartialFiles.TryDelete(temporary);
+            }
+        }
+    }
+
+    /// <summary>Moves a fetched image into place (<see cref="Placement.Place"/>).</summary>
+    public (DownloadedFile File, bool Adopted) Place(FetchedImage fetched, IReadOnlyList<SaveTarget> targets) =>
+        Placement.Place(fetched, targets, _log);
+
+    private static void CheckUrl(Uri url)
+    {
         if (url == null)
         {
             throw new ArgumentNullException(nameof(url));
@@ -68,7 +116,10 @@ internal sealed class Downloader
             throw new ArgumentException($"Only http:// and https:// links can be downloaded, not '{shown}'.",
                 nameof(url));
         }
+    }
 
+    private static string CheckDestination(string destinationPath)
+    {
         if (string.IsNullOrWhiteSpace(destinationPath))
         {
             throw new ArgumentException("A destination path is required.", nameof(destinationPath));
@@ -87,45 +138,7 @@ internal sealed class Downloader
             throw new IOException($"'{destination}' is a folder; give a file path to save to.");
         }
 
-        if (!overwrite && !target.AdoptSame && File.Exists(destination))
-        {
-            throw new DestinationExistsException(destination);
-        }
-
-        string temporary = PartialFiles.PathFor(destination);
-        var call = new Call("GET " + Text.WithoutQuery(url), charged: false, rateLimited: false);
-        _log.Verbose($"Downloading {Text.WithoutQuery(url)} to '{destination}'.");
-        var elapsed = Stopwatch.StartNew();
-        bool moved = false;
-        try
-        {
-            var (length, sha256, image) = await _retry.RunAsync(call,
-                token => AttemptAsync(call, url, temporary, token), cancellationToken).ConfigureAwait(false);
-            CheckSize(call, image, target.ExpectedSize);
-            var file = new DownloadedFile(destination, length, sha256, image);
-            if (!overwrite && target.AdoptSame && File.Exists(destination))
-            {
-                if (!HoldsSame(destination, length, sha256))
-                {
-                    throw new DestinationExistsException(destination, contentDiffers: true);
-                }
-
-                return (file, true);
-            }
-
-            PartialFiles.MoveIntoPlace(temporary, destination, overwrite);
-            moved = true;
-            _log.Verbose($"Saved '{destination}' ({image.Format} {image.Width}x{image.Height}, "
-                + $"{Text.FormatBytes(length)}) in {Text.FormatSeconds(elapsed.Elapsed)}.");
-            return (file, false);
-        }
-        finally
-        {
-            if (!moved)
-            {
-                PartialFiles.TryDelete(temporary);
-            }
-        }
+        return destination;
     }
 
     private async Task<(long Length, string Sha256, ImageInfo Image)> AttemptAsync(Call call, Uri url,
@@ -251,8 +264,7 @@ internal sealed class Downloader
     {
         CancellationToken token = watch.Token;
         using (token.Register(response.Dispose))
-        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
-            useAsync: true))
+        using (FileStream file = CreateTemporary(temporary))
         {
             Stream body;
             try
@@ -294,7 +306,7 @@ internal sealed class Downloader
                     }
 
                     sha.AppendData(buffer, 0, read);
-                    await file.WriteAsync(buffer, 0, read, token).ConfigureAwait(false);
+                    await Unwritable(temporary, file.WriteAsync(buffer, 0, read, token)).ConfigureAwait(false);
                 }
 
                 if (declared.HasValue && total != declared.Value)
@@ -302,9 +314,35 @@ internal sealed class Downloader
                     throw CutShort(call, total, declared, null);
                 }
 
-                await file.FlushAsync(token).ConfigureAwait(false);
+                await Unwritable(temporary, file.FlushAsync(token)).ConfigureAwait(false);
                 return (total, ContentHash.ToHex(sha.GetHashAndReset()));
             }
+        }
+    }
+
+    /// <summary>The temporary file; a folder that cannot be written is not a failure of one download.</summary>
+    private static FileStream CreateTemporary(string temporary)
+    {
+        try
+        {
+            return new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, BufferSize,
+                useAsync: true);
+        }
+        catch (Exception ex) when (DestinationUnwritableException.IsFolderWide(ex))
+        {
+            throw new DestinationUnwritableException(Path.GetDirectoryName(temporary)!, ex);
+        }
+    }
+
+    private static async Task Unwritable(string temporary, Task write)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (DestinationUnwritableException.IsFolderWide(ex))
+        {
+            throw new DestinationUnwritableException(Path.GetDirectoryName(temporary)!, ex);
         }
     }
 
@@ -387,10 +425,6 @@ internal sealed class Downloader
             && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out height)
             && width > 0 && height > 0;
     }
-
-    private static bool HoldsSame(string path, long length, string sha256) =>
-        new FileInfo(path).Length == length
-        && string.Equals(ContentHash.OfFile(path), sha256, StringComparison.OrdinalIgnoreCase);
 
     private static bool IsHttp(Uri url) => url.Scheme == Uri.UriSchemeHttps || url.Scheme == Uri.UriSchemeHttp;
 

@@ -385,6 +385,17 @@ public sealed class Journal
         });
     }
 
+    /// <summary>
+    /// The latest recorded save at each path inside <paramref name="folder"/> (any depth): which source's
+    /// result each file is, for naming. Reads the whole journal.
+    /// </summary>
+    public IReadOnlyDictionary<string, JournalSave> SavesUnder(string folder)
+    {
+        Require(folder, nameof(folder));
+        string full = System.IO.Path.GetFullPath(folder);
+        return Read(view => view.FoldAll().SavesUnder(full));
+    }
+
     public override string ToString() => Path;
 
     /// <summary>

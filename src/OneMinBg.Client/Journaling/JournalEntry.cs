@@ -118,6 +118,32 @@ public sealed class JournalEntry
         $"{State} {Fingerprint}" + (RecordId != null ? " record " + RecordId : "");
 }
 
+/// <summary>
+/// The latest save recorded at one path: whose result it is, and what was written. Save-BgImage names a
+/// result by it: a path belongs to the source (<see cref="SourceContent"/>) whose result was saved there last.
+/// </summary>
+public sealed class JournalSave
+{
+    internal JournalSave(string path, string recordId, string sourceContent, long length, string? sha256,
+        DateTimeOffset? at)
+    {
+        Path = path;
+        RecordId = recordId;
+        SourceContent = sourceContent;
+        Length = length;
+        Sha256 = sha256;
+        At = at;
+    }
+
+    public string Path { get; }
+    public string RecordId { get; }
+    /// <summary>The source of the record's request: its content SHA-256, or "url:" and the URL.</summary>
+    public string SourceContent { get; }
+    public long Length { get; }
+    public string? Sha256 { get; }
+    public DateTimeOffset? At { get; }
+}
+
 public enum ClaimOutcome
 {
     /// <summary>This run owns the request now: go ahead and pay for it.</summary>

@@ -22,6 +22,14 @@ internal sealed class JournalIndex
     private readonly List<string> _firstSeen = new List<string>();
     private readonly JournalLineReader _reader = new JournalLineReader();
     private readonly Dictionary<string, Uri> _baseUris = new Dictionary<string, Uri>(StringComparer.Ordinal);
+    private readonly Dictionary<string, JournalSave> _savesByPath = new Dictionary<string, JournalSave>(PathComparer);
+
+    /// <summary>How this system compares paths: without case on Windows and macOS.</summary>
+    internal static StringComparer PathComparer { get; } =
+        System.Runtime.InteropServices.RuntimeInformation.IsOSPlatform(
+            System.Runtime.InteropServices.OSPlatform.Linux)
+            ? StringComparer.Ordinal
+            : StringComparer.OrdinalIgnoreCase;
 
     /// <summary>Lines skipped: unparseable, torn, of another version or kind, or lacking what their kind needs.
     /// </summary>
@@ -41,6 +49,29 @@ internal sealed class JournalIndex
     /// order).</summary>
     public List<JournalEntry> Entries() =>
         _firstSeen.Select(fp => _byFingerprint[fp]).OrderBy(e => e.RequestedAt).ToList();
+
+    /// <summary>
+    /// The latest save at each path inside <paramref name="folder"/> (a full path), at any depth, of records
+    /// this journal knows.
+    /// </summary>
+    public Dictionary<string, JournalSave> SavesUnder(string folder)
+    {
+        string prefix = folder.EndsWith(System.IO.Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
+            ? folder
+            : folder + System.IO.Path.DirectorySeparatorChar;
+        var saves = new Dictionary<string, JournalSave>(PathComparer);
+        foreach (KeyValuePair<string, JournalSave> save in _savesByPath)
+        {
+            if (save.Key.StartsWith(prefix, PathComparer == StringComparer.Ordinal
+                ? StringComparison.Ordinal
+                : StringComparison.OrdinalIgnoreCase))
+            {
+                saves[save.Key] = save.Value;
+            }
+        }
+
+        return saves;
+    }
 
     /// <summary>Applies one line (without its '\n'); a line that is not usable is counted and skipped.</summary>
     public void Apply(ReadOnlySpan<byte> utf8)
@@ -237,6 +268,8 @@ internal sealed class JournalIndex
             entry.SavedSha256 = line.SavedSha256;
             entry.SavedAt = line.At;
             UpdateRecord(entry, promoted: false);
+            _savesByPath[line.SavedPath!] = new JournalSave(line.SavedPath!, line.RecordId!,
+                known.Request.ContentSha256, line.SavedLength.Value, line.SavedSha256, line.At);
         }
 
         return true;

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Threading;
@@ -10,22 +11,6 @@ using OneMinBg.Client.Images;
 using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.Client.Workflow;
-
-/// <summary>What to do about a result's destination file.</summary>
-public enum SavePlan
-{
-    /// <summary>Download it: the file is absent, or overwriting is allowed.</summary>
-    Download,
-    /// <summary>The file is this very result as the journal recorded it: nothing to do.</summary>
-    AlreadySaved,
-    /// <summary>Another file is there and overwriting is not allowed.</summary>
-    DestinationExists,
-    /// <summary>
-    /// An image the journal did not record as saved is there (the process may have died between saving
-    /// and recording it): download and compare; the same bytes are adopted, others are kept and refused.
-    /// </summary>
-    Compare,
-}
 
 /// <summary>
 /// Saves a result's image: downloads its link (renewing it at the service when there is none or it
@@ -44,32 +29,45 @@ public sealed class SaveWorkflow
     }
 
     /// <summary>
-    /// The one decision about an existing destination: the same result saved there before (and the
-    /// file unchanged since) needs nothing; an image with no record of this result's save there is
-    /// compared with the download; another file is kept unless <paramref name="overwrite"/>.
+    /// The parts of a result's name; its source as the journal recorded it (a record the journal does not know
+    /// is its own source).
     /// </summary>
-    public SavePlan Plan(string recordId, string path, bool overwrite)
+    public NameParts PartsFor(string recordId, string? sourcePath, string? imageUrl, IReadOnlyList<string> keys,
+        string? size)
     {
-        if (!File.Exists(path))
+        ImageRequest? request = _journal.FindByRecordId(recordId)?.Request;
+        return new NameParts(recordId, sourcePath, imageUrl, keys, request?.ContentSha256 ?? "id:" + recordId,
+            size ?? request?.Size, request?.Prompt);
+    }
+
+    /// <summary>The names results get in <paramref name="destination"/>, from what the journal recorded there.
+    /// </summary>
+    public DestinationNames NamesIn(string destination) => new DestinationNames(Directory.Exists(destination)
+        ? _journal.SavesUnder(destination)
+        : new Dictionary<string, JournalSave>());
+
+    /// <summary>
+    /// Makes sure downloads can go into <paramref name="folder"/>: creates it, writes and deletes a probe file
+    /// there, and removes what interrupted saves left (returned, for -Verbose; null when nothing).
+    /// </summary>
+    /// <exception cref="DestinationUnwritableException">The folder cannot be created or written.</exception>
+    public static string? PrepareFolder(string folder)
+    {
+        try
         {
-            return SavePlan.Download;
+            Directory.CreateDirectory(folder);
+            string probe = PartialFiles.PathFor(Path.Combine(folder, "write-test_bg.png"));
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1,
+                FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DestinationUnwritableException(folder, ex);
         }
 
-        JournalEntry? entry = _journal.FindByRecordId(recordId);
-        if (IsSavedAlready(entry, path))
-        {
-            return SavePlan.AlreadySaved;
-        }
-
-        if (overwrite)
-        {
-            return SavePlan.Download;
-        }
-
-        // Saved here and changed since, or not an image at all: not this result, no need to download it.
-        return (entry?.SavedPath != null && SamePath(entry.SavedPath, path)) || !IsImage(path)
-            ? SavePlan.DestinationExists
-            : SavePlan.Compare;
+        return RemoveStaleDownloads(folder);
     }
 
     /// <summary>
@@ -103,31 +101,60 @@ public sealed class SaveWorkflow
         string subject, string path, bool overwrite, string? size, IWorkflowSink sink,
         CancellationToken cancellationToken)
     {
-        var target = new DownloadTarget(path, overwrite, adoptSame: true, expectedSize: size);
+        FetchedImage fetched = await FetchAsync(recordId, temporaryUrl, recordBaseUri, subject, path, size, sink,
+            cancellationToken).ConfigureAwait(false);
+        return Commit(recordId, fetched, new[] { new SaveTarget(path, overwrite) }, subject, sink);
+    }
+
+    /// <summary>
+    /// Downloads the image of record <paramref name="recordId"/> into a temporary file beside
+    /// <paramref name="path"/>, checked; <see cref="Commit"/> puts it in place. A link that is missing, or whose
+    /// expiry (in the link) has passed, is renewed first; one refused as expired is renewed and tried again.
+    /// </summary>
+    /// <exception cref="OneMinApiException">The link could not be renewed or the download failed.</exception>
+    /// <exception cref="DestinationUnwritableException">The folder cannot be written.</exception>
+    public async Task<FetchedImage> FetchAsync(string recordId, string? temporaryUrl, string? recordBaseUri,
+        string subject, string path, string? size, IWorkflowSink sink, CancellationToken cancellationToken)
+    {
         Uri? link = Uri.TryCreate(temporaryUrl, UriKind.Absolute, out Uri? given) ? given : null;
         if (link == null)
         {
             sink.Verbose($"{subject} has no download link; asking the service for a fresh one.");
             link = await RenewLinkAsync(recordId, recordBaseUri, cancellationToken).ConfigureAwait(false);
         }
+        else if (LinkExpiry.HasExpired(link, DateTimeOffset.UtcNow))
+        {
+            sink.Verbose($"The download link of {subject} expired at {LinkExpiry.Of(link):u}; asking the service "
+                + "for a fresh one.");
+            link = await RenewLinkAsync(recordId, recordBaseUri, cancellationToken).ConfigureAwait(false);
+        }
 
-        (DownloadedFile File, bool Adopted) saved;
         try
         {
             sink.Verbose($"Downloading {subject} to '{path}'.");
-            saved = await _client.Downloader.DownloadAsync(link, target, cancellationToken).ConfigureAwait(false);
+            return await _client.Downloader.FetchAsync(link, path, size, cancellationToken).ConfigureAwait(false);
         }
         catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.LinkExpired)
         {
             sink.Verbose($"The download link of {subject} has expired; asking the service for a fresh one.");
             link = await RenewLinkAsync(recordId, recordBaseUri, cancellationToken).ConfigureAwait(false);
-            saved = await _client.Downloader.DownloadAsync(link, target, cancellationToken).ConfigureAwait(false);
+            return await _client.Downloader.FetchAsync(link, path, size, cancellationToken).ConfigureAwait(false);
         }
+    }
 
-        DownloadedFile file = saved.File;
-        if (saved.Adopted)
+    /// <summary>
+    /// Moves a fetched image to the first of <paramref name="targets"/> that takes it (see Downloader.Place) and
+    /// records the save. The temporary file is gone afterwards, whatever happens.
+    /// </summary>
+    /// <exception cref="DestinationExistsException">Every target holds another file.</exception>
+    /// <exception cref="DestinationUnwritableException">The folder cannot be written.</exception>
+    public DownloadedFile Commit(string recordId, FetchedImage fetched, IReadOnlyList<SaveTarget> targets,
+        string subject, IWorkflowSink sink)
+    {
+        var (file, adopted) = _client.Downloader.Place(fetched, targets);
+        if (adopted)
         {
-            sink.Verbose($"'{path}' already held {subject} (same SHA-256) without a record of its save; "
+            sink.Verbose($"'{file.Path}' already held {subject} (same SHA-256) without a record of its save; "
                 + "kept it and recorded it as saved.");
         }
 
@@ -152,42 +179,5 @@ public sealed class SaveWorkflow
             .ConfigureAwait(false);
         _journal.RecordRefresh(recordId, record);
         return new Uri(record.TemporaryUrl!);
-    }
-
-    /// <summary>True when the journal says this result was saved to this path and the file is still that one.
-    /// </summary>
-    private static bool IsSavedAlready(JournalEntry? entry, string path)
-    {
-        if (entry?.SavedPath == null || entry.SavedSha256 == null
-            || !SamePath(entry.SavedPath, path)
-            || new FileInfo(path).Length != entry.SavedLength)
-        {
-            return false;
-        }
-
-        try
-        {
-            return string.Equals(ContentHash.OfFile(path), entry.SavedSha256, StringComparison.OrdinalIgnoreCase);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
-    }
-
-    private static bool SamePath(string a, string b) =>
-        string.Equals(Path.GetFullPath(a), Path.GetFullPath(b), StringComparison.Ordinal);
-
-    private static bool IsImage(string path)
-    {
-        try
-        {
-            ImageInspector.Inspect(path);
-            return true;
-        }
-        catch (Exception ex) when (ex is InvalidImageException or IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
@@ -13,18 +14,22 @@ using OneMinBg.Pipeline;
 namespace OneMinBg.Commands;
 
 /// <summary>
-/// Downloads the images of BgResults into a folder, each as "&lt;source name&gt;_bg.&lt;ext&gt;", and
-/// writes a FileInfo per file. A download goes to a temporary name first, so a failure leaves no file.
+/// Downloads the images of BgResults into a folder, each as "&lt;source name&gt;_bg.&lt;ext&gt;" (or a
+/// -NameTemplate), and writes a FileInfo per file. A download goes to a temporary name first and is moved
+/// into place on the pipeline thread together with its output, so a file in place always reached the pipeline.
 /// </summary>
 [Cmdlet(VerbsData.Save, "BgImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
 public sealed class SaveBgImageCommand : BatchCmdlet
 {
-    private readonly Dictionary<string, string> _claimed =
-        new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> _readyFolders = new HashSet<string>(StringComparer.Ordinal);
+    // Downloaded, not yet in place: deleted if the command ends before the pipeline thread gets to them.
+    private readonly ConcurrentDictionary<FetchedImage, bool> _pending = new ConcurrentDictionary<FetchedImage, bool>();
     private string _folder = "";
-    private bool _folderReady;
+    private string? _relativeTo;
+    private Client.Downloads.NameTemplate _template = Client.Downloads.NameTemplate.Default;
     private SaveWorkflow? _workflow;
+    private DestinationNames? _names;
 
     /// <summary>Results from Invoke-BackgroundReplace or Get-BgResult.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
@@ -36,7 +41,17 @@ public sealed class SaveBgImageCommand : BatchCmdlet
     [ValidateNotNullOrEmpty]
     public string Destination { get; set; } = ".";
 
-    /// <summary>Overwrite files that already exist.</summary>
+    /// <summary>Keeps each source's folders below this one under -Destination.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? RelativeTo { get; set; }
+
+    /// <summary>The file name, from tokens such as {BaseName}, {Id8}, {Size}; the extension is added.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? NameTemplate { get; set; }
+
+    /// <summary>Replace an earlier result of the same source (or its changed file); never another's file.</summary>
     [Parameter]
     public SwitchParameter Force { get; set; }
 
@@ -57,10 +72,27 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         {
             ThrowTerminatingError(error!);
         }
-        _folder = folder!;
+        _folder = Path.GetFullPath(folder!);
+        if (NameTemplate != null)
+        {
+            try
+            {
+                _template = Client.Downloads.NameTemplate.Parse(NameTemplate);
+            }
+            catch (FormatException ex)
+            {
+                ThrowTerminatingError(ErrorRecords.Create(ex, "InvalidNameTemplate", ErrorCategory.InvalidArgument,
+                    NameTemplate, ex.Message));
+            }
+        }
+        if (RelativeTo != null)
+        {
+            _relativeTo = ResolveRelativeTo(RelativeTo);
+        }
         // The client first: a bad -BaseUri is reported before the journal is opened.
         OneMinClient client = CreateClient(ResolveBaseUri(), requireKey: false);
         _workflow = new SaveWorkflow(OpenJournal(), client);
+        _names = _workflow.NamesIn(_folder);
     }
 
     protected override void ProcessRecord()
@@ -71,9 +103,23 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         }
     }
 
+    protected override void Dispose(bool disposing)
+    {
+        // The runner first: it waits for the workers, whose downloads may still land in _pending.
+        base.Dispose(disposing);
+        if (disposing)
+        {
+            foreach (FetchedImage fetched in _pending.Keys)
+            {
+                fetched.Discard();
+            }
+            _pending.Clear();
+        }
+    }
+
     private void Submit(BgResult result)
     {
-        Debug.Assert(_workflow != null, "BeginProcessing makes the workflow");
+        Debug.Assert(_workflow != null && _names != null, "BeginProcessing makes the workflow");
         SaveWorkflow workflow = _workflow!;
         Received();
         string source = result.SourcePath ?? result.ImageUrl ?? result.Id;
@@ -85,25 +131,36 @@ public sealed class SaveBgImageCommand : BatchCmdlet
             return;
         }
 
-        string path = ClaimPath(result);
-        switch (workflow.Plan(result.Id, path, Force))
+        string? folder = FolderFor(result, source);
+        if (folder == null)
         {
-            case SavePlan.AlreadySaved:
+            return;
+        }
+
+        NameParts parts = workflow.PartsFor(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys,
+            result.Size);
+        NamePlan plan = _names!.Plan(folder, parts, _template, Force);
+        string path = plan.Path;
+        switch (plan.Decision)
+        {
+            case NameDecision.AlreadySaved:
                 // A re-run: this very image is there already, as the journal recorded it. Nothing to do.
                 WriteVerbose($"'{path}' already holds result '{result.Id}' (saved {workflow.SavedAt(result.Id):u}); "
                     + "not downloading it again.");
+                _names.Claim(path, parts);
                 CountDone(reused: true);
                 WriteObject(new FileInfo(path));
                 return;
-            case SavePlan.DestinationExists:
+            case NameDecision.Exists:
                 WriteItemError(ErrorRecords.Create("DestinationExists", ErrorCategory.ResourceExists, path,
-                    $"'{path}' already exists (result '{result.Id}' of '{source}'). Use -Force to overwrite it, "
-                    + "or choose another -Destination."));
+                    ExistsMessage(plan, result, source)));
                 return;
-            case SavePlan.Compare:
-                WriteVerbose($"'{path}' exists without a record of saving result '{result.Id}' there; downloading "
-                    + "the result to compare: the same image is kept, another one is left as it is.");
-                break;
+        }
+        if (File.Exists(path) && !plan.Targets[0].Overwrite)
+        {
+            WriteVerbose($"'{path}' exists without a record of saving result '{result.Id}' there; downloading "
+                + "the result to compare: the same image is kept, another one is left as it is and the result "
+                + "gets another name.");
         }
         if (!ShouldProcess(path, $"Save the image of result '{result.Id}'"))
         {
@@ -111,91 +168,150 @@ public sealed class SaveBgImageCommand : BatchCmdlet
             return;
         }
 
-        EnsureFolder();
+        _names.Claim(path, parts);
+        EnsureFolder(folder);
         if (result.ResultKeys.Length > 1)
         {
             WriteWarning($"Result '{result.Id}' has {result.ResultKeys.Length} images; the service gives a download "
                 + "link for the first only, which is saved.");
         }
-        bool overwrite = Force;
-        Runner.Start(result, item => SaveAsync(item, workflow, result, path, overwrite));
+        Runner.Start(result, item => SaveAsync(item, workflow, result, parts, plan));
     }
 
-    /// <summary>
-    /// A deterministic name inside the destination. Two different results that map to the same
-    /// name in one run (cat.png and cat.jpg) each keep theirs: the later one gets its id appended.
-    /// </summary>
-    private string ClaimPath(BgResult result)
+    private static string ExistsMessage(NamePlan plan, BgResult result, string source) => plan.Reason switch
     {
-        string name = ResultFileName.For(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys);
-        string path = Path.Combine(_folder, name);
-        if (_claimed.TryGetValue(path, out string? owner) && owner != result.Id)
+        ExistsReason.ChangedSinceSaved =>
+            $"'{plan.Path}' was saved as result '{result.Id}' of '{source}' and has changed since; it was left as it "
+            + "is. Use -Force to save the result over it, or choose another -Destination.",
+        ExistsReason.EarlierResult =>
+            $"'{plan.Path}' holds an earlier result of the same source '{source}'; it was left as it is. Use -Force "
+            + $"to replace it with result '{result.Id}', or choose another -Destination or -NameTemplate.",
+        _ =>
+            $"'{plan.Path}' and the other names result '{result.Id}' of '{source}' could have are taken by files of "
+            + "other sources or files the journal does not know; nothing was overwritten. Choose another "
+            + "-Destination or -NameTemplate.",
+    };
+
+    /// <summary>The folder a result goes to: -Destination, or with -RelativeTo its source's folders below it.
+    /// Null (with an error written) for a source outside -RelativeTo.</summary>
+    private string? FolderFor(BgResult result, string source)
+    {
+        if (_relativeTo == null)
         {
-            name = ResultFileName.For(result.Id, result.SourcePath, result.ImageUrl, result.ResultKeys, withId: true);
-            path = Path.Combine(_folder, name);
+            return _folder;
         }
-        _claimed[path] = result.Id;
-        return path;
+        string? folder = string.IsNullOrEmpty(result.SourcePath) ? null
+            : RelativeFolders.Under(_folder, _relativeTo, result.SourcePath!);
+        if (folder == null)
+        {
+            WriteItemError(ErrorRecords.Create("SourceOutsideRelativeTo", ErrorCategory.InvalidArgument, result,
+                $"'{source}' is not a file inside -RelativeTo '{_relativeTo}', so its folders cannot be kept; result "
+                + $"'{result.Id}' was not saved. Save it without -RelativeTo, or give a -RelativeTo that holds it."));
+        }
+        return folder;
     }
 
-    private void EnsureFolder()
+    private string ResolveRelativeTo(string path)
     {
-        if (_folderReady)
+        string? resolved = PathHelper.ResolveForWriting(this, path, "-RelativeTo", out ErrorRecord? error);
+        if (resolved == null)
+        {
+            ThrowTerminatingError(error!);
+        }
+        if (!Directory.Exists(resolved))
+        {
+            ThrowTerminatingError(ErrorRecords.Create("RelativeToNotFound", ErrorCategory.ObjectNotFound, path,
+                $"-RelativeTo '{resolved}' is not a folder. Give the folder the sources were found in, e.g. the "
+                + "-Path of Get-ChildItem -Recurse."));
+        }
+        return Path.GetFullPath(resolved!);
+    }
+
+    private void EnsureFolder(string folder)
+    {
+        if (!_readyFolders.Add(folder))
         {
             return;
         }
         try
         {
-            Directory.CreateDirectory(_folder);
-            _folderReady = true;
+            // Downloads of a killed run stay as temporary files; those of saves still running are kept.
+            string? removed = SaveWorkflow.PrepareFolder(folder);
+            if (removed != null)
+            {
+                WriteVerbose(removed);
+            }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (DestinationUnwritableException ex)
         {
-            ThrowTerminatingError(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, _folder,
-                $"Cannot create the folder '{_folder}': {ex.Message} "
-                + "Choose another -Destination or grant write access."));
-        }
-
-        // Downloads of a killed run stay as temporary files; those of saves still running are kept.
-        string? removed = SaveWorkflow.RemoveStaleDownloads(_folder);
-        if (removed != null)
-        {
-            WriteVerbose(removed);
+            ThrowTerminatingError(Unwritable(ex));
         }
     }
 
-    /// <summary>Saves one result on a worker; what comes back becomes output or an error.</summary>
-    private static async Task SaveAsync(BatchRunner.WorkItem item, SaveWorkflow workflow, BgResult result,
-        string path, bool overwrite)
+    private static ErrorRecord Unwritable(DestinationUnwritableException ex) =>
+        ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, ex.Folder,
+            ex.Message + " Nothing more is saved there; choose another -Destination or grant write access.");
+
+    /// <summary>Downloads one result on a worker; the pipeline thread moves it into place and writes it.</summary>
+    private async Task SaveAsync(BatchRunner.WorkItem item, SaveWorkflow workflow, BgResult result, NameParts parts,
+        NamePlan plan)
     {
         string subject = $"Result '{result.Id}' of '{result.SourcePath ?? result.ImageUrl ?? result.Id}'";
+        FetchedImage fetched;
         try
         {
-            DownloadedFile file = await workflow.SaveAsync(result.Id, result.TemporaryUrl, result.BaseUri, subject,
-                path, overwrite, result.Size, item, item.BatchToken).ConfigureAwait(false);
-            item.Output(new FileInfo(file.Path));
+            fetched = await workflow.FetchAsync(result.Id, result.TemporaryUrl, result.BaseUri, subject, plan.Path,
+                result.Size, item, item.BatchToken).ConfigureAwait(false);
         }
-        catch (OneMinApiException ex)
+        catch (Exception ex) when (Report(item, ex, result, subject, plan.Path))
         {
-            item.Fail(ex, result, subject);
+            return;
         }
-        catch (DestinationExistsException ex) when (ex.ContentDiffers)
+        _pending[fetched] = true;
+        item.OnPipelineThread(() =>
         {
-            item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
-                $"'{path}' already exists and holds another image than {subject}; it was left as it is. "
-                + "Use -Force to overwrite it, or choose another -Destination."));
-        }
-        catch (DestinationExistsException ex)
+            if (!_pending.TryRemove(fetched, out _))
+            {
+                return;
+            }
+            try
+            {
+                DownloadedFile file = workflow.Commit(result.Id, fetched, plan.Targets, subject, item);
+                _names!.Claim(file.Path, parts);
+                Runner.WriteOutput(new FileInfo(file.Path));
+            }
+            catch (Exception ex) when (Report(item, ex, result, subject, plan.Path))
+            {
+            }
+        });
+    }
+
+    /// <summary>Reports a failure of one save; false for what is not ours to report (a bug, a cancellation).
+    /// </summary>
+    private static bool Report(BatchRunner.WorkItem item, Exception ex, BgResult result, string subject, string path)
+    {
+        switch (ex)
         {
-            // Another process or result wrote the file while this one downloaded.
-            item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
-                $"'{path}' appeared while {subject} was downloading; it was left as it is. "
-                + "Use -Force to overwrite it."));
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            item.Error(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, path,
-                $"Cannot write '{path}' for {subject}: {ex.Message}"));
+            case OneMinApiException api:
+                item.Fail(api, result, subject);
+                return true;
+            case DestinationUnwritableException unwritable:
+                item.Fatal(Unwritable(unwritable));
+                return true;
+            case DestinationExistsException exists:
+                item.Error(ErrorRecords.Create(ex, "DestinationExists", ErrorCategory.ResourceExists, path,
+                    exists.ContentDiffers
+                        ? $"'{path}' already exists and holds another image than {subject}, and so do the other "
+                            + "names it could have; they were left as they are. Choose another -Destination or "
+                            + "-NameTemplate."
+                        : $"'{path}' appeared while {subject} was downloading; it was left as it is."));
+                return true;
+            case IOException or UnauthorizedAccessException:
+                item.Error(ErrorRecords.Create(ex, "DestinationUnwritable", ErrorCategory.WriteError, path,
+                    $"Cannot write '{path}' for {subject}: {ex.Message}"));
+                return true;
+            default:
+                return false;
         }
     }
 }

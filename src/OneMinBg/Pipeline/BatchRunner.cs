@@ -230,6 +230,12 @@ internal sealed class BatchRunner : IDisposable
 
         public void Output(object value) => _runner.Post(() => _runner.WriteOutput(value));
 
+        /// <summary>
+        /// Runs <paramref name="action"/> on the pipeline thread, before this item counts as done; never, when
+        /// the command ends first (stopped, or failed upstream): what it does then cannot be lost unseen.
+        /// </summary>
+        public void OnPipelineThread(Action action) => _runner.Post(action);
+
         public void Verbose(string message) => _runner.PostVerbose(message);
 
         public void Warning(string message) => _runner.Post(() => _runner._cmdlet.WriteWarning(message));

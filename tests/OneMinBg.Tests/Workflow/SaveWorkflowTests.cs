@@ -20,6 +20,14 @@ public sealed class SaveWorkflowTests : WorkflowTest
             entry.Request.BaseUri.AbsoluteUri, Subject, path, overwrite, size ?? entry.Request.Size, Sink,
             CancellationToken.None);
 
+    /// <summary>Where the default naming puts the result in the scratch folder.</summary>
+    private NamePlan PlanFor(OneMinClient client, JournalEntry entry, bool force = false)
+    {
+        var workflow = new SaveWorkflow(Journal, client);
+        NameParts parts = workflow.PartsFor(entry.RecordId!, entry.Request.SourcePath, null, entry.ResultKeys, null);
+        return workflow.NamesIn(Dir.Path).Plan(Dir.Path, parts, NameTemplate.Default, force);
+    }
+
     private string[] Partials() => Directory.GetFiles(Dir.Path, "*.partial");
 
     [Fact]
@@ -29,8 +37,7 @@ public sealed class SaveWorkflowTests : WorkflowTest
         var client = Emu.Client(emulator);
         JournalEntry entry = await ResultAsync(emulator, client);
         string path = Dir.File("cat_bg.png");
-        var workflow = new SaveWorkflow(Journal, client);
-        Assert.Equal(SavePlan.Download, workflow.Plan(entry.RecordId!, path, overwrite: false));
+        Assert.Equal((NameDecision.Download, path), (PlanFor(client, entry).Decision, PlanFor(client, entry).Path));
 
         DownloadedFile file = await SaveAsync(client, entry, path);
 
@@ -39,7 +46,7 @@ public sealed class SaveWorkflowTests : WorkflowTest
         JournalEntry saved = Journal.FindByRecordId(entry.RecordId!)!;
         Assert.Equal((path, new FileInfo(path).Length, file.Sha256),
             (saved.SavedPath, saved.SavedLength, saved.SavedSha256));
-        Assert.Equal(SavePlan.AlreadySaved, workflow.Plan(entry.RecordId!, path, overwrite: false));
+        Assert.Equal((NameDecision.AlreadySaved, path), (PlanFor(client, entry).Decision, PlanFor(client, entry).Path));
         Assert.Equal(0, emulator.State.Snapshot().ResultLookups);
     }
 
@@ -68,17 +75,21 @@ public sealed class SaveWorkflowTests : WorkflowTest
     }
 
     [Fact]
-    public async Task Another_file_at_the_destination_is_kept_unless_overwriting_is_allowed()
+    public async Task Another_file_at_the_destination_is_kept_even_with_force_and_the_result_named_apart()
     {
         await using var emulator = await Emu.StartAsync();
         var client = Emu.Client(emulator);
         JournalEntry entry = await ResultAsync(emulator, client);
         string path = Dir.File("cat_bg.png");
         File.WriteAllText(path, "precious");
-        var workflow = new SaveWorkflow(Journal, client);
+        string apart = Dir.File($"cat_{entry.Request.ContentSha256.Substring(0, 8)}_bg.png");
 
-        Assert.Equal(SavePlan.DestinationExists, workflow.Plan(entry.RecordId!, path, overwrite: false));
-        Assert.Equal(SavePlan.Download, workflow.Plan(entry.RecordId!, path, overwrite: true));
+        foreach (bool force in new[] { false, true })
+        {
+            NamePlan plan = PlanFor(client, entry, force);
+            Assert.Equal(NameDecision.Download, plan.Decision);
+            Assert.Equal(new[] { (apart, false) }, plan.Targets.Select(t => (t.Path, t.Overwrite)));
+        }
         await Assert.ThrowsAsync<DestinationExistsException>(() => SaveAsync(client, entry, path));
         Assert.Equal("precious", File.ReadAllText(path));
     }
@@ -93,8 +104,7 @@ public sealed class SaveWorkflowTests : WorkflowTest
         // What a process that died between moving the file into place and journaling it leaves.
         await client.DownloadAsync(new Uri(entry.TemporaryUrl!), path, overwrite: false, CancellationToken.None);
         byte[] before = File.ReadAllBytes(path);
-        var workflow = new SaveWorkflow(Journal, client);
-        Assert.Equal(SavePlan.Compare, workflow.Plan(entry.RecordId!, path, overwrite: false));
+        Assert.Equal(path, PlanFor(client, entry).Targets[0].Path);
 
         DownloadedFile file = await SaveAsync(client, entry, path);
 
@@ -103,7 +113,7 @@ public sealed class SaveWorkflowTests : WorkflowTest
         Assert.Equal(path, file.Path);
         Assert.True(Sink.Said("kept it and recorded it as saved"));
         Assert.Empty(Partials());
-        Assert.Equal(SavePlan.AlreadySaved, workflow.Plan(entry.RecordId!, path, overwrite: false));
+        Assert.Equal(NameDecision.AlreadySaved, PlanFor(client, entry).Decision);
     }
 
     [Fact]
@@ -115,7 +125,8 @@ public sealed class SaveWorkflowTests : WorkflowTest
         string path = Dir.File("cat_bg.png");
         File.Copy(entry.Request.SourcePath!, path);
         byte[] before = File.ReadAllBytes(path);
-        Assert.Equal(SavePlan.Compare, new SaveWorkflow(Journal, client).Plan(entry.RecordId!, path, false));
+        Assert.Equal(new[] { path, Dir.File($"cat_{entry.Request.ContentSha256.Substring(0, 8)}_bg.png") },
+            PlanFor(client, entry).Targets.Select(t => t.Path));
 
         var error = await Assert.ThrowsAsync<DestinationExistsException>(() => SaveAsync(client, entry, path));
 
