@@ -39,6 +39,12 @@ internal sealed class Log
 /// </summary>
 internal sealed class RetryPolicy
 {
+    /// <summary>
+    /// Retries of a connection that cannot be made while the API never answered: one, for a blink of the
+    /// network; a base URL nobody answers must not cost every image a minute of back-off.
+    /// </summary>
+    internal const int UnreachableRetries = 1;
+
     private static readonly Random Jitter = new Random();
 
     private readonly int _maxRetries;
@@ -62,8 +68,12 @@ internal sealed class RetryPolicy
         _log = log;
     }
 
+    /// <param name="contact">For API calls: what the client has heard from its API. A connection that cannot be
+    /// made while the API never answered is tried <see cref="UnreachableRetries"/> more times at most, then
+    /// fails as <see cref="ApiErrorKind.ServiceUnreachable"/>; a failure without an answer is marked
+    /// <see cref="OneMinApiException.ServiceNeverAnswered"/>.</param>
     public async Task<T> RunAsync<T>(Call call, Func<CancellationToken, Task<T>> attempt,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ServiceContact? contact = null)
     {
         for (int retry = 0; ; retry++)
         {
@@ -78,6 +88,7 @@ internal sealed class RetryPolicy
             }
 
             RetryableException failure;
+            bool unreachable = false;
             var elapsed = Stopwatch.StartNew();
             using (var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
@@ -101,20 +112,34 @@ internal sealed class RetryPolicy
                 }
                 catch (Exception ex) when (attemptCts.IsCancellationRequested && !(ex is OneMinApiException))
                 {
-                    failure = TimedOut(call, elapsed.Elapsed, ex);
+                    failure = TimedOut(call, elapsed.Elapsed, ex, NeverAnswered(contact));
                 }
                 catch (RetryableException ex)
                 {
                     failure = ex;
                 }
+                catch (TransportException ex) when (ex.NotSent && contact != null && !contact.HasAnswered)
+                {
+                    unreachable = true;
+                    failure = new RetryableException($"could not connect ({ex.Message})",
+                        attempts => _errors.Unreachable(call, ex.Message, attempts, ex.InnerException));
+                }
                 catch (TransportException ex)
                 {
-                    failure = NetworkFailure(call, ex);
+                    failure = NetworkFailure(call, ex, NeverAnswered(contact));
                 }
             }
 
-            if (retry >= _maxRetries)
+            int allowed = !unreachable ? _maxRetries
+                : contact!.FoundUnreachable ? 0
+                : Math.Min(_maxRetries, UnreachableRetries);
+            if (retry >= allowed)
             {
+                if (unreachable)
+                {
+                    contact!.GaveUp();
+                }
+
                 throw failure.CreateFinal(retry + 1);
             }
 
@@ -125,43 +150,55 @@ internal sealed class RetryPolicy
         }
     }
 
-    private RetryableException TimedOut(Call call, TimeSpan elapsed, Exception ex)
+    private static bool NeverAnswered(ServiceContact? contact) => contact != null && !contact.HasAnswered;
+
+    private RetryableException TimedOut(Call call, TimeSpan elapsed, Exception ex, bool neverAnswered)
     {
         if (call.Charged)
         {
-            throw _errors.UnknownOutcome(call, $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)",
-                null, ex);
+            OneMinApiException unknown = _errors.UnknownOutcome(call,
+                $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)", null, ex);
+            unknown.ServiceNeverAnswered = neverAnswered;
+            throw unknown;
         }
 
         return new RetryableException(
             $"no answer within {Text.FormatSeconds(elapsed)}",
-            attempts => _errors.Create(
+            attempts => NoAnswer(_errors.Create(
                 ApiErrorKind.Timeout,
                 call,
                 $"{call.Operation} timed out: no answer within {Text.FormatSeconds(_timeout)} "
                 + $"({Attempts(attempts)}). The service or the network is slow; try again later or allow a "
                 + "longer timeout.",
-                ex));
+                ex), neverAnswered));
     }
 
-    private RetryableException NetworkFailure(Call call, TransportException ex)
+    private RetryableException NetworkFailure(Call call, TransportException ex, bool neverAnswered)
     {
         if (call.Charged && !ex.NotSent)
         {
-            throw _errors.UnknownOutcome(call, "the connection failed after the request was sent: " + ex.Message,
-                null, ex);
+            OneMinApiException unknown = _errors.UnknownOutcome(call,
+                "the connection failed after the request was sent: " + ex.Message, null, ex);
+            unknown.ServiceNeverAnswered = neverAnswered;
+            throw unknown;
         }
 
         string what = ex.NotSent ? "could not connect" : "the connection failed";
         string charged = call.Charged ? " Nothing was sent, so nothing was charged." : "";
         return new RetryableException(
             $"{what} ({ex.Message})",
-            attempts => _errors.Create(
+            attempts => NoAnswer(_errors.Create(
                 ApiErrorKind.Network,
                 call,
                 $"{call.Operation} failed: {what} ({ex.Message}; {Attempts(attempts)}).{charged} "
                 + "Check the network connection and proxy settings.",
-                ex.InnerException));
+                ex.InnerException), neverAnswered));
+    }
+
+    private static OneMinApiException NoAnswer(OneMinApiException error, bool neverAnswered)
+    {
+        error.ServiceNeverAnswered = neverAnswered;
+        return error;
     }
 
     internal static string Attempts(int attempts) =>

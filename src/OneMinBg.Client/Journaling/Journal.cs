@@ -117,6 +117,16 @@ public sealed class Journal
         return journal;
     }
 
+    /// <summary>Fails at once when the journal cannot be written (read-only, a folder, no access), naming why.</summary>
+    /// <exception cref="IOException">It cannot be written; a busy lock is not this.</exception>
+    public void CheckWritable()
+    {
+        lock (_gate)
+        {
+            _file.CheckWritable();
+        }
+    }
+
     public JournalEntry? Find(string fingerprint)
     {
         Require(fingerprint, nameof(fingerprint));
