@@ -101,7 +101,7 @@ internal static class JournalAccess
     public static JournalWriteException Unwritable(Exception exception, string path, string journal)
     {
         JournalProblem problem = Classify(exception, path);
-        string which = path == journal ? $"'{journal}'" : $"'{path}' (of the journal '{journal}')";
+        string which = path == journal ? $"'{journal}'" : $"'{journal}' (its lock file '{path}')";
         string cause = problem switch
         {
             JournalProblem.NotAFile => $"{which} is a folder, not a file",
@@ -129,11 +129,11 @@ internal static class JournalAccess
         }
 
         EnsureFolder(journal);
-        TryOpen(lockPath, journal, FileMode.OpenOrCreate);
         if (File.Exists(journal))
         {
             TryOpen(journal, journal, FileMode.Open);
         }
+        TryOpen(lockPath, journal, FileMode.OpenOrCreate);
     }
 
     /// <summary>Makes the journal's folder; when it cannot be made, says why (a file in the way, read-only).</summary>
@@ -186,9 +186,14 @@ internal static class JournalAccess
     {
         string? folder = Path.GetDirectoryName(path);
         string? file = folder == null ? null : FileInTheWay(folder);
-        return file != null
-            ? $"'{file}' is a file, so the folder '{folder}' for the journal '{journal}' cannot be made"
-            : $"the folder '{folder}' for the journal '{journal}' does not exist and cannot be made";
+        if (file == null)
+        {
+            return $"the folder '{folder}' for the journal '{journal}' does not exist and cannot be made";
+        }
+
+        return file == folder
+            ? $"'{file}' is a file, so it cannot be the folder of the journal '{journal}'"
+            : $"'{file}' is a file, so the folder '{folder}' for the journal '{journal}' cannot be made";
     }
 
     /// <summary>The nearest existing ancestor of <paramref name="folder"/> (itself included) when it is a file.</summary>

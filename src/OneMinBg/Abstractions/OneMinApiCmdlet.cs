@@ -148,6 +148,11 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
             {
                 journal.CheckWritable();
             }
+            else if (Directory.Exists(path))
+            {
+                throw new JournalWriteException(JournalProblem.NotAFile,
+                    $"The journal '{path}' is a folder, not a file.", null);
+            }
             return journal;
         }
         catch (Exception ex)
