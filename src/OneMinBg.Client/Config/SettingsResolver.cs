@@ -156,9 +156,15 @@ public sealed class SettingsResolver
     private static bool WithoutScheme(Uri uri) =>
         uri.Host.Length == 0 && !uri.OriginalString.Contains("://");
 
-    private static string SchemeHint(string value) => value.Contains("://")
-        ? ""
-        : $": write it with its scheme, for example https://{value.Trim().TrimStart('/')}";
+    /// <summary>For 'api.1min.ai' or 'localhost:5000': the same with https:// in front, which is a URL.</summary>
+    private static string SchemeHint(string value)
+    {
+        string withScheme = "https://" + value.Trim().TrimStart('/');
+        return !value.Contains("://") && !value.Trim().Contains(" ")
+            && Uri.TryCreate(withScheme, UriKind.Absolute, out Uri? uri) && uri.Host.Length > 0
+            ? $": write it with its scheme, for example {withScheme}"
+            : "";
+    }
 }
 
 /// <summary>An environment variable or saved setting holds a value the module cannot use.</summary>

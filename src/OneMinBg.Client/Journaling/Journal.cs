@@ -112,7 +112,8 @@ public sealed class Journal
         string full = System.IO.Path.GetFullPath(path);
         Journal journal = Shared.GetOrAdd(
             full,
-            p => new Lazy<Journal>(() => new Journal(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+            // PublicationOnly: a folder that could not be made is tried again by the next command, not cached.
+            p => new Lazy<Journal>(() => new Journal(p), LazyThreadSafetyMode.PublicationOnly)).Value;
         journal._file.EnsureFolder();
         return journal;
     }
