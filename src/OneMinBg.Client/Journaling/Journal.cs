@@ -118,7 +118,7 @@ public sealed class Journal
         return journal;
     }
 
-    /// <summary>Fails at once when the journal cannot be written (read-only, a folder, no access), naming why.</summary>
+    /// <summary>Fails at once, naming why, when the journal cannot be written (read-only, a folder).</summary>
     /// <exception cref="IOException">It cannot be written; a busy lock is not this.</exception>
     public void CheckWritable()
     {

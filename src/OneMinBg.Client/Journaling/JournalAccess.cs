@@ -23,7 +23,9 @@ public enum JournalProblem
     Other,
 }
 
-/// <summary>The journal cannot be written, for a reason that waiting does not cure (see <see cref="Problem"/>).</summary>
+/// <summary>
+/// The journal cannot be written, for a reason that waiting does not cure (see <see cref="Problem"/>).
+/// </summary>
 public sealed class JournalWriteException : IOException
 {
     public JournalWriteException(JournalProblem problem, string message, Exception? inner)
@@ -196,7 +198,9 @@ internal static class JournalAccess
             : $"'{file}' is a file, so the folder '{folder}' for the journal '{journal}' cannot be made";
     }
 
-    /// <summary>The nearest existing ancestor of <paramref name="folder"/> (itself included) when it is a file.</summary>
+    /// <summary>
+    /// The nearest existing ancestor of <paramref name="folder"/> (itself included) when it is a file.
+    /// </summary>
     private static string? FileInTheWay(string folder)
     {
         for (string? up = folder; !string.IsNullOrEmpty(up); up = Path.GetDirectoryName(up))

@@ -86,12 +86,17 @@ public sealed class ClientOptionsTests
     {
         var recorder = new Recorder();
         Uri closed = ClosedPort();
-        var options = new OneMinClientOptions { ApiKey = Key, BaseUri = closed, MaxRetryCount = 5, RetryBaseDelay = TimeSpan.FromMilliseconds(1), RequestsPerMinute = 0 };
+        var options = new OneMinClientOptions
+        {
+            ApiKey = Key, BaseUri = closed, MaxRetryCount = 5, RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+            RequestsPerMinute = 0,
+        };
         recorder.Attach(options);
         var client = new OneMinClient(options);
         FeatureCall request = Emu.Request("images/a.png", "a beach");
 
-        var error = recorder.Capture(await Assert.ThrowsAsync<OneMinApiException>(() => client.ReplaceBackgroundAsync(request, CancellationToken.None)));
+        var error = recorder.Capture(await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.ReplaceBackgroundAsync(request, CancellationToken.None)));
 
         // Nothing there ever answered: a short retry, not five with back-off, and the batch stops.
         Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
@@ -106,7 +111,8 @@ public sealed class ClientOptionsTests
     [Fact]
     public void Insecure_http_is_allowed_with_the_parameter_the_message_names()
     {
-        var error = Assert.Throws<ArgumentException>(() => new OneMinClient(new OneMinClientOptions { ApiKey = Key, BaseUri = new Uri("http://api.example.com/") }));
+        var error = Assert.Throws<ArgumentException>(() => new OneMinClient(
+            new OneMinClientOptions { ApiKey = Key, BaseUri = new Uri("http://api.example.com/") }));
 
         Assert.Contains("-AllowInsecureHttp", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("set AllowInsecureHttp", error.Message, StringComparison.Ordinal);

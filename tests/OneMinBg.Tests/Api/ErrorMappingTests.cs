@@ -51,11 +51,15 @@ public sealed class ErrorMappingTests
     {
         foreach (Call call in new[] { Free, Charged })
         {
-            var error = Assert.IsType<OneMinApiException>(Map(call, 404, """{"message":"Cannot POST /v1/api/assets"}"""));
+            var error = Assert.IsType<OneMinApiException>(
+                Map(call, 404, """{"message":"Cannot POST /v1/api/assets"}"""));
 
             Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
             Assert.Equal(404, error.StatusCode);
-            Assert.StartsWith($"{call.Operation} failed with HTTP 404: Cannot POST /v1/api/assets: the 1min.ai API is not at the base URL", error.Message, StringComparison.Ordinal);
+            Assert.StartsWith(
+                $"{call.Operation} failed with HTTP 404: Cannot POST /v1/api/assets: "
+                + "the 1min.ai API is not at the base URL",
+                error.Message, StringComparison.Ordinal);
             Assert.True(OneMinBg.Client.Workflow.FailurePolicy.StopsBatch(error));
         }
     }

@@ -92,7 +92,8 @@ public sealed class LookupFallbackTests
         // The API answers an unknown id with 200 and {"aiRecord": null}: 404 on both routes is another service.
         using var stub = new Stub(_ => (404, """{"message":"Not Found"}"""));
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => Client(stub).GetResultAsync("r-10", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(
+            () => Client(stub).GetResultAsync("r-10", CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
         Assert.Contains($"is not at {stub.Uri}", error.Message, StringComparison.Ordinal);

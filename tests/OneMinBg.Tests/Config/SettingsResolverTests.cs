@@ -71,7 +71,8 @@ public sealed class SettingsResolverTests
             Assert.Equal(value, ex.Value);
             Assert.Contains($"for example https://{value}", ex.Message, StringComparison.Ordinal);
         }
-        Assert.StartsWith($"-BaseUri '{value}' is not an absolute URL", fromParameter.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"-BaseUri '{value}' is not an absolute URL", fromParameter.Message,
+            StringComparison.Ordinal);
     }
 
     [Theory]

@@ -31,8 +31,10 @@ public sealed class FailFastTests : TempDirTest
         var closed = new Uri($"http://127.0.0.1:{Ports.Free()}/");
         var client = new OneMinClient(Options(closed, recorder));
 
-        var first = await Assert.ThrowsAsync<OneMinApiException>(() => client.GetResultAsync("r-1", CancellationToken.None));
-        var second = await Assert.ThrowsAsync<OneMinApiException>(() => client.GetResultAsync("r-2", CancellationToken.None));
+        var first = await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.GetResultAsync("r-1", CancellationToken.None));
+        var second = await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.GetResultAsync("r-2", CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.ServiceUnreachable, first.Kind);
         Assert.Contains("tried 2 times", first.Message, StringComparison.Ordinal);
@@ -48,7 +50,8 @@ public sealed class FailFastTests : TempDirTest
         var recorder = new Recorder();
         var client = new OneMinClient(Options(new Uri("https://onemin-bg-tests.invalid/"), recorder));
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.GetResultAsync("r-1", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.GetResultAsync("r-1", CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
         Assert.Contains("onemin-bg-tests.invalid", error.Message, StringComparison.Ordinal);
@@ -78,7 +81,8 @@ public sealed class FailFastTests : TempDirTest
         await serve;
         listener.Close();
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.GetResultAsync("r-2", CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.GetResultAsync("r-2", CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.Network, error.Kind);
         Assert.False(error.ServiceNeverAnswered);
@@ -93,7 +97,8 @@ public sealed class FailFastTests : TempDirTest
         var client = new OneMinClient(Options(emulator.ApiUri, recorder, retries: 2));
         string path = Images.Write(Dir, "cat.png", ImageFormat.Png);
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.UploadAsync(path, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.UploadAsync(path, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.Network, error.Kind);
         Assert.True(error.ServiceNeverAnswered);
@@ -109,7 +114,8 @@ public sealed class FailFastTests : TempDirTest
         var client = new OneMinClient(Options(wrong, recorder));
         string path = Images.Write(Dir, "cat.png", ImageFormat.Png);
 
-        var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.UploadAsync(path, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.UploadAsync(path, CancellationToken.None));
 
         Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
         Assert.Equal(404, error.StatusCode);
@@ -120,7 +126,8 @@ public sealed class FailFastTests : TempDirTest
     [Fact]
     public void A_connect_that_timed_out_was_not_sent()
     {
-        var timedOut = new System.Net.Http.HttpRequestException("timed out", new SocketException((int)SocketError.TimedOut));
+        var timedOut = new System.Net.Http.HttpRequestException("timed out",
+            new SocketException((int)SocketError.TimedOut));
 
         Assert.True(Transport.IsNotSent(timedOut));
     }

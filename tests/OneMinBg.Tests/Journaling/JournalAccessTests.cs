@@ -85,7 +85,8 @@ public sealed class JournalAccessTests : TempDirTest
         journal.LockContended = _ => waits++;
 
         var atOpen = Assert.Throws<JournalWriteException>(journal.CheckWritable);
-        var atWrite = Assert.Throws<JournalWriteException>(() => journal.RecordSent(Emu.Request("images/a.png").Request));
+        var atWrite = Assert.Throws<JournalWriteException>(
+            () => journal.RecordSent(Emu.Request("images/a.png").Request));
 
         Assert.Equal(JournalProblem.ReadOnly, atOpen.Problem);
         Assert.Equal(JournalProblem.ReadOnly, atWrite.Problem);
