@@ -72,8 +72,9 @@ public sealed class OneMinApiException : Exception
     /// </summary>
     public decimal? CreditsAvailable { get; set; }
     /// <summary>
-    /// The call got no answer (a network failure or a timeout) and the service had not answered any call of
-    /// this client before: nothing yet shows that the base URL or the way to it works.
+    /// A free call got no answer (a network failure or a timeout) and the service had not answered any call of
+    /// this client before: nothing yet shows that the base URL or the way to it works. Never set for
+    /// <see cref="ApiErrorKind.UnknownOutcome"/>: that request arrived.
     /// </summary>
     public bool ServiceNeverAnswered { get; set; }
 }

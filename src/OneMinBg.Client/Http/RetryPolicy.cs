@@ -156,10 +156,8 @@ internal sealed class RetryPolicy
     {
         if (call.Charged)
         {
-            OneMinApiException unknown = _errors.UnknownOutcome(call,
-                $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)", null, ex);
-            unknown.ServiceNeverAnswered = neverAnswered;
-            throw unknown;
+            throw _errors.UnknownOutcome(call, $"no answer within {Text.FormatSeconds(elapsed)} (the timeout)",
+                null, ex);
         }
 
         return new RetryableException(
@@ -177,10 +175,9 @@ internal sealed class RetryPolicy
     {
         if (call.Charged && !ex.NotSent)
         {
-            OneMinApiException unknown = _errors.UnknownOutcome(call,
-                "the connection failed after the request was sent: " + ex.Message, null, ex);
-            unknown.ServiceNeverAnswered = neverAnswered;
-            throw unknown;
+            // Not marked as never answered: the request arrived, and may have been processed and charged.
+            throw _errors.UnknownOutcome(call, "the connection failed after the request was sent: " + ex.Message,
+                null, ex);
         }
 
         string what = ex.NotSent ? "could not connect" : "the connection failed";
