@@ -147,7 +147,9 @@ internal sealed class ApiErrors
     /// </summary>
     public OneMinApiException Unreachable(Call call, string reason, int attempts, Exception? inner) =>
         Create(ApiErrorKind.ServiceUnreachable, call,
-            $"{call.Operation} failed: could not connect ({reason}; {RetryPolicy.Attempts(attempts)}), and "
+            $"{call.Operation} failed: could not connect ({reason}; "
+            + (attempts == 0 ? "not tried again, as another call just failed so" : RetryPolicy.Attempts(attempts))
+            + "), and "
             + $"nothing {There} has answered. The base URL is wrong, the service is down, or a proxy is "
             + "needed (or is wrong)." + (call.Charged ? " Nothing was sent, so nothing was charged." : ""),
             inner);

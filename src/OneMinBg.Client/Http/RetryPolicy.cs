@@ -75,9 +75,12 @@ internal sealed class RetryPolicy
     public async Task<T> RunAsync<T>(Call call, Func<CancellationToken, Task<T>> attempt,
         CancellationToken cancellationToken, ServiceContact? contact = null)
     {
+        bool unreachable = false;
         for (int retry = 0; ; retry++)
         {
-            if (call.RateLimited && _limiter != null)
+            ThrowIfFoundUnreachable(call, contact);
+            // A connection that could not be made reached no server: its retry takes no slot of the limit.
+            if (call.RateLimited && _limiter != null && !unreachable)
             {
                 TimeSpan waited = await _limiter.WaitAsync(_requestsPerMinute, cancellationToken).ConfigureAwait(false);
                 if (waited >= TimeSpan.FromSeconds(1))
@@ -85,10 +88,11 @@ internal sealed class RetryPolicy
                     _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side "
                         + $"rate limit ({_requestsPerMinute} requests per minute).");
                 }
+                ThrowIfFoundUnreachable(call, contact);
             }
 
             RetryableException failure;
-            bool unreachable = false;
+            unreachable = false;
             var elapsed = Stopwatch.StartNew();
             using (var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
@@ -121,8 +125,11 @@ internal sealed class RetryPolicy
                 catch (TransportException ex) when (ex.NotSent && contact != null && !contact.HasAnswered)
                 {
                     unreachable = true;
-                    failure = new RetryableException($"could not connect ({ex.Message})",
-                        attempts => _errors.Unreachable(call, ex.Message, attempts, ex.InnerException));
+                    failure = new RetryableException($"could not connect ({ex.Message})", attempts =>
+                    {
+                        contact.GaveUp(ex.Message);
+                        return _errors.Unreachable(call, ex.Message, attempts, ex.InnerException);
+                    });
                 }
                 catch (TransportException ex)
                 {
@@ -130,27 +137,29 @@ internal sealed class RetryPolicy
                 }
             }
 
-            int allowed = !unreachable ? _maxRetries
-                : contact!.FoundUnreachable ? 0
-                : Math.Min(_maxRetries, UnreachableRetries);
+            int allowed = unreachable ? Math.Min(_maxRetries, UnreachableRetries) : _maxRetries;
             if (retry >= allowed)
             {
-                if (unreachable)
-                {
-                    contact!.GaveUp();
-                }
-
                 throw failure.CreateFinal(retry + 1);
             }
 
             TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
-            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {_maxRetries} "
+            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {allowed} "
                 + $"in {Text.FormatSeconds(delay)}.");
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
     private static bool NeverAnswered(ServiceContact? contact) => contact != null && !contact.HasAnswered;
+
+    /// <summary>Another call of this client found nothing at the base URL: this one is not even tried.</summary>
+    private void ThrowIfFoundUnreachable(Call call, ServiceContact? contact)
+    {
+        if (contact != null && !contact.HasAnswered && contact.FoundUnreachable is string reason)
+        {
+            throw _errors.Unreachable(call, reason, attempts: 0, null);
+        }
+    }
 
     private RetryableException TimedOut(Call call, TimeSpan elapsed, Exception ex, bool neverAnswered)
     {
