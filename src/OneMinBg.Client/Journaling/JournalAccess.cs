@@ -43,7 +43,9 @@ public sealed class JournalWriteException : IOException
 /// </summary>
 internal static class JournalAccess
 {
-    // errno on Linux and macOS (.NET puts it in HResult); Win32 codes in HRESULT_FROM_WIN32 on Windows.
+    // Win32 error codes come as HRESULT_FROM_WIN32 (0x8007xxxx; Windows, and Mono's emulation); .NET on Linux
+    // and macOS puts the errno itself in HResult.
+    private const int Win32Facility = unchecked((int)0x80070000);
     private const int LinuxWouldBlock = 11;
     private const int MacWouldBlock = 35;
     private const int UnixReadOnlyFileSystem = 30;
@@ -55,15 +57,21 @@ internal static class JournalAccess
     private const int WinHandleDiskFull = 39;
     private const int WinDiskFull = 112;
 
-    private static readonly bool Windows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
-    private static readonly bool Mac = RuntimeInformation.IsOSPlatform(OSPlatform.OSX);
+    private static readonly int WouldBlock = RuntimeInformation.IsOSPlatform(OSPlatform.OSX)
+        ? MacWouldBlock
+        : LinuxWouldBlock;
 
     /// <summary>True when another handle holds the file's lock (a sharing or lock violation).</summary>
-    public static bool IsLockHeld(Exception exception) =>
-        exception is IOException && !(exception is FileNotFoundException || exception is DirectoryNotFoundException)
-        && (Windows
-            ? Win32(exception) == WinSharingViolation || Win32(exception) == WinLockViolation
-            : exception.HResult == (Mac ? MacWouldBlock : LinuxWouldBlock));
+    public static bool IsLockHeld(Exception exception)
+    {
+        if (!(exception is IOException) || exception is FileNotFoundException || exception is DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        var (code, win32) = Code(exception);
+        return win32 ? code == WinSharingViolation || code == WinLockViolation : code == WouldBlock;
+    }
 
     /// <summary>What <paramref name="exception"/>, met writing <paramref name="path"/>, says is wrong.</summary>
     public static JournalProblem Classify(Exception exception, string path)
@@ -78,8 +86,8 @@ internal static class JournalAccess
             return JournalProblem.LockHeld;
         }
 
-        int code = Windows ? Win32(exception) : exception.HResult;
-        if (exception is DirectoryNotFoundException || (!Windows && code == UnixNotADirectory))
+        var (code, win32) = Code(exception);
+        if (exception is DirectoryNotFoundException || (!win32 && code == UnixNotADirectory))
         {
             return JournalProblem.NoFolder;
         }
@@ -89,12 +97,12 @@ internal static class JournalAccess
             return JournalProblem.NoPermission;
         }
 
-        if (Windows ? code == WinWriteProtect : code == UnixReadOnlyFileSystem)
+        if (win32 ? code == WinWriteProtect : code == UnixReadOnlyFileSystem)
         {
             return JournalProblem.ReadOnly;
         }
 
-        return (Windows ? code == WinDiskFull || code == WinHandleDiskFull : code == UnixNoSpace)
+        return (win32 ? code == WinDiskFull || code == WinHandleDiskFull : code == UnixNoSpace)
             ? JournalProblem.DiskFull
             : JournalProblem.Other;
     }
@@ -219,5 +227,9 @@ internal static class JournalAccess
         return null;
     }
 
-    private static int Win32(Exception exception) => exception.HResult & 0xFFFF;
+    /// <summary>The error code in an exception's HResult, and whether it is a Win32 code or an errno.</summary>
+    private static (int Code, bool Win32) Code(Exception exception) =>
+        (exception.HResult & unchecked((int)0xFFFF0000)) == Win32Facility
+            ? (exception.HResult & 0xFFFF, true)
+            : (exception.HResult, false);
 }
