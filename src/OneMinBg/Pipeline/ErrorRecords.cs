@@ -64,7 +64,8 @@ internal static class ErrorRecords
                 "Check the API key (-ApiKey, $env:ONEMIN_API_KEY, or the one saved with Set-OneMinBgConfig "
                 + "-ApiKey): it may have been deleted or deactivated in the 1min.ai dashboard."),
             ApiErrorKind.ServiceUnreachable => ("ServiceUnreachable", ErrorCategory.ConnectionError,
-                ConnectionSettings + " Then run the command again; nothing more was sent."),
+                "Correct the base URL or the proxy setting the message names, then run the command again; nothing "
+                + "more was sent."),
             ApiErrorKind.InsufficientCredits => ("InsufficientCredits", ErrorCategory.QuotaExceeded,
                 "Add credits to the 1min.ai team, then run the same command again."),
             ApiErrorKind.RateLimited => ("RateLimited", ErrorCategory.LimitsExceeded,
@@ -150,7 +151,7 @@ internal static class ErrorRecords
         Create(ex, "JournalUnavailable", ErrorCategory.OpenError, path,
             (ex is JournalWriteException ? ex.Message : $"Cannot open the journal '{path}': {ex.Message}")
             + " " + JournalSettings,
-            JournalSettings);
+            "Fix the cause named, or choose a journal this account can write; then run the command again.");
 
     /// <summary>Another run holds the image and has not finished it within the stale-claim time.</summary>
     public static ErrorRecord HeldByOtherRun(HeldByOtherRunException ex, object? target) =>
