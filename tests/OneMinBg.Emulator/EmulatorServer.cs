@@ -117,6 +117,7 @@ public sealed class EmulatorServer : IAsyncDisposable
         var withKey = ctx.Request.Headers.ContainsKey(ApiKeyHeader);
         State.Count(s =>
         {
+            s.Requests++;
             s.MaxConcurrentRequests = Math.Max(s.MaxConcurrentRequests, ++s.CurrentConcurrentRequests);
             if (withKey) s.RequestsWithKey++;
             switch (route)

@@ -115,6 +115,9 @@ public sealed class FaultRule
 /// <summary>Counters since the last reset. "Received" counts include requests that were then rejected or faulted.</summary>
 public sealed class EmulatorStats
 {
+    /// <summary>Every request received by either origin (control calls under /_emulator excepted), also to
+    /// routes the service does not have: a client that is pointed at the wrong path shows here.</summary>
+    public int Requests { get; set; }
     /// <summary>POST /api/assets requests received.</summary>
     public int Uploads { get; set; }
     /// <summary>POST /api/features requests received.</summary>

@@ -155,7 +155,7 @@ Set-Content -LiteralPath (Join-Path $work 'dump.txt') -Value $dump
         # The scenarios ran: verbose and debug streams, every kind of error, and the key really in use.
         $summary.Verbose | Should -BeGreaterThan 20
         $summary.Debug | Should -BeGreaterThan 20
-        foreach ($id in 'FeatureOutcomeUnknown', 'ApiRejected', 'ResultNotFound', 'FileNotFound', 'NotAnImage', 'ConnectionFailed', 'InvalidBaseUri', 'AuthenticationFailed', 'InsufficientCredits') {
+        foreach ($id in 'FeatureOutcomeUnknown', 'ApiRejected', 'ResultNotFound', 'FileNotFound', 'NotAnImage', 'ServiceUnreachable', 'InvalidBaseUri', 'AuthenticationFailed', 'InsufficientCredits') {
             $summary.Ids | Should -Contain $id
         }
         # Six images; one lost to the reset after it was sent, the rest saved despite the download faults.

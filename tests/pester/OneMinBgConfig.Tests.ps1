@@ -50,11 +50,11 @@ Describe 'Set-OneMinBgConfig and Get-OneMinBgConfig' {
         $r2.Quality | Should -Be 'low'
         Remove-Item Env:ONEMIN_BASE_URL
         try {
-            $null = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'z' -MaximumRetryCount 0 -ErrorVariable errs -ErrorAction SilentlyContinue
+            $errs = @(try { $null = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'z' -MaximumRetryCount 0 } catch { $_ })
             $viaParam = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'z' -BaseUri $Emu.ApiUri
         }
         finally { Use-Emulator $Emu }
-        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ConnectionFailed,*'
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'ServiceUnreachable,*'
         $viaParam.Status | Should -Be 'SUCCESS'
     }
 

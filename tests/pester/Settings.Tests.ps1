@@ -144,3 +144,60 @@ Describe 'Setting precedence' {
         $withEnv | Should -Not -Contain $r.Id
     }
 }
+
+Describe 'Messages about settings name what a user types' {
+    BeforeEach { Reset-OneMinEmulator $Emu; $null = Use-FreshJournal }
+
+    It 'a base URL without its scheme (<Where>) is InvalidBaseUri, shows it with https://, and sends nothing' -TestCases @(
+        @{ Where = 'parameter' }
+        @{ Where = 'environment' }
+        @{ Where = 'Set-OneMinBgConfig' }
+    ) {
+        $bare = 'api.1min.ai'
+        $file = (Get-ChildItem -LiteralPath (New-Sources 1) -File).FullName
+        try {
+            $err = switch ($Where) {
+                'parameter' { { Invoke-BackgroundReplace -LiteralPath $file -Prompt 'x' -BaseUri $bare } | Should -Throw -PassThru }
+                'environment' {
+                    $env:ONEMIN_BASE_URL = $bare
+                    { Invoke-BackgroundReplace -LiteralPath $file -Prompt 'x' } | Should -Throw -PassThru
+                }
+                'Set-OneMinBgConfig' { { Set-OneMinBgConfig -BaseUri $bare } | Should -Throw -PassThru }
+            }
+        }
+        finally { Use-Emulator $Emu }
+
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidBaseUri,*'
+        "$err" | Should -Match ([regex]::Escape("for example https://$bare"))
+        "$err" | Should -Not -Match 'relative URI'
+        (Get-OneMinEmulatorStats $Emu).requests | Should -Be 0
+        if ($Where -eq 'Set-OneMinBgConfig') { (Get-OneMinBgConfig).BaseUri | Should -BeNullOrEmpty }
+    }
+
+    It 'plain http to another machine names -AllowInsecureHttp, once' {
+        $err = { Get-BgResult -Id 'r-1' -BaseUri 'http://api.example.com/' } | Should -Throw -PassThru
+
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidBaseUri,*'
+        "$err" | Should -Match '-AllowInsecureHttp'
+        "$err" | Should -Not -Match 'set AllowInsecureHttp|\(Parameter'
+        ([regex]::Matches("$err", 'AllowInsecureHttp')).Count | Should -Be 1
+    }
+
+    It 'no key names Set-OneMinBgConfig -ApiKey, the way for scheduled tasks, next to the variable' {
+        Remove-Item Env:ONEMIN_API_KEY
+        try { $err = { Get-BgResult -Id 'r-1' } | Should -Throw -PassThru }
+        finally { Use-Emulator $Emu }
+
+        $err.FullyQualifiedErrorId | Should -BeLike 'ApiKeyMissing,*'
+        "$err" | Should -Match 'Set-OneMinBgConfig -ApiKey'
+        "$err" | Should -Match 'ONEMIN_API_KEY'
+    }
+
+    It 'a path on another provider is named in plain English' {
+        $null = Invoke-BackgroundReplace -LiteralPath 'Env:\PATH' -Prompt 'x' -ErrorVariable errs -ErrorAction SilentlyContinue
+
+        $errs[0].FullyQualifiedErrorId | Should -BeLike 'NotFileSystemPath,*'
+        "$($errs[0])" | Should -Match 'is on the Environment provider'
+        "$($errs[0])" | Should -Not -Match ' a Environment'
+    }
+}

@@ -130,11 +130,35 @@ internal sealed class ApiErrors
         + "or the 1min.ai dashboard before resubmitting it.";
 
     private readonly string _key;
+    private readonly Uri? _apiRoot;
 
-    public ApiErrors(string key)
+    /// <param name="apiRoot">The base URL, for the messages that say nothing there is the API.</param>
+    public ApiErrors(string key, Uri? apiRoot = null)
     {
         _key = key;
+        _apiRoot = apiRoot;
     }
+
+    private string There => _apiRoot == null ? "at the base URL" : $"at {_apiRoot}";
+
+    /// <summary>
+    /// Nothing at the base URL could be connected to (refused, no such host, no route, TLS failed) and nothing
+    /// there ever answered: every later call would fail the same way.
+    /// </summary>
+    public OneMinApiException Unreachable(Call call, string reason, int attempts, Exception? inner) =>
+        Create(ApiErrorKind.ServiceUnreachable, call,
+            $"{call.Operation} failed: could not connect ({reason}; "
+            + (attempts == 0 ? "not tried again, as another call just failed so" : RetryPolicy.Attempts(attempts))
+            + "), and "
+            + $"nothing {There} has answered. The base URL is wrong, the service is down, or a proxy is "
+            + "needed (or is wrong)." + (call.Charged ? " Nothing was sent, so nothing was charged." : ""),
+            inner);
+
+    /// <summary>A route of the API itself answered 404: whatever answers there is not the 1min.ai API.</summary>
+    public OneMinApiException RoutesNotFound(Call call, string what, int status, ErrorBody? body = null) =>
+        Create(ApiErrorKind.ServiceUnreachable, call,
+            $"{what}: the 1min.ai API is not {There}, since its own routes are not found there. The base URL "
+            + "is most likely wrong (a path that does not belong, or another service).", null, status, body);
 
     public OneMinApiException Create(ApiErrorKind kind, Call call, string message, Exception? inner = null,
         int? status = null, ErrorBody? body = null) =>
@@ -188,6 +212,9 @@ internal sealed class ApiErrors
 
         switch (status)
         {
+            case 404:
+                // Every call here goes to a route the API has (a lookup's 404 never gets here).
+                return RoutesNotFound(call, failed.TrimEnd('.'), status, body);
             case 401:
             case 403:
                 return Create(ApiErrorKind.Authentication, call, failed + " Check the API key: it may be wrong, "

@@ -31,6 +31,11 @@ public enum ApiErrorKind
     LinkExpired,
     /// <summary>The downloaded file is not a complete image, is too large, or was cut short.</summary>
     InvalidDownload,
+    /// <summary>
+    /// Nothing at the base URL is the API: the connection is refused, the name does not resolve, or its own
+    /// routes answer 404. Every later call would fail the same way.
+    /// </summary>
+    ServiceUnreachable,
 }
 
 /// <summary>
@@ -66,4 +71,10 @@ public sealed class OneMinApiException : Exception
     /// For <see cref="ApiErrorKind.InsufficientCredits"/>: the credits the team has left, when the message says.
     /// </summary>
     public decimal? CreditsAvailable { get; set; }
+    /// <summary>
+    /// A free call got no answer (a network failure or a timeout) and the service had not answered any call of
+    /// this client before: nothing yet shows that the base URL or the way to it works. Never set for
+    /// <see cref="ApiErrorKind.UnknownOutcome"/>: that request arrived.
+    /// </summary>
+    public bool ServiceNeverAnswered { get; set; }
 }

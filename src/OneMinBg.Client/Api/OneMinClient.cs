@@ -35,6 +35,7 @@ public sealed class OneMinClient
     private readonly Log _log;
     private readonly RetryPolicy _retry;
     private readonly Downloader _downloader;
+    private readonly ServiceContact _contact = new ServiceContact();
 
     /// <exception cref="ArgumentException">No key, a key that cannot be a header, or a base URL that is not https (or
     /// loopback http) without <see cref="OneMinClientOptions.AllowInsecureHttp"/>.</exception>
@@ -49,7 +50,7 @@ public sealed class OneMinClient
         _apiRoot = OptionsValidator.BaseUri(options.BaseUri, options.AllowInsecureHttp);
         OptionsValidator.Limits(options);
 
-        _errors = new ApiErrors(_apiKey);
+        _errors = new ApiErrors(_apiKey, _apiRoot);
         _log = new Log(options.Verbose, options.Debug, _apiKey);
         RateLimiter? limiter = options.RequestsPerMinute > 0 ? RateLimiter.For(_apiRoot, _apiKey) : null;
         _retry = new RetryPolicy(options, limiter, _errors, _log);
@@ -175,6 +176,8 @@ public sealed class OneMinClient
     /// GET /api/results/{id} (with a fresh temporaryUrl), falling back to GET /api/ai-records/{id} when
     /// the first answers 404. Null when the service knows no such record.
     /// </summary>
+    /// <exception cref="OneMinApiException">ServiceUnreachable when both answer 404 and nothing at the base URL
+    /// has answered as the API yet (an unknown record answers 200 there): the base URL is wrong.</exception>
     public async Task<AiRecord?> GetResultAsync(string id, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(id))
@@ -192,8 +195,13 @@ public sealed class OneMinClient
         {
             var records = new Call("GET /api/ai-records/" + id, charged: false, rateLimited: true);
             _log.Verbose($"{results.Operation} answered 404; trying {records.Operation}.");
-            (_, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null,
+            (found, record) = await CallApiAsync(records, HttpMethod.Get, "api/ai-records/" + escaped, null,
                 ResponseParser.ParseRecordEnvelope, notFoundIsAbsent: true, cancellationToken).ConfigureAwait(false);
+            if (!found && !_contact.HasSucceeded)
+            {
+                throw _errors.RoutesNotFound(records,
+                    $"{results.Operation} and {records.Operation} both answered HTTP 404", 404);
+            }
         }
 
         _log.Verbose(record == null ? $"Record {id} was not found." : $"Record {id}: {record.Status}.");
@@ -256,7 +264,8 @@ public sealed class OneMinClient
         if (_apiKey.Length == 0)
         {
             throw new OneMinApiException(ApiErrorKind.Authentication,
-                $"{call.Operation} needs an API key and none was given; set ApiKey to a key from the 1min.ai dashboard")
+                $"{call.Operation} needs an API key and none was given: pass -ApiKey, set $env:ONEMIN_API_KEY, or "
+                + "save one with Set-OneMinBgConfig -ApiKey (a key from the 1min.ai dashboard)")
             {
                 Operation = call.Operation,
             };
@@ -275,6 +284,10 @@ public sealed class OneMinClient
             var elapsed = Stopwatch.StartNew();
             using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
             int status = (int)response.StatusCode;
+            if (status != 404)
+            {
+                _contact.Answered(status); // a 404 from the API's own routes says it is not there
+            }
             _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} after "
                 + $"{Text.FormatSeconds(elapsed.Elapsed)}.");
             if (status == 404 && notFoundIsAbsent)
@@ -320,7 +333,7 @@ public sealed class OneMinClient
             }
 
             throw _errors.ForStatus(call, response, errorBody);
-        }, cancellationToken);
+        }, cancellationToken, _contact);
     }
 
     private T Parse<T>(Call call, byte[] body, Func<JsonElement, T> parse)

@@ -34,8 +34,8 @@ internal static class OptionsValidator
 
         if (!baseUri.IsAbsoluteUri || (baseUri.Scheme != Uri.UriSchemeHttps && baseUri.Scheme != Uri.UriSchemeHttp))
         {
-            throw new ArgumentException($"The base URL '{baseUri}' must be an absolute https:// URL.",
-                nameof(OneMinClientOptions.BaseUri));
+            throw new ArgumentException($"The base URL '{baseUri.OriginalString}' must be an absolute https:// URL "
+                + "(or http:// to this machine).", nameof(OneMinClientOptions.BaseUri));
         }
 
         if (baseUri.UserInfo.Length > 0)
@@ -48,7 +48,7 @@ internal static class OptionsValidator
         {
             throw new ArgumentException(
                 $"The base URL '{baseUri}' uses http:// to a host that is not this machine, which would send the "
-                + "API key unencrypted. Use https://, or set AllowInsecureHttp to allow it.",
+                + "API key unencrypted. Use https://, or pass -AllowInsecureHttp to allow it.",
                 nameof(OneMinClientOptions.BaseUri));
         }
 

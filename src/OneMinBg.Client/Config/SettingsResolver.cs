@@ -42,9 +42,10 @@ public sealed class SettingsResolver
 
     private string SavedWhere => $"The saved configuration ({_configPath})";
 
-    /// <exception cref="InvalidSettingException">The environment or saved value is not an absolute URL.</exception>
+    /// <exception cref="InvalidSettingException">The value is not an absolute URL (written without https://,
+    /// say).</exception>
     public Uri BaseUri(Uri? parameter) =>
-        parameter
+        Absolute(parameter)
         ?? ParseUri(_environment(EnvBaseUrl), $"The environment variable {EnvBaseUrl}")
         ?? ParseUri(_saved().BaseUri, SavedWhere)
         ?? OneMinClientOptions.DefaultBaseUri;
@@ -130,12 +131,39 @@ public sealed class SettingsResolver
         {
             return null;
         }
-        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri))
+        if (!Uri.TryCreate(value, UriKind.Absolute, out Uri? uri) || WithoutScheme(uri))
         {
             throw new InvalidSettingException("InvalidBaseUri", value!,
-                $"{where} holds '{value}', which is not an absolute URL. Correct it or remove it.");
+                $"{where} holds '{value}', which is not an absolute URL{SchemeHint(value!)}. "
+                + "Correct it or remove it.");
         }
         return uri;
+    }
+
+    /// <summary>A -BaseUri given without its scheme ('api.1min.ai') binds as a relative URL: refused here.</summary>
+    private static Uri? Absolute(Uri? parameter)
+    {
+        if (parameter == null || (parameter.IsAbsoluteUri && !WithoutScheme(parameter)))
+        {
+            return parameter;
+        }
+        string text = parameter.OriginalString;
+        throw new InvalidSettingException("InvalidBaseUri", text,
+            $"-BaseUri '{text}' is not an absolute URL{SchemeHint(text)}.");
+    }
+
+    /// <summary>'localhost:5000' parses as a URL of the scheme 'localhost', with no host.</summary>
+    private static bool WithoutScheme(Uri uri) =>
+        uri.Host.Length == 0 && !uri.OriginalString.Contains("://");
+
+    /// <summary>For 'api.1min.ai' or 'localhost:5000': the same with https:// in front, which is a URL.</summary>
+    private static string SchemeHint(string value)
+    {
+        string withScheme = "https://" + value.Trim().TrimStart('/');
+        return !value.Contains("://") && !value.Trim().Contains(" ")
+            && Uri.TryCreate(withScheme, UriKind.Absolute, out Uri? uri) && uri.Host.Length > 0
+            ? $": write it with its scheme, for example {withScheme}"
+            : "";
     }
 }
 

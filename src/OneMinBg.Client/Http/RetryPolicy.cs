@@ -39,6 +39,12 @@ internal sealed class Log
 /// </summary>
 internal sealed class RetryPolicy
 {
+    /// <summary>
+    /// Retries of a connection that cannot be made while the API never answered: one, for a blink of the
+    /// network; a base URL nobody answers must not cost every image a minute of back-off.
+    /// </summary>
+    internal const int UnreachableRetries = 1;
+
     private static readonly Random Jitter = new Random();
 
     private readonly int _maxRetries;
@@ -62,12 +68,19 @@ internal sealed class RetryPolicy
         _log = log;
     }
 
+    /// <param name="contact">For API calls: what the client has heard from its API. A connection that cannot be
+    /// made while the API never answered is tried <see cref="UnreachableRetries"/> more times at most, then
+    /// fails as <see cref="ApiErrorKind.ServiceUnreachable"/>; a failure without an answer is marked
+    /// <see cref="OneMinApiException.ServiceNeverAnswered"/>.</param>
     public async Task<T> RunAsync<T>(Call call, Func<CancellationToken, Task<T>> attempt,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ServiceContact? contact = null)
     {
+        bool unreachable = false;
         for (int retry = 0; ; retry++)
         {
-            if (call.RateLimited && _limiter != null)
+            ThrowIfFoundUnreachable(call, contact);
+            // A connection that could not be made reached no server: its retry takes no slot of the limit.
+            if (call.RateLimited && _limiter != null && !unreachable)
             {
                 TimeSpan waited = await _limiter.WaitAsync(_requestsPerMinute, cancellationToken).ConfigureAwait(false);
                 if (waited >= TimeSpan.FromSeconds(1))
@@ -75,9 +88,11 @@ internal sealed class RetryPolicy
                     _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side "
                         + $"rate limit ({_requestsPerMinute} requests per minute).");
                 }
+                ThrowIfFoundUnreachable(call, contact);
             }
 
             RetryableException failure;
+            unreachable = false;
             var elapsed = Stopwatch.StartNew();
             using (var attemptCts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
             {
@@ -101,31 +116,52 @@ internal sealed class RetryPolicy
                 }
                 catch (Exception ex) when (attemptCts.IsCancellationRequested && !(ex is OneMinApiException))
                 {
-                    failure = TimedOut(call, elapsed.Elapsed, ex);
+                    failure = TimedOut(call, elapsed.Elapsed, ex, NeverAnswered(contact));
                 }
                 catch (RetryableException ex)
                 {
                     failure = ex;
                 }
+                catch (TransportException ex) when (ex.NotSent && contact != null && !contact.HasAnswered)
+                {
+                    unreachable = true;
+                    failure = new RetryableException($"could not connect ({ex.Message})", attempts =>
+                    {
+                        contact.GaveUp(ex.Message);
+                        return _errors.Unreachable(call, ex.Message, attempts, ex.InnerException);
+                    });
+                }
                 catch (TransportException ex)
                 {
-                    failure = NetworkFailure(call, ex);
+                    failure = NetworkFailure(call, ex, NeverAnswered(contact));
                 }
             }
 
-            if (retry >= _maxRetries)
+            int allowed = unreachable ? Math.Min(_maxRetries, UnreachableRetries) : _maxRetries;
+            if (retry >= allowed)
             {
                 throw failure.CreateFinal(retry + 1);
             }
 
             TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
-            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {_maxRetries} "
+            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {allowed} "
                 + $"in {Text.FormatSeconds(delay)}.");
             await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
         }
     }
 
-    private RetryableException TimedOut(Call call, TimeSpan elapsed, Exception ex)
+    private static bool NeverAnswered(ServiceContact? contact) => contact != null && !contact.HasAnswered;
+
+    /// <summary>Another call of this client found nothing at the base URL: this one is not even tried.</summary>
+    private void ThrowIfFoundUnreachable(Call call, ServiceContact? contact)
+    {
+        if (contact != null && !contact.HasAnswered && contact.FoundUnreachable is string reason)
+        {
+            throw _errors.Unreachable(call, reason, attempts: 0, null);
+        }
+    }
+
+    private RetryableException TimedOut(Call call, TimeSpan elapsed, Exception ex, bool neverAnswered)
     {
         if (call.Charged)
         {
@@ -135,19 +171,20 @@ internal sealed class RetryPolicy
 
         return new RetryableException(
             $"no answer within {Text.FormatSeconds(elapsed)}",
-            attempts => _errors.Create(
+            attempts => NoAnswer(_errors.Create(
                 ApiErrorKind.Timeout,
                 call,
                 $"{call.Operation} timed out: no answer within {Text.FormatSeconds(_timeout)} "
                 + $"({Attempts(attempts)}). The service or the network is slow; try again later or allow a "
                 + "longer timeout.",
-                ex));
+                ex), neverAnswered));
     }
 
-    private RetryableException NetworkFailure(Call call, TransportException ex)
+    private RetryableException NetworkFailure(Call call, TransportException ex, bool neverAnswered)
     {
         if (call.Charged && !ex.NotSent)
         {
+            // Not marked as never answered: the request arrived, and may have been processed and charged.
             throw _errors.UnknownOutcome(call, "the connection failed after the request was sent: " + ex.Message,
                 null, ex);
         }
@@ -156,12 +193,18 @@ internal sealed class RetryPolicy
         string charged = call.Charged ? " Nothing was sent, so nothing was charged." : "";
         return new RetryableException(
             $"{what} ({ex.Message})",
-            attempts => _errors.Create(
+            attempts => NoAnswer(_errors.Create(
                 ApiErrorKind.Network,
                 call,
                 $"{call.Operation} failed: {what} ({ex.Message}; {Attempts(attempts)}).{charged} "
                 + "Check the network connection and proxy settings.",
-                ex.InnerException));
+                ex.InnerException), neverAnswered));
+    }
+
+    private static OneMinApiException NoAnswer(OneMinApiException error, bool neverAnswered)
+    {
+        error.ServiceNeverAnswered = neverAnswered;
+        return error;
     }
 
     internal static string Attempts(int attempts) =>

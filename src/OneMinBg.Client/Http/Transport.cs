@@ -186,6 +186,7 @@ internal static class Transport
             case SocketError.NoRecovery:
             case SocketError.AddressNotAvailable:
             case SocketError.AddressFamilyNotSupported:
+            case SocketError.TimedOut: // the connect timed out: nothing was sent
                 return true;
             default:
                 return false;

@@ -112,9 +112,20 @@ public sealed class Journal
         string full = System.IO.Path.GetFullPath(path);
         Journal journal = Shared.GetOrAdd(
             full,
-            p => new Lazy<Journal>(() => new Journal(p), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
+            // PublicationOnly: a folder that could not be made is tried again by the next command, not cached.
+            p => new Lazy<Journal>(() => new Journal(p), LazyThreadSafetyMode.PublicationOnly)).Value;
         journal._file.EnsureFolder();
         return journal;
+    }
+
+    /// <summary>Fails at once, naming why, when the journal cannot be written (read-only, a folder).</summary>
+    /// <exception cref="IOException">It cannot be written; a busy lock is not this.</exception>
+    public void CheckWritable()
+    {
+        lock (_gate)
+        {
+            _file.CheckWritable();
+        }
     }
 
     public JournalEntry? Find(string fingerprint)

@@ -116,15 +116,10 @@ internal sealed class JournalFile
             stream.Flush(flushToDisk: true);
             start = length + bytes.Length - line.Length;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
         {
-            throw new IOException($"Could not write a {kind} line to the journal '{Path}': {ex.Message} "
-                + "Free disk space or fix the file's permissions; a line cut short is skipped the next time.", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new UnauthorizedAccessException($"Could not write to the journal '{Path}': {ex.Message} "
-                + "Give this account write access to it, or choose another journal path.", ex);
+            // A line cut short by this is skipped the next time it is read.
+            throw JournalAccess.Unwritable(ex, Path, Path);
         }
 
         if (start != Offset)
@@ -207,6 +202,11 @@ internal sealed class JournalFile
                 {
                     EnsureFolder(); // deleted under us: make it again
                 }
+                else if (!JournalAccess.IsLockHeld(ex))
+                {
+                    // Read-only, a folder in the way, a full disk: waiting cures none of them.
+                    throw JournalAccess.Unwritable(ex, LockPath, Path);
+                }
 
                 attempt++;
                 LockContended?.Invoke(attempt);
@@ -224,9 +224,7 @@ internal sealed class JournalFile
             }
             catch (UnauthorizedAccessException ex)
             {
-                throw new UnauthorizedAccessException($"Could not open the lock file '{LockPath}' of the journal "
-                    + $"'{Path}': {ex.Message} Give this account write access to the folder, or choose another "
-                    + "journal path.", ex);
+                throw JournalAccess.Unwritable(ex, LockPath, Path);
             }
         }
     }
@@ -239,30 +237,11 @@ internal sealed class JournalFile
         return warnings;
     }
 
-    public void EnsureFolder()
-    {
-        string? folder = System.IO.Path.GetDirectoryName(Path);
-        if (string.IsNullOrEmpty(folder) || Directory.Exists(folder))
-        {
-            return;
-        }
+    /// <summary>Makes the journal's folder when it is missing; says why when it cannot.</summary>
+    public void EnsureFolder() => JournalAccess.EnsureFolder(Path);
 
-        string advice = "Create it yourself or choose another journal path.";
-        try
-        {
-            Directory.CreateDirectory(folder!);
-        }
-        catch (IOException ex)
-        {
-            throw new IOException(
-                $"Could not create the folder '{folder}' for the journal '{Path}': {ex.Message} {advice}", ex);
-        }
-        catch (UnauthorizedAccessException ex)
-        {
-            throw new UnauthorizedAccessException(
-                $"Could not create the folder '{folder}' for the journal '{Path}': {ex.Message} {advice}", ex);
-        }
-    }
+    /// <summary>Fails at once, naming the cause, when the journal cannot be written at all.</summary>
+    public void CheckWritable() => JournalAccess.CheckWritable(Path, LockPath);
 
     private FileStream? Open(FileAccess access)
     {
@@ -412,7 +391,10 @@ internal sealed class JournalFile
         }
     }
 
-    private Exception ReadFailed(Exception ex) => ex is UnauthorizedAccessException
+    private Exception ReadFailed(Exception ex) => Directory.Exists(Path)
+        ? new IOException($"Could not read the journal '{Path}': it is a folder, not a file. Choose a file path "
+            + "for the journal.", ex)
+        : ex is UnauthorizedAccessException
         ? new UnauthorizedAccessException($"Could not read the journal '{Path}': {ex.Message} "
             + "Give this account read access to it, or choose another journal path.", ex)
         : new IOException($"Could not read the journal '{Path}': {ex.Message} Check that the file is readable; "

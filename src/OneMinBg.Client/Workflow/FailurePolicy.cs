@@ -1,3 +1,4 @@
+using System.Threading;
 using OneMinBg.Client.Api;
 
 namespace OneMinBg.Client.Workflow;
@@ -6,9 +7,20 @@ namespace OneMinBg.Client.Workflow;
 /// The one place that says which failures stop a whole batch. A failure stops the batch when it
 /// says every later item would fail too, so going on would only repeat the error (and, for a
 /// charged call, could spend money for nothing). Everything else fails its own item only.
+/// <para>
+/// The static rules judge one failure alone. A batch keeps an instance, which also sees the failures
+/// before: <see cref="FirstFailuresThatTell"/> calls that all got no answer, while the service never
+/// answered any, say the way to it is broken (a proxy, a firewall, a host that accepts and drops).
+/// </para>
+/// Thread-safe.
 /// </summary>
-public static class FailurePolicy
+public sealed class FailurePolicy
 {
+    /// <summary>How many calls without an answer, and none answered before, stop the batch.</summary>
+    public const int FirstFailuresThatTell = 3;
+
+    private int _unanswered;
+
     /// <summary>True when no later item can succeed after <paramref name="failure"/>.</summary>
     public static bool StopsBatch(OneMinApiException failure) => StopsBatch(failure.Kind);
 
@@ -26,6 +38,23 @@ public static class FailurePolicy
         ApiErrorKind.Authentication => true,
         // Every charged call will be refused until credits are added.
         ApiErrorKind.InsufficientCredits => true,
+        // Nothing at the base URL is the API (refused, no such host, its routes answer 404).
+        ApiErrorKind.ServiceUnreachable => true,
         _ => false,
     };
+
+    /// <summary>
+    /// True when the batch stops after <paramref name="failure"/>: one that always does, or the
+    /// <see cref="FirstFailuresThatTell"/>th of this batch that got no answer from a service that never
+    /// answered.
+    /// </summary>
+    public bool StopsAfter(OneMinApiException failure)
+    {
+        if (StopsBatch(failure))
+        {
+            return true;
+        }
+
+        return failure.ServiceNeverAnswered && Interlocked.Increment(ref _unanswered) >= FirstFailuresThatTell;
+    }
 }

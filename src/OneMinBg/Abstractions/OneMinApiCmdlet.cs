@@ -111,18 +111,22 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
         }
         catch (ArgumentException ex)
         {
-            string message = options.BaseUri.Scheme == Uri.UriSchemeHttp
-                ? $"{ex.Message} Use https, or pass -AllowInsecureHttp if you accept sending the key unencrypted."
-                : ex.Message;
+            // Without " (Parameter 'BaseUri')": it names a property of the library, not a parameter.
+            string suffix = new ArgumentException("", ex.ParamName).Message;
+            string message = ex.ParamName == null ? ex.Message : ex.Message.Replace(suffix, "");
             ThrowTerminatingError(
                 ErrorRecords.Create(ex, "InvalidBaseUri", ErrorCategory.InvalidArgument, options.BaseUri, message));
             throw;
         }
     }
 
-    /// <summary>Opens the journal; a path the user chose is resolved like any PowerShell path.</summary>
+    /// <summary>
+    /// Opens the journal; a path the user chose is resolved like any PowerShell path. A command that writes
+    /// to it (a batch, except a journal listing) stops at once when it cannot be written.
+    /// </summary>
     internal Journal OpenJournal()
     {
+        bool writes = this is BatchCmdlet && !(this is LookupCmdlet && ParameterSetName != LookupCmdlet.ConnectedSet);
         string? path = Resolve(settings => settings.JournalPath(JournalPath));
         if (path == null)
         {
@@ -139,14 +143,22 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
         }
         try
         {
-            return Journal.Open(path);
+            Journal journal = Journal.Open(path);
+            if (writes)
+            {
+                journal.CheckWritable();
+            }
+            else if (Directory.Exists(path))
+            {
+                throw new JournalWriteException(JournalProblem.NotAFile,
+                    $"The journal '{path}' is a folder, not a file.", null);
+            }
+            return journal;
         }
         catch (Exception ex)
             when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            ThrowTerminatingError(ErrorRecords.Create(ex, "JournalUnavailable", ErrorCategory.OpenError, path,
-                $"Cannot open the journal '{path}': {ex.Message} Pass -JournalPath (or set "
-                + $"${SettingsResolver.EnvJournalPath}) to a file in a folder you can write."));
+            ThrowTerminatingError(ErrorRecords.JournalUnwritable(ex, path));
             throw;
         }
     }

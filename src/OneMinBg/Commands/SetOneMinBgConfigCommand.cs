@@ -129,7 +129,7 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
 
     private void Apply(SavedConfig config)
     {
-        if (BaseUri != null) { config.BaseUri = BaseUri.AbsoluteUri; }
+        if (BaseUri != null) { config.BaseUri = Resolve(settings => settings.BaseUri(BaseUri)).AbsoluteUri; }
         if (IsBound(nameof(ThrottleLimit))) { config.ThrottleLimit = ThrottleLimit; }
         if (IsBound(nameof(RequestsPerMinute))) { config.RequestsPerMinute = RequestsPerMinute; }
         if (JournalPath != null)

@@ -33,7 +33,7 @@ public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
         }
         catch (OneMinApiException ex)
         {
-            test.Reachable = ex.StatusCode != null;
+            test.Reachable = ex.StatusCode != null && ex.Kind != ApiErrorKind.ServiceUnreachable;
             test.KeyAccepted = test.Reachable && ex.Kind != ApiErrorKind.Authentication;
             test.Message = ex.Message;
         }

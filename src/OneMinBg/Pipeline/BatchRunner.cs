@@ -30,6 +30,7 @@ internal sealed class BatchRunner : IDisposable
     private readonly CancellationTokenSource _batch;
     private readonly Dictionary<WorkItem, Task> _running = new Dictionary<WorkItem, Task>();
     private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly FailurePolicy _failures = new FailurePolicy();
     private TimeSpan _lastProgress = TimeSpan.Zero;
     private ErrorRecord? _fatal;
     private bool _progressShown;
@@ -257,7 +258,7 @@ internal sealed class BatchRunner : IDisposable
         public void Fail(OneMinApiException failure, object? target, string subject)
         {
             ErrorRecord record = ErrorRecords.FromApi(failure, target, subject);
-            if (FailurePolicy.StopsBatch(failure))
+            if (_runner._failures.StopsAfter(failure))
             {
                 Fatal(record);
             }

@@ -35,6 +35,11 @@ internal static class ErrorRecords
         return Create(new InvalidOperationException(message), errorId, category, target, message, recommendedAction);
     }
 
+    /// <summary>Where the service's address and the way to it are set, for the errors that blame them.</summary>
+    internal const string ConnectionSettings = "Check -BaseUri (or $env:ONEMIN_BASE_URL, or the BaseUri saved "
+        + "with Set-OneMinBgConfig -BaseUri; the default is https://api.1min.ai) and the proxy (-Proxy, "
+        + "$env:HTTPS_PROXY and $env:NO_PROXY, or Set-OneMinBgConfig -Proxy).";
+
     public static ErrorRecord ApiKeyMissing()
     {
         return Create(
@@ -42,8 +47,10 @@ internal static class ErrorRecords
             "ApiKeyMissing",
             ErrorCategory.AuthenticationError,
             null,
-            "No 1min.ai API key was given. Pass -ApiKey, or set the environment variable ONEMIN_API_KEY.",
-            "Pass -ApiKey <key>, or set $env:ONEMIN_API_KEY before running the command.");
+            "No 1min.ai API key was given. Pass -ApiKey, set the environment variable ONEMIN_API_KEY, or save "
+            + "the key once with Set-OneMinBgConfig -ApiKey (the way for scheduled tasks).",
+            "Pass -ApiKey <key>, set $env:ONEMIN_API_KEY, or run Set-OneMinBgConfig -ApiKey <key> once as the "
+            + "account that runs the command.");
     }
 
     /// <summary>
@@ -54,8 +61,11 @@ internal static class ErrorRecords
         (string id, ErrorCategory category, string? action) = ex.Kind switch
         {
             ApiErrorKind.Authentication => ("AuthenticationFailed", ErrorCategory.AuthenticationError,
-                "Check the API key (-ApiKey or $env:ONEMIN_API_KEY): it may have been deleted or deactivated "
-                + "in the 1min.ai dashboard."),
+                "Check the API key (-ApiKey, $env:ONEMIN_API_KEY, or the one saved with Set-OneMinBgConfig "
+                + "-ApiKey): it may have been deleted or deactivated in the 1min.ai dashboard."),
+            ApiErrorKind.ServiceUnreachable => ("ServiceUnreachable", ErrorCategory.ConnectionError,
+                "Correct the base URL or the proxy setting the message names, then run the command again; nothing "
+                + "more was sent."),
             ApiErrorKind.InsufficientCredits => ("InsufficientCredits", ErrorCategory.QuotaExceeded,
                 "Add credits to the 1min.ai team, then run the same command again."),
             ApiErrorKind.RateLimited => ("RateLimited", ErrorCategory.LimitsExceeded,
@@ -80,7 +90,15 @@ internal static class ErrorRecords
             _ => ("ApiRejected", ErrorCategory.InvalidArgument,
                 "Correct the input the service rejected, then run the command again for it."),
         };
-        return Create(ex, id, category, target, $"{subject}: {ex.Message}", action);
+        if (ex.Kind == ApiErrorKind.ServiceUnreachable)
+        {
+            // About the service, not the input: it stops the command.
+            return Create(ex, id, category, target, $"{ex.Message} {ConnectionSettings}", action);
+        }
+        string noAnswer = ex.ServiceNeverAnswered
+            ? " Nothing at the base URL has answered this command yet. " + ConnectionSettings
+            : "";
+        return Create(ex, id, category, target, $"{subject}: {ex.Message}{noAnswer}", action);
     }
 
     /// <summary>
@@ -117,11 +135,23 @@ internal static class ErrorRecords
             "Free disk space, or end the program that holds the journal's lock; the result object was written "
             + "and can be saved as usual.");
 
+    /// <summary>Where the journal's path is set, for the errors that blame the journal.</summary>
+    internal const string JournalSettings = "Pass -JournalPath (or set $env:ONEMIN_JOURNAL_PATH, or "
+        + "Set-OneMinBgConfig -JournalPath) to a file in a folder this account can write.";
+
     /// <summary>The journal failed before the paid call, so the image was not sent (nor charged).</summary>
     public static ErrorRecord JournalUnavailable(JournalUnavailableException ex, object? target, string subject) =>
         Create(ex, "JournalUnavailable", ErrorCategory.WriteError, target,
             $"{subject}: not sent, because the journal could not record it: {ex.Message}",
-            "Free disk space, or end the program that holds the journal's lock, then run the command again.");
+            "Fix what the message names (free disk space, end the program that holds the journal's lock), or "
+            + "pass another -JournalPath; then run the command again.");
+
+    /// <summary>The journal cannot be opened or written at all: found when the command starts.</summary>
+    public static ErrorRecord JournalUnwritable(Exception ex, string path) =>
+        Create(ex, "JournalUnavailable", ErrorCategory.OpenError, path,
+            (ex is JournalWriteException ? ex.Message : $"Cannot open the journal '{path}': {ex.Message}")
+            + " " + JournalSettings,
+            "Fix the cause named, or choose a journal this account can write; then run the command again.");
 
     /// <summary>Another run holds the image and has not finished it within the stale-claim time.</summary>
     public static ErrorRecord HeldByOtherRun(HeldByOtherRunException ex, object? target) =>

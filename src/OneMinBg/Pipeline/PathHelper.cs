@@ -188,5 +188,5 @@ internal static class PathHelper
 
     private static ErrorRecord NotFileSystem(string path, ProviderInfo provider) =>
         ErrorRecords.Create("NotFileSystemPath", ErrorCategory.InvalidArgument, path,
-            $"'{path}' is a {provider.Name} path, not a file. Pass a path on a FileSystem drive.");
+            $"'{path}' is not a file: it is on the {provider.Name} provider. Pass a path on a FileSystem drive.");
 }

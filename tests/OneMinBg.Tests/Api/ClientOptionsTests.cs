@@ -82,21 +82,39 @@ public sealed class ClientOptionsTests
     private static Uri ClosedPort() => new($"http://127.0.0.1:{Ports.Free()}/");
 
     [Fact]
-    public async Task A_refused_connection_is_retried_even_for_the_charged_call_because_nothing_was_sent()
+    public async Task A_refused_connection_is_retried_once_even_for_the_charged_call_because_nothing_was_sent()
     {
         var recorder = new Recorder();
-        var options = new OneMinClientOptions { ApiKey = Key, BaseUri = ClosedPort(), MaxRetryCount = 2, RetryBaseDelay = TimeSpan.FromMilliseconds(1), RequestsPerMinute = 0 };
+        Uri closed = ClosedPort();
+        var options = new OneMinClientOptions
+        {
+            ApiKey = Key, BaseUri = closed, MaxRetryCount = 5, RetryBaseDelay = TimeSpan.FromMilliseconds(1),
+            RequestsPerMinute = 0,
+        };
         recorder.Attach(options);
         var client = new OneMinClient(options);
         FeatureCall request = Emu.Request("images/a.png", "a beach");
 
-        var error = recorder.Capture(await Assert.ThrowsAsync<OneMinApiException>(() => client.ReplaceBackgroundAsync(request, CancellationToken.None)));
+        var error = recorder.Capture(await Assert.ThrowsAsync<OneMinApiException>(
+            () => client.ReplaceBackgroundAsync(request, CancellationToken.None)));
 
-        Assert.Equal(ApiErrorKind.Network, error.Kind);
+        // Nothing there ever answered: a short retry, not five with back-off, and the batch stops.
+        Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
         Assert.Equal("POST /api/features", error.Operation);
         Assert.Contains("nothing was charged", error.Message, StringComparison.Ordinal);
-        Assert.Contains("tried 3 times", error.Message, StringComparison.Ordinal);
-        Assert.Equal(2, recorder.Verbose.Count(line => line.Contains("retry", StringComparison.Ordinal)));
+        Assert.Contains("tried 2 times", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"nothing at {closed} has answered", error.Message, StringComparison.Ordinal);
+        Assert.Equal(1, recorder.Verbose.Count(line => line.Contains("retry", StringComparison.Ordinal)));
         recorder.AssertNoSecret(Key);
+    }
+
+    [Fact]
+    public void Insecure_http_is_allowed_with_the_parameter_the_message_names()
+    {
+        var error = Assert.Throws<ArgumentException>(() => new OneMinClient(
+            new OneMinClientOptions { ApiKey = Key, BaseUri = new Uri("http://api.example.com/") }));
+
+        Assert.Contains("-AllowInsecureHttp", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("set AllowInsecureHttp", error.Message, StringComparison.Ordinal);
     }
 }

@@ -25,7 +25,6 @@ public sealed class ErrorMappingTests
     [InlineData(400, ApiErrorKind.BadRequest)]
     [InlineData(401, ApiErrorKind.Authentication)]
     [InlineData(403, ApiErrorKind.Authentication)]
-    [InlineData(404, ApiErrorKind.BadRequest)]
     [InlineData(406, ApiErrorKind.BadRequest)]
     [InlineData(409, ApiErrorKind.BadRequest)]
     [InlineData(413, ApiErrorKind.BadRequest)]
@@ -44,6 +43,24 @@ public sealed class ErrorMappingTests
             Assert.Equal("Something is wrong.", error.ServerMessage);
             Assert.Equal(call.Operation, error.Operation);
             Assert.StartsWith($"{call.Operation} failed with HTTP {status} SOME_CODE: Something is wrong.", error.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_404_from_an_API_route_says_the_API_is_not_at_the_base_URL()
+    {
+        foreach (Call call in new[] { Free, Charged })
+        {
+            var error = Assert.IsType<OneMinApiException>(
+                Map(call, 404, """{"message":"Cannot POST /v1/api/assets"}"""));
+
+            Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
+            Assert.Equal(404, error.StatusCode);
+            Assert.StartsWith(
+                $"{call.Operation} failed with HTTP 404: Cannot POST /v1/api/assets: "
+                + "the 1min.ai API is not at the base URL",
+                error.Message, StringComparison.Ordinal);
+            Assert.True(OneMinBg.Client.Workflow.FailurePolicy.StopsBatch(error));
         }
     }
 

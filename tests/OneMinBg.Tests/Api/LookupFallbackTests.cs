@@ -74,12 +74,30 @@ public sealed class LookupFallbackTests
     }
 
     [Fact]
-    public async Task Two_404s_mean_no_such_record()
+    public async Task Two_404s_mean_no_such_record_once_the_API_has_answered()
     {
+        using var stub = new Stub(path => path.EndsWith("/r-1", StringComparison.Ordinal)
+            ? (200, """{"aiRecord":{"uuid":"r-1","status":"SUCCESS"}}""")
+            : (404, """{"message":"Not Found"}"""));
+        OneMinClient client = Client(stub);
+        Assert.NotNull(await client.GetResultAsync("r-1", CancellationToken.None));
+
+        Assert.Null(await client.GetResultAsync("r 10/x", CancellationToken.None));
+        Assert.Equal(new[] { "/api/results/r-1", "/api/results/r%2010%2Fx", "/api/ai-records/r%2010%2Fx" }, stub.Paths);
+    }
+
+    [Fact]
+    public async Task Two_404s_before_any_answer_mean_the_API_is_not_at_the_base_URL()
+    {
+        // The API answers an unknown id with 200 and {"aiRecord": null}: 404 on both routes is another service.
         using var stub = new Stub(_ => (404, """{"message":"Not Found"}"""));
 
-        Assert.Null(await Client(stub).GetResultAsync("r 10/x", CancellationToken.None));
-        Assert.Equal(new[] { "/api/results/r%2010%2Fx", "/api/ai-records/r%2010%2Fx" }, stub.Paths);
+        var error = await Assert.ThrowsAsync<OneMinApiException>(
+            () => Client(stub).GetResultAsync("r-10", CancellationToken.None));
+
+        Assert.Equal(ApiErrorKind.ServiceUnreachable, error.Kind);
+        Assert.Contains($"is not at {stub.Uri}", error.Message, StringComparison.Ordinal);
+        Assert.Equal(new[] { "/api/results/r-10", "/api/ai-records/r-10" }, stub.Paths);
     }
 
     [Fact]

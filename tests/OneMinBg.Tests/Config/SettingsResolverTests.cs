@@ -54,6 +54,28 @@ public sealed class SettingsResolverTests
     }
 
     [Theory]
+    [InlineData("api.1min.ai")]
+    [InlineData("localhost:5000")]
+    [InlineData("127.0.0.1:5000/v1")]
+    public void A_base_URL_without_its_scheme_is_an_InvalidBaseUri_that_shows_it_with_one(string value)
+    {
+        Uri parameter = new(value, UriKind.RelativeOrAbsolute); // as PowerShell binds -BaseUri api.1min.ai
+        _env[SettingsResolver.EnvBaseUrl] = value;
+
+        var fromParameter = Assert.Throws<InvalidSettingException>(() => Resolver().BaseUri(parameter));
+        var fromEnvironment = Assert.Throws<InvalidSettingException>(() => Resolver().BaseUri(null));
+
+        foreach (InvalidSettingException ex in new[] { fromParameter, fromEnvironment })
+        {
+            Assert.Equal("InvalidBaseUri", ex.ErrorId);
+            Assert.Equal(value, ex.Value);
+            Assert.Contains($"for example https://{value}", ex.Message, StringComparison.Ordinal);
+        }
+        Assert.StartsWith($"-BaseUri '{value}' is not an absolute URL", fromParameter.Message,
+            StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("env")]
     [InlineData("saved")]
     public void A_value_that_is_not_an_absolute_URL_is_an_InvalidBaseUri_naming_where_it_came_from(string where)
