@@ -21,7 +21,7 @@ namespace OneMinBg.Client.Journaling;
 /// </para>
 /// Thread-safe.
 /// </summary>
-public sealed class Journal
+public sealed partial class Journal
 {
     /// <summary>
     /// How often an image may be sent without an answer before it is no longer sent automatically: the
@@ -127,36 +127,6 @@ public sealed class Journal
             _file.CheckWritable();
         }
     }
-
-    public JournalEntry? Find(string fingerprint)
-    {
-        Require(fingerprint, nameof(fingerprint));
-        return Read(view => view.Fold(fingerprint).Find(fingerprint));
-    }
-
-    /// <summary>The request a record belongs to, as of that record's latest line.</summary>
-    public JournalEntry? FindByRecordId(string recordId)
-    {
-        Require(recordId, nameof(recordId));
-        return Read(view => view.FoldRecord(recordId).FindByRecordId(recordId));
-    }
-
-    /// <summary>The asset key this content was uploaded as at this service, if it was.</summary>
-    public string? FindUpload(Uri baseUri, string contentSha256)
-    {
-        string normalized = NormalizedBase(baseUri);
-        Require(contentSha256, nameof(contentSha256));
-        return Read(view => view.FindUpload(normalized, contentSha256));
-    }
-
-    /// <summary>The latest state of every request, oldest <see cref="JournalEntry.RequestedAt"/> first.</summary>
-    public IReadOnlyList<JournalEntry> Entries() => Read(view => view.FoldAll().Entries());
-
-    /// <summary>
-    /// Every request with every attempt at it (claimed, sent, answered or given back), in the order of
-    /// <see cref="Entries"/>: what an audit of possible double charges needs.
-    /// </summary>
-    public IReadOnlyList<RequestHistory> Histories() => Read(view => view.FoldHistory());
 
     /// <summary>
     /// Problems the journal met while reading that the user should hear about (a line too long to read), each
@@ -394,17 +364,6 @@ public sealed class Journal
 
             return true;
         });
-    }
-
-    /// <summary>
-    /// The latest recorded save at each path inside <paramref name="folder"/> (any depth): which source's
-    /// result each file is, for naming. Reads the whole journal.
-    /// </summary>
-    public IReadOnlyDictionary<string, JournalSave> SavesUnder(string folder)
-    {
-        Require(folder, nameof(folder));
-        string full = System.IO.Path.GetFullPath(folder);
-        return Read(view => view.FoldAll().SavesUnder(full));
     }
 
     public override string ToString() => Path;
