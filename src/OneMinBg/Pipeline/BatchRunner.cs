@@ -60,6 +60,9 @@ internal sealed class BatchRunner : IDisposable
     public int Failed { get; private set; }
     public int InFlight => _running.Count;
 
+    /// <summary>Items started; those stopped before they finished are Started - Succeeded - Failed.</summary>
+    public int Started { get; private set; }
+
     /// <summary>Whether the command was stopped before every started item finished.</summary>
     public bool Stopped { get; private set; }
 
@@ -88,6 +91,7 @@ internal sealed class BatchRunner : IDisposable
         ThrowIfFatal();
 
         var item = new WorkItem(this);
+        Started++;
         _running.Add(item, Task.Run(() => RunItem(item, target, work)));
     }
 
