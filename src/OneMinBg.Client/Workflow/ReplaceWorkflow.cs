@@ -1,7 +1,5 @@
 using System;
-using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
@@ -267,9 +265,9 @@ public sealed class ReplaceWorkflow
                             await Task.Delay(PollInterval, _free.Token).ConfigureAwait(false);
                             break;
                         case ClaimOutcome.OutcomeUnknown:
-                            throw NeedsDecision(claim.Entry!);
+                            throw ReplaceMessages.NeedsDecision(claim.Entry!);
                         default:
-                            WarnIfMaybeCharged(claim.Entry);
+                            ReplaceMessages.WarnIfMaybeCharged(_sink, _subject, claim.Entry);
                             _claimed = true;
                             return null;
                     }
@@ -296,22 +294,6 @@ public sealed class ReplaceWorkflow
                     + $"{Text.FormatSeconds(waited)}, longer than a call can take; it may hang. Not sent, so not "
                     + "charged. Stop that run if it hangs and run this again, or use -Force to pay for it anyway.");
             }
-        }
-
-        /// <summary>Sent <see cref="Journal.MaxUnansweredSends"/> times without an answer: the user decides.
-        /// </summary>
-        private static OneMinApiException NeedsDecision(JournalEntry entry)
-        {
-            var times = entry.UnknownOutcomeAttempts.Select(t => t.ToUniversalTime().ToString("u",
-                CultureInfo.InvariantCulture));
-            return new OneMinApiException(ApiErrorKind.UnknownOutcome,
-                $"it was sent {entry.UnknownOutcomeAttempts.Count} times without an answer (at "
-                + $"{string.Join(", ", times)}); each may have been charged, so it is not sent again automatically. "
-                + "Look it up with Get-BgResult or in the 1min.ai dashboard, then run it again with -Force to pay "
-                + "for it once more.")
-            {
-                Operation = "POST /api/features",
-            };
         }
 
         /// <summary>Gives the claim back so a later run sends the image; only a claim this attempt made.</summary>
@@ -342,44 +324,6 @@ public sealed class ReplaceWorkflow
             catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
             {
                 _sink.Warning($"{_subject}: the journal could not record this failure: {ex.Message}");
-            }
-        }
-
-        /// <summary>
-        /// Says, before an image that may have been charged is sent again, that it is sent again, why, and what
-        /// it may cost: without the lost answer there is no record to look up and reuse.
-        /// </summary>
-        private void WarnIfMaybeCharged(JournalEntry? previous)
-        {
-            const string Again = " Sending it again now: without that answer there is no result to look up and "
-                + "reuse, so if it was charged, this pays a second time.";
-            const string Once = " If this answer is lost too, it is not sent again automatically.";
-            if (previous?.State == JournalState.Claimed)
-            {
-                if (previous.SentAt is DateTimeOffset sentAt)
-                {
-                    _sink.Warning($"{_subject} was sent at {sentAt:u} by a run that ended before the answer came, "
-                        + "so it may have been charged then." + Again + Once);
-                }
-                else if (!previous.ClaimMarksSent)
-                {
-                    _sink.Warning($"{_subject} was claimed at {previous.RequestedAt:u} by a run that ended before "
-                        + "an answer was recorded, so it may have been charged then." + Again + Once);
-                }
-                else
-                {
-                    _sink.Verbose($"{_subject}: a run that ended before sending it had claimed it (nothing was "
-                        + "charged); sending it now.");
-                }
-            }
-            else if (previous is { State: JournalState.Failed, MayHaveBeenCharged: true })
-            {
-                // The stored message ends with the advice this warning gives: said once.
-                string? why = previous.FailureMessage?.Replace(ApiErrors.CheckBeforeResubmitting, "").Trim()
-                    .TrimEnd('.');
-                _sink.Warning($"{_subject} failed at {previous.CompletedAt:u} after it was sent ({why}), so it may "
-                    + "have been charged then." + Again
-                    + (previous.UnknownOutcomeAttempts.Count > 0 ? Once : ""));
             }
         }
 
