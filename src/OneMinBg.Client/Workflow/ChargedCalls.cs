@@ -11,7 +11,8 @@ namespace OneMinBg.Client.Workflow;
 /// them (the image is charged either way): each finishes in the background and writes its result or failure
 /// to the journal, where the next run finds it, or waits for it while the claim is held. When the process
 /// ends first, it waits for them, each at most one call timeout after its run stopped, so a paid result is
-/// still journaled; a call that outlasts that is left as "sent" in the journal, like a killed run's.
+/// still journaled; a call that outlasts that is left as "sent" in the journal, like a killed run's. (.NET
+/// Framework, under Windows PowerShell 5.1, gives exit handlers about two seconds in all.)
 /// </summary>
 public static class ChargedCalls
 {
