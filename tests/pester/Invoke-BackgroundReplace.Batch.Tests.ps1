@@ -1,5 +1,5 @@
 # Invoke-BackgroundReplace in batches: concurrency, streaming, retries, charged calls never resent,
-# a batch that cannot go on (rejected key, no credits), progress and Ctrl+C.
+# a batch that cannot go on (rejected key, no credits) and progress (stopping a batch: Stop.Tests.ps1).
 BeforeAll {
     . (Join-Path $PSScriptRoot 'Common.ps1')
     $script:Emu = Start-OneMinEmulator
@@ -192,27 +192,5 @@ Describe 'A batch that cannot go on (issue 5, figure 3)' {
         $after = Get-OneMinEmulatorStats $Emu
         $after.charges | Should -Be 60
         Get-ChargeCounts $after | Sort-Object -Unique | Should -Be 1
-    }
-}
-
-Describe 'Stopping a batch (Ctrl+C)' {
-    BeforeEach {
-        Reset-OneMinEmulator $Emu
-        $null = Use-FreshJournal
-        $script:Dir = Join-Path $TestDrive ([guid]::NewGuid())
-        $null = New-Item -ItemType Directory -Path $Dir
-    }
-
-    It 'cancels image calls in flight and sends no more' {
-        New-TestImage -Path $Dir -Count 10
-        Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 60000 }
-        $run = Start-InRunspace -Script "Get-ChildItem -LiteralPath '$Dir' -File | Invoke-BackgroundReplace -Prompt x -ThrottleLimit 3"
-        Wait-Until { (Get-OneMinEmulatorStats $Emu).currentConcurrentFeatures -ge 3 } -Because 'three image calls are in flight'
-        $stop = $run.PowerShell.BeginStop($null, $null)
-        $stop.AsyncWaitHandle.WaitOne([TimeSpan]::FromSeconds(30)) | Should -BeTrue
-        $run.PowerShell.InvocationStateInfo.State | Should -Be 'Stopped'
-        Wait-Until { (Get-OneMinEmulatorStats $Emu).currentConcurrentFeatures -eq 0 } -Because 'the client closed its calls'
-        (Get-OneMinEmulatorStats $Emu).featureCalls | Should -Be 3
-        $run.PowerShell.Dispose()
     }
 }

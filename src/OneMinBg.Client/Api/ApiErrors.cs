@@ -126,8 +126,11 @@ internal sealed class ErrorBody
 /// </summary>
 internal sealed class ApiErrors
 {
-    public const string CheckBeforeResubmitting = "The image may have been charged: check with Get-BgResult "
-        + "or the 1min.ai dashboard before resubmitting it.";
+    /// <summary>What happens to an image whose charged call has no answer, said plainly (issue 12).</summary>
+    public const string CheckBeforeResubmitting = "The image may have been charged. Running the command again "
+        + "sends it once more, with a warning, and pays again if this call was charged (without an answer there "
+        + "is no result to reuse); after a second unknown outcome it is not sent again without -Force. To check "
+        + "first: Get-BgResult shows what the journal knows, the 1min.ai dashboard whether it was charged.";
 
     private readonly string _key;
     private readonly Uri? _apiRoot;

@@ -49,6 +49,7 @@ public sealed class OneMinClient
         _apiKey = OptionsValidator.Key(options.ApiKey);
         _apiRoot = OptionsValidator.BaseUri(options.BaseUri, options.AllowInsecureHttp);
         OptionsValidator.Limits(options);
+        CallTimeout = options.Timeout;
 
         _errors = new ApiErrors(_apiKey, _apiRoot);
         _log = new Log(options.Verbose, options.Debug, _apiKey);
@@ -60,6 +61,9 @@ public sealed class OneMinClient
 
     /// <summary>The downloader, for the save workflow (expected size, adopting an existing file).</summary>
     internal Downloader Downloader => _downloader;
+
+    /// <summary>How long one call may take (<see cref="OneMinClientOptions.Timeout"/>).</summary>
+    internal TimeSpan CallTimeout { get; }
 
     /// <summary>The API root every call goes to (the base URL with a trailing slash).</summary>
     public Uri BaseUri => _apiRoot;

@@ -25,7 +25,9 @@ internal static class JournalProcess
         && SameStart(startedAt, StartedAt);
 
     /// <summary>
-    /// Whether a claim still counts. This process: alive. Same host: alive while a process with that id
+    /// Whether a claim still counts. This process: alive (a run of this session is working on it, or a
+    /// stopped run's charged call is finishing in the background: a later run waits for its result rather
+    /// than paying again; see Workflow.ChargedCalls). Same host: alive while a process with that id
     /// and start time exists (the time rule when that cannot be read). Another host: alive until
     /// <paramref name="claimedAt"/> + <paramref name="staleAfter"/>.
     /// </summary>

@@ -1,7 +1,5 @@
 using System;
-using System.Globalization;
 using System.IO;
-using System.Linq;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
@@ -11,55 +9,15 @@ using OneMinBg.Client.Journaling;
 
 namespace OneMinBg.Client.Workflow;
 
-/// <summary>What a replacement produced: the journal's entry of the result.</summary>
-public sealed class ReplaceResult
-{
-    public ReplaceResult(JournalEntry entry, bool reused, ResultNotRecordedException? notRecorded = null)
-    {
-        Entry = entry;
-        Reused = reused;
-        NotRecorded = notRecorded;
-    }
-
-    public JournalEntry Entry { get; }
-    /// <summary>Another run paid for it meanwhile: this one took its result instead (no charge).</summary>
-    public bool Reused { get; }
-    /// <summary>The result is paid for and good, but the journal could not record it: report it.</summary>
-    public ResultNotRecordedException? NotRecorded { get; }
-}
-
-/// <summary>The journal could not record a step before the paid call, so the image was not sent.</summary>
-public sealed class JournalUnavailableException : Exception
-{
-    public JournalUnavailableException(Exception inner)
-        : base(inner.Message, inner)
-    {
-    }
-}
-
-/// <summary>Another run holds the request and has not finished it within the stale-claim time.</summary>
-public sealed class HeldByOtherRunException : Exception
-{
-    public HeldByOtherRunException(string message)
-        : base(message)
-    {
-    }
-}
-
-/// <summary>A sink that also shows, in the progress display, that an image waits for another run.</summary>
-public interface IWaitingSink
-{
-    void Waiting(bool waiting);
-}
-
 /// <summary>
 /// One image's way through the service, where money is spent: claim the request in the journal so no
 /// other run pays for it too (or wait for the run that holds it), upload the file (or reuse its earlier
 /// upload, uploading again if the service refuses it), make the charged call, record the result or the
 /// failure. The moment the charged call is sent is journaled, so only an image that was sent is said to be
 /// maybe charged, and one sent twice without an answer is not sent a third time without -Force. A run
-/// stopped after the charged call was sent records that the image may have been charged; stopped before, it
-/// gives its claim back. A paid result is never dropped, even when the journal cannot record it.
+/// stopped before the charged call was sent gives its claim back; stopped after, it returns at once while the
+/// call goes on in the background (<see cref="ChargedCalls"/>) and records its result or failure, so the
+/// next run reuses what was paid for. A paid result is never dropped, even when the journal cannot record it.
 /// </summary>
 public sealed class ReplaceWorkflow
 {
@@ -92,7 +50,8 @@ public sealed class ReplaceWorkflow
     /// <param name="force">Pay again on purpose: neither wait for nor block other runs.</param>
     /// <param name="batchToken">Stops free work (claim, upload); the charged call is not started once it is
     /// set.</param>
-    /// <param name="stopToken">The only token that abandons the charged call once it is sent.</param>
+    /// <param name="stopToken">The run is stopped: free work stops too, and a charged call already sent is
+    /// left to finish in the background (never abandoned: it is paid for either way).</param>
     /// <exception cref="OneMinApiException">A failure of the service, recorded in the journal;
     /// <see cref="ApiErrorKind.FeatureFailed"/> for a record that finished without an image; or
     /// <see cref="ApiErrorKind.UnknownOutcome"/>, unsent, for an image already sent
@@ -101,6 +60,8 @@ public sealed class ReplaceWorkflow
     /// claim is given back).</exception>
     /// <exception cref="JournalUnavailableException">The journal failed before the paid call: not sent.</exception>
     /// <exception cref="HeldByOtherRunException">Another run holds it past the stale-claim time.</exception>
+    /// <exception cref="LeftWithServiceException">Stopped while the charged call was with the service: its
+    /// result will be in the journal.</exception>
     /// <remarks>A paid result the journal cannot record is returned with <see cref="ReplaceResult.NotRecorded"/>.
     /// </remarks>
     public Task<ReplaceResult> RunAsync(ImageRequest request, SourceImage? image, bool force, IWorkflowSink sink,
@@ -114,9 +75,13 @@ public sealed class ReplaceWorkflow
         private readonly ImageRequest _request;
         private readonly SourceImage? _image;
         private readonly IWorkflowSink _sink;
-        private readonly CancellationToken _batchToken;
+        // Free work stops on either token; the charged call listens to neither once it is sent.
+        private readonly CancellationTokenSource _free;
         private readonly CancellationToken _stopToken;
         private readonly string _subject;
+        private readonly object _gate = new object();
+        private bool _stopped;
+        private bool _sending;
         private bool _featureSent;
         private bool _usedCachedUpload;
         private bool _claimed;
@@ -129,20 +94,66 @@ public sealed class ReplaceWorkflow
             _request = request;
             _image = image;
             _sink = sink;
-            _batchToken = batchToken;
+            _free = CancellationTokenSource.CreateLinkedTokenSource(batchToken, stopToken);
             _stopToken = stopToken;
             _subject = Describe(request);
         }
 
         private Journal Journal => _workflow._journal;
 
+        /// <summary>
+        /// Runs the attempt until it ends or the run is stopped. Stopped, free work ends at once (giving the
+        /// claim back); a charged call already sent is left to finish and record itself in the background.
+        /// </summary>
         public async Task<ReplaceResult> RunAsync(bool force)
         {
-            if (!force && await ClaimAsync().ConfigureAwait(false) is JournalEntry doneElsewhere)
+            Task<ReplaceResult> work = AttemptAsync(force);
+            if (!_stopToken.CanBeCanceled)
             {
-                return new ReplaceResult(doneElsewhere, reused: true);
+                return await work.ConfigureAwait(false);
             }
 
+            var stopped = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using (_stopToken.Register(() => stopped.TrySetResult(true)))
+            {
+                await Task.WhenAny(work, stopped.Task).ConfigureAwait(false);
+            }
+
+            bool withService;
+            lock (_gate)
+            {
+                _stopped = !work.IsCompleted;
+                withService = _stopped && _sending;
+            }
+
+            if (!withService)
+            {
+                return await work.ConfigureAwait(false); // done, or free work that the stop ends at once
+            }
+
+            ChargedCalls.Track(work, _workflow._client.CallTimeout);
+            throw new LeftWithServiceException(_subject, _stopToken);
+        }
+
+        private async Task<ReplaceResult> AttemptAsync(bool force)
+        {
+            try
+            {
+                if (!force && await ClaimAsync().ConfigureAwait(false) is JournalEntry doneElsewhere)
+                {
+                    return new ReplaceResult(doneElsewhere, reused: true);
+                }
+
+                return await PayAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _free.Dispose();
+            }
+        }
+
+        private async Task<ReplaceResult> PayAsync()
+        {
             AiRecord record;
             string assetKey;
             try
@@ -184,9 +195,10 @@ public sealed class ReplaceWorkflow
             {
                 if (_featureSent)
                 {
-                    // Stopped while the service was working on it: it may have been charged.
+                    // Not a stop (that leaves the call running): the call itself was cancelled after it was sent.
                     RecordFailure(ApiErrorKind.UnknownOutcome,
-                        "the run was stopped while the service was working on this image", mayHaveBeenCharged: true);
+                        "the call was cancelled while the service was working on this image",
+                        mayHaveBeenCharged: true);
                 }
                 else
                 {
@@ -250,12 +262,12 @@ public sealed class ReplaceWorkflow
                                 announced = true;
                             }
 
-                            await Task.Delay(PollInterval, _batchToken).ConfigureAwait(false);
+                            await Task.Delay(PollInterval, _free.Token).ConfigureAwait(false);
                             break;
                         case ClaimOutcome.OutcomeUnknown:
-                            throw NeedsDecision(claim.Entry!);
+                            throw ReplaceMessages.NeedsDecision(claim.Entry!);
                         default:
-                            WarnIfMaybeCharged(claim.Entry);
+                            ReplaceMessages.WarnIfMaybeCharged(_sink, _subject, claim.Entry);
                             _claimed = true;
                             return null;
                     }
@@ -282,22 +294,6 @@ public sealed class ReplaceWorkflow
                     + $"{Text.FormatSeconds(waited)}, longer than a call can take; it may hang. Not sent, so not "
                     + "charged. Stop that run if it hangs and run this again, or use -Force to pay for it anyway.");
             }
-        }
-
-        /// <summary>Sent <see cref="Journal.MaxUnansweredSends"/> times without an answer: the user decides.
-        /// </summary>
-        private static OneMinApiException NeedsDecision(JournalEntry entry)
-        {
-            var times = entry.UnknownOutcomeAttempts.Select(t => t.ToUniversalTime().ToString("u",
-                CultureInfo.InvariantCulture));
-            return new OneMinApiException(ApiErrorKind.UnknownOutcome,
-                $"it was sent {entry.UnknownOutcomeAttempts.Count} times without an answer (at "
-                + $"{string.Join(", ", times)}); each may have been charged, so it is not sent again automatically. "
-                + "Look it up with Get-BgResult or in the 1min.ai dashboard, then run it again with -Force to pay "
-                + "for it once more.")
-            {
-                Operation = "POST /api/features",
-            };
         }
 
         /// <summary>Gives the claim back so a later run sends the image; only a claim this attempt made.</summary>
@@ -331,35 +327,6 @@ public sealed class ReplaceWorkflow
             }
         }
 
-        private void WarnIfMaybeCharged(JournalEntry? previous)
-        {
-            const string Once = " If this answer is lost too, it is not sent again automatically.";
-            if (previous?.State == JournalState.Claimed)
-            {
-                if (previous.SentAt is DateTimeOffset sentAt)
-                {
-                    _sink.Warning($"{_subject} was sent at {sentAt:u} by a run that ended before the answer came; "
-                        + "it may have been charged then. Sending it again." + Once);
-                }
-                else if (!previous.ClaimMarksSent)
-                {
-                    _sink.Warning($"{_subject} was claimed at {previous.RequestedAt:u} by a run that ended before "
-                        + "an answer was recorded; it may have been charged then. Sending it again." + Once);
-                }
-                else
-                {
-                    _sink.Verbose($"{_subject}: a run that ended before sending it had claimed it (nothing was "
-                        + "charged); sending it now.");
-                }
-            }
-            else if (previous is { State: JournalState.Failed, MayHaveBeenCharged: true })
-            {
-                _sink.Warning($"{_subject} failed at {previous.CompletedAt:u} after it was sent "
-                    + $"({previous.FailureMessage}); it may have been charged then. Sending it again."
-                    + (previous.UnknownOutcomeAttempts.Count > 0 ? Once : ""));
-            }
-        }
-
         /// <summary>A journal failure before the paid call: the image is not sent.</summary>
         private static T Journaled<T>(Func<T> call)
         {
@@ -388,7 +355,7 @@ public sealed class ReplaceWorkflow
             }
 
             _usedCachedUpload = false;
-            UploadedAsset asset = await _workflow._client.UploadAsync(_image, _batchToken).ConfigureAwait(false);
+            UploadedAsset asset = await _workflow._client.UploadAsync(_image, _free.Token).ConfigureAwait(false);
             Journaled(() =>
             {
                 Journal.RecordUpload(_request.BaseUri, _request.ContentSha256, asset.Key);
@@ -397,12 +364,23 @@ public sealed class ReplaceWorkflow
             return asset.Key;
         }
 
-        private Task<AiRecord> ReplaceAsync(string assetKey)
+        private async Task<AiRecord> ReplaceAsync(string assetKey)
         {
-            // The charged call: not started once the batch is stopping, never abandoned once sent
-            // (only Ctrl+C cancels it), so a paid result is not thrown away. Journaled as sent first, once per
-            // attempt (a resend after a refused upload is the same attempt: the refusal cost nothing).
-            _batchToken.ThrowIfCancellationRequested();
+            // The charged call: not started once the batch is stopping, never abandoned once sent (not even by
+            // a stop), so a paid result is not thrown away. Journaled as sent first, once per attempt (a resend
+            // after a refused upload is the same attempt: the refusal cost nothing). Checked under the gate so
+            // a stop either comes first (nothing sent) or sees the call as with the service.
+            lock (_gate)
+            {
+                if (_stopped)
+                {
+                    throw new OperationCanceledException(_stopToken);
+                }
+
+                _free.Token.ThrowIfCancellationRequested();
+                _sending = true;
+            }
+
             if (!_sentRecorded)
             {
                 Journaled(() =>
@@ -414,7 +392,17 @@ public sealed class ReplaceWorkflow
             }
 
             _featureSent = true;
-            return _workflow._client.ReplaceBackgroundAsync(_request, assetKey, _stopToken);
+            var counted = _sink as IChargedCallSink;
+            counted?.WithService(true);
+            try
+            {
+                return await _workflow._client.ReplaceBackgroundAsync(_request, assetKey, CancellationToken.None)
+                    .ConfigureAwait(false);
+            }
+            finally
+            {
+                counted?.WithService(false);
+            }
         }
     }
 }

@@ -98,7 +98,7 @@ public sealed class ErrorMappingTests
         Assert.Equal(ApiErrorKind.UnknownOutcome, error.Kind);
         Assert.Equal(status, error.StatusCode);
         Assert.Contains("may have been charged", error.Message, StringComparison.Ordinal);
-        Assert.Contains("before resubmitting", error.Message, StringComparison.Ordinal);
+        Assert.Contains("sends it once more", error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("<html>", error.Message, StringComparison.Ordinal);
     }
 
