@@ -141,11 +141,18 @@ public sealed class OneMinClient
     /// repeated only when it certainly was not (429, 503, no connection); any other failure after
     /// sending is <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
     /// </summary>
+    /// <param name="untilSent">Ends the call while it waits to be sent (for the rate limit, or to retry a refusal
+    /// that cost nothing), with <see cref="CallNotSentException"/>; an attempt on the wire is not abandoned.</param>
+    /// <param name="beforeSend">Runs just before each attempt is sent; throwing keeps it unsent.</param>
     public async Task<AiRecord> ReplaceBackgroundAsync(ImageRequest request, string imageUrl,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, CancellationToken untilSent = default, Action? beforeSend = null)
     {
         byte[] body = RequestBodies.Feature(request, imageUrl);
-        var call = new Call(FeaturesOperation, charged: true, rateLimited: true);
+        var call = new Call(FeaturesOperation, charged: true, rateLimited: true)
+        {
+            UntilSent = untilSent,
+            BeforeSend = beforeSend,
+        };
         _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
             + $"background {request.Background}, model {request.Model}); this can take a minute.");
         var elapsed = Stopwatch.StartNew();
@@ -284,6 +291,7 @@ public sealed class OneMinClient
             request.Headers.TryAddWithoutValidation("API-KEY", _apiKey);
             request.Headers.Accept.Add(AcceptJson);
             request.Content = content?.Invoke();
+            call.BeforeSend?.Invoke();
             _log.Debug($"{call.Operation}: sending to {uri} (attempt {attempt}).");
             var elapsed = Stopwatch.StartNew();
             using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);

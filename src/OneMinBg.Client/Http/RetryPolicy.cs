@@ -76,13 +76,16 @@ internal sealed class RetryPolicy
         CancellationToken cancellationToken, ServiceContact? contact = null)
     {
         bool unreachable = false;
+        // Waiting (for the rate limit, between attempts) ends at once on UntilSent: nothing is on the wire then.
+        using var waits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.UntilSent);
         for (int retry = 0; ; retry++)
         {
             ThrowIfFoundUnreachable(call, contact);
             // A connection that could not be made reached no server: its retry takes no slot of the limit.
             if (call.RateLimited && _limiter != null && !unreachable)
             {
-                TimeSpan waited = await _limiter.WaitAsync(_requestsPerMinute, cancellationToken).ConfigureAwait(false);
+                TimeSpan waited = await Waiting(call, cancellationToken,
+                    _limiter.WaitAsync(_requestsPerMinute, waits.Token)).ConfigureAwait(false);
                 if (waited >= TimeSpan.FromSeconds(1))
                 {
                     _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side "
@@ -146,7 +149,27 @@ internal sealed class RetryPolicy
             TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
             _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {allowed} "
                 + $"in {Text.FormatSeconds(delay)}.");
-            await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+            await Waiting(call, cancellationToken, Delay(delay, waits.Token)).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task<bool> Delay(TimeSpan delay, CancellationToken token)
+    {
+        await Task.Delay(delay, token).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A wait that <see cref="Call.UntilSent"/> ended says so: the call was not sent.</summary>
+    private static async Task<T> Waiting<T>(Call call, CancellationToken cancellationToken, Task<T> wait)
+    {
+        try
+        {
+            return await wait.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (call.UntilSent.IsCancellationRequested
+            && !cancellationToken.IsCancellationRequested)
+        {
+            throw new CallNotSentException(call.Operation, call.UntilSent);
         }
     }
 

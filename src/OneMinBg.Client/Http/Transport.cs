@@ -253,4 +253,25 @@ internal sealed class Call
     public bool Charged { get; }
     /// <summary>Takes a slot of the client-side rate limit (API calls, not downloads).</summary>
     public bool RateLimited { get; }
+
+    /// <summary>
+    /// Ends the call while nothing of it is on the wire (waiting for the rate limit or between attempts), with
+    /// <see cref="CallNotSentException"/>; an attempt already sent is not abandoned by it.
+    /// </summary>
+    public CancellationToken UntilSent { get; set; }
+
+    /// <summary>Runs just before each attempt goes on the wire; it may throw to keep the attempt unsent.</summary>
+    public Action? BeforeSend { get; set; }
+}
+
+/// <summary>
+/// A call ended before (another) attempt of it was sent: the attempts before, if any, were certainly not charged
+/// (only those are repeated), so nothing was charged.
+/// </summary>
+public sealed class CallNotSentException : OperationCanceledException
+{
+    public CallNotSentException(string operation, CancellationToken token)
+        : base($"{operation} was not sent: the run was stopped first", token)
+    {
+    }
 }

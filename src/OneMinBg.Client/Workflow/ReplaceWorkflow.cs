@@ -4,6 +4,7 @@ using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Common;
+using OneMinBg.Client.Http;
 using OneMinBg.Client.Images;
 using OneMinBg.Client.Journaling;
 
@@ -191,6 +192,11 @@ public sealed class ReplaceWorkflow
                 Release();
                 throw;
             }
+            catch (CallNotSentException)
+            {
+                Release(); // stopped while it waited to be sent: nothing on the wire, nothing charged
+                throw;
+            }
             catch (OperationCanceledException)
             {
                 if (_featureSent)
@@ -368,19 +374,9 @@ public sealed class ReplaceWorkflow
         {
             // The charged call: not started once the batch is stopping, never abandoned once sent (not even by
             // a stop), so a paid result is not thrown away. Journaled as sent first, once per attempt (a resend
-            // after a refused upload is the same attempt: the refusal cost nothing). Checked under the gate so
-            // a stop either comes first (nothing sent) or sees the call as with the service.
-            lock (_gate)
-            {
-                if (_stopped)
-                {
-                    throw new OperationCanceledException(_stopToken);
-                }
-
-                _free.Token.ThrowIfCancellationRequested();
-                _sending = true;
-            }
-
+            // after a refused upload is the same attempt: the refusal cost nothing). While it waits for the rate
+            // limit nothing is on the wire, so a stop then ends it unsent (CallNotSentException).
+            _free.Token.ThrowIfCancellationRequested();
             if (!_sentRecorded)
             {
                 Journaled(() =>
@@ -391,17 +387,41 @@ public sealed class ReplaceWorkflow
                 _sentRecorded = true;
             }
 
-            _featureSent = true;
             var counted = _sink as IChargedCallSink;
-            counted?.WithService(true);
             try
             {
-                return await _workflow._client.ReplaceBackgroundAsync(_request, assetKey, CancellationToken.None)
-                    .ConfigureAwait(false);
+                return await _workflow._client.ReplaceBackgroundAsync(_request, assetKey, CancellationToken.None,
+                    _free.Token, () => GoingOnTheWire(counted)).ConfigureAwait(false);
             }
             finally
             {
-                counted?.WithService(false);
+                if (_featureSent)
+                {
+                    counted?.WithService(false);
+                }
+            }
+        }
+
+        /// <summary>
+        /// Just before the request is sent, under the gate: a stop either came first (not sent) or sees the call
+        /// as with the service and leaves it running.
+        /// </summary>
+        private void GoingOnTheWire(IChargedCallSink? counted)
+        {
+            lock (_gate)
+            {
+                if (_stopped || _free.IsCancellationRequested)
+                {
+                    throw new CallNotSentException("POST /api/features", _free.Token);
+                }
+
+                _sending = true;
+            }
+
+            if (!_featureSent)
+            {
+                _featureSent = true;
+                counted?.WithService(true);
             }
         }
     }

@@ -69,6 +69,28 @@ public sealed class ReplaceWorkflowStopTests : WorkflowTest
     }
 
     [Fact]
+    public async Task Stopped_while_the_charged_call_waits_for_the_rate_limit_it_sends_nothing()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var (image, request) = Image(emulator);
+        OneMinClientOptions options = Emu.Options(emulator);
+        options.RequestsPerMinute = 1; // the upload takes the minute's only slot: the charged call waits
+        using var stop = new CancellationTokenSource();
+        var sink = new ChargedSinkRecorder();
+        Task<ReplaceResult> run = new ReplaceWorkflow(Journal, new OneMinClient(options), StaleAfter)
+            .RunAsync(request, image, false, sink, CancellationToken.None, stop.Token);
+        await Until.TrueAsync(() => Journal.Find(request.Fingerprint)?.SentAt != null, "the call to wait to be sent");
+
+        stop.Cancel();
+
+        var error = await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+        Assert.IsNotType<LeftWithServiceException>(error);
+        Assert.Equal(JournalState.Released, Journal.Find(request.Fingerprint)!.State);
+        Assert.Equal(0, emulator.State.Snapshot().FeatureCalls);
+        Assert.Empty(sink.WithServiceCalls);
+    }
+
+    [Fact]
     public async Task An_image_sent_again_after_a_lost_answer_is_warned_about_plainly()
     {
         await using var emulator = await Emu.StartAsync(Emu.With(Emu.Fault("feature", "reset-after", count: 1)));
