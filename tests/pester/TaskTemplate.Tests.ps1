@@ -9,7 +9,7 @@ BeforeAll {
     function Invoke-Task {
         # Runs the template in a fresh pwsh -File, with the module found by name (as installed) and the
         # settings in the environment, as a task's account would have them.
-        param([string[]] $Arguments, [hashtable] $Environment = @{})
+        param([string[]] $Arguments, [hashtable] $Environment = @{}, [switch] $NoWait)
         $env = @{
             PSModulePath               = (Split-Path $ModulePath) + [IO.Path]::PathSeparator + $env:PSModulePath
             ONEMIN_BASE_URL            = $Emu.ApiUri.AbsoluteUri
@@ -19,6 +19,11 @@ BeforeAll {
             ONEMIN_CONFIG_PATH         = Join-Path $TestDrive "config-$([guid]::NewGuid().ToString('N'))/config.json"
         }
         foreach ($name in $Environment.Keys) { $env[$name] = $Environment[$name] }
+        if ($NoWait) {
+            $log = Join-Path $TestDrive ([guid]::NewGuid().ToString('N'))
+            return Invoke-FreshPwsh $Template -File -ArgumentList $Arguments -Environment $env -NoWait `
+                -StandardOutput "$log.out" -StandardError "$log.err"
+        }
         $lines = Invoke-FreshPwsh $Template -File -ArgumentList $Arguments -Environment $env
         # The error view colours and wraps messages to the width of a console: undone, to match on words.
         $text = ($lines -join "`n") -replace '\e\[[0-9;]*m' -replace '\s*\n\s*\|\s*', ' '
@@ -103,6 +108,28 @@ Describe 'The scheduled-task template' {
         $run = Invoke-Task $FolderArgs -Environment @{ ONEMIN_BASE_URL = "http://127.0.0.1:$(Get-FreePort)/" }
         $run.ExitCode | Should -Be 1 -Because $run.Text
         Test-Path -LiteralPath (Join-Path $Out '*') | Should -BeFalse
+    }
+
+    # Ctrl+C is SIGINT to the task's process (and to the dotnet host's child, with dotnet pwsh); Windows has no
+    # kill -INT to send it from a test.
+    It 'exits 1 when the run is stopped (Ctrl+C), and a re-run pays only for the rest (not on Windows: no SIGINT)' -Skip:$IsWindows {
+        Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 1500 }
+        $incoming = New-Sources 12
+        $task = Invoke-Task @('-Incoming', $incoming, '-Destination', $Out) -NoWait
+        Wait-Until { (Get-OneMinEmulatorStats $Emu).charges -ge 2 } -Because 'the first images are done'
+
+        & kill -INT $task.Id
+        & pkill -INT -P $task.Id
+        $task.WaitForExit(60000) | Should -BeTrue
+        $task.ExitCode | Should -Be 1
+
+        Set-OneMinEmulatorConfig $Emu @{ featureLatencyMs = 0 }
+        $again = Invoke-Task @('-Incoming', $incoming, '-Destination', $Out)
+        $again.ExitCode | Should -Be 0 -Because $again.Text
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.featureCalls | Should -Be 12 -Because 'the calls with the service at the stop finished and were kept'
+        $stats.charges | Should -Be 12
+        Assert-AllCompletePngs -Folder $Out -Count 12
     }
 
     It 'exits 1 when the incoming folder is missing' {
