@@ -225,8 +225,9 @@ Describe 'Get-BgResult -History' {
         $attempts[1].ClaimedAt | Should -BeGreaterOrEqual $attempts[0].CompletedAt
         $attempts[2].ClaimedAt | Should -BeGreaterOrEqual $attempts[1].CompletedAt
         ($attempts.Fingerprint | Sort-Object -Unique) | Should -HaveCount 1
-        # An attempt with a record is looked up again at the service when piped back in.
-        ($attempts | Where-Object Id | Get-BgResult).Id | Should -Be $RefusedId, $Done.Id
+        # An attempt with a record is looked up again at the service when piped back in (one at a time: the
+        # lookups run concurrently and are written as they complete).
+        ($attempts | Where-Object Id | Get-BgResult -ThrottleLimit 1).Id | Should -Be $RefusedId, $Done.Id
         # Without -History the request shows only its latest state.
         (Get-BgResult -LiteralSourcePath $Failed).Status | Should -Be 'SUCCESS'
     }

@@ -1,9 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.Management.Automation;
-using System.Threading.Tasks;
 using OneMinBg.Abstractions;
-using OneMinBg.Client.Api;
 using OneMinBg.Client.Journaling;
 using OneMinBg.Client.Workflow;
 using OneMinBg.Parameters;
@@ -25,7 +23,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
     private const string LiteralJournalSet = "LiteralJournal";
     private const string IdSet = ConnectedSet;
 
-    private OneMinClient? _client;
+    private LookupWorkflow? _workflow;
     private Uri? _baseUri;
     private Journal? _journal;
     private JournalListing? _listing;
@@ -93,14 +91,13 @@ public sealed class GetBgResultCommand : LookupCmdlet
         }
 
         _baseUri ??= ResolveBaseUri();
-        _client ??= CreateClient(_baseUri);
-        OneMinClient client = _client;
-        Journal journal = _journal!;
-        Uri baseUri = _baseUri;
+        // With ids piped in, BeginProcessing could not yet tell lookups (which write to the journal) from a
+        // listing of files piped in; opened again now, the journal is checked for writing before any call.
+        _workflow ??= new LookupWorkflow(OpenJournal(), CreateClient(_baseUri));
         string? sourcePath = SourcePath is { Length: > 0 } ? SourcePath[0] : null;
         foreach (string id in Id)
         {
-            Runner.Start(id, item => LookUpAsync(item, client, journal, baseUri, id, sourcePath));
+            Runner.Start(id, new LookupItem(_workflow, _baseUri, id, sourcePath).RunAsync);
         }
     }
 
@@ -120,8 +117,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
 
         _listing ??= new JournalListing(journal, History);
         int listed = 0;
-        foreach (object item in _listing.Select(sources, Patterns(Status), Since?.ToUniversalTime(),
-            Until?.ToUniversalTime()))
+        foreach (object item in _listing.Select(sources, Status, Since, Until))
         {
             WriteObject(item);
             listed++;
@@ -131,43 +127,6 @@ public sealed class GetBgResultCommand : LookupCmdlet
         {
             WriteVerbose($"The journal '{journal.Path}' has no request for {string.Join(", ", LiteralSourcePath)}"
                 + " that passes the filters.");
-        }
-    }
-
-    private static WildcardPattern[]? Patterns(string[]? values)
-    {
-        if (values == null || values.Length == 0)
-        {
-            return null;
-        }
-        var patterns = new WildcardPattern[values.Length];
-        for (int i = 0; i < values.Length; i++)
-        {
-            patterns[i] = WildcardPattern.Get(values[i], WildcardOptions.IgnoreCase);
-        }
-        return patterns;
-    }
-
-    private static async Task LookUpAsync(BatchRunner.WorkItem item, OneMinClient client, Journal journal,
-        Uri baseUri, string id, string? sourcePath)
-    {
-        try
-        {
-            LookedUpRecord? found = await new LookupWorkflow(journal, client).LookUpAsync(id, item.BatchToken)
-                .ConfigureAwait(false);
-            if (found == null)
-            {
-                item.Error(ErrorRecords.Create("ResultNotFound", ErrorCategory.ObjectNotFound, id,
-                    $"No result with id '{id}' exists at {baseUri}. Check the id, and that -BaseUri and the API key "
-                    + "belong to the account that made it."));
-                return;
-            }
-            // The journal remembers which file a record came from when the caller does not say.
-            item.Output(BgResult.From(found.Record, baseUri, sourcePath ?? found.SourcePath));
-        }
-        catch (OneMinApiException ex)
-        {
-            item.Fail(ex, id, $"Result '{id}'");
         }
     }
 }

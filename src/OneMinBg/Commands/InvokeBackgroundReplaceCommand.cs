@@ -2,7 +2,6 @@ using System;
 using System.Diagnostics;
 using System.IO;
 using System.Management.Automation;
-using System.Threading.Tasks;
 using OneMinBg.Abstractions;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Images;
@@ -32,9 +31,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     private Journal? _journal;
     private ReplaceWorkflow? _workflow;
     private Uri? _baseUri;
-    private bool _whatIf;
-    private int _wouldSend;
-    private int _wouldReuse;
+    private WhatIfTally? _whatIf;
 
     /// <summary>Image files to process; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true,
@@ -56,8 +53,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ValidateNotNullOrEmpty]
     public string[] ImageUrl { get; set; } = Array.Empty<string>();
 
-    // The prompt and the choices below are checked by the command, not by the binder: a piped row the
-    // binder refused would never reach the command, so it could not be counted in the summary.
+    // The prompt and the choices below are checked by the command (ReplaceChoices), not by the binder.
 
     /// <summary>The new background, in words; each piped row may bring its own.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -104,13 +100,11 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     {
         base.BeginProcessing();
         // Only the command line's values are bound yet: a typo there stops the command before any work.
-        if (CheckChoices(input: null) is ErrorRecord typo)
+        if (Choices().Check(input: null) is ErrorRecord typo)
         {
             ThrowTerminatingError(typo);
         }
-        _whatIf = MyInvocation.BoundParameters.TryGetValue("WhatIf", out object? whatIf)
-            ? ((SwitchParameter)whatIf).IsPresent
-            : LanguagePrimitives.IsTrue(SessionState.PSVariable.GetValue("WhatIfPreference"));
+        _whatIf = new WhatIfTally(this);
         _journal = OpenJournal();
         Runner.OnOutput = CountResult;
     }
@@ -119,14 +113,11 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     {
         base.EndProcessing();
         WriteJournalWarnings();
-        if (_whatIf)
+        if (_whatIf?.Summary(ItemErrors) is string whatIf)
         {
-            Host.UI.WriteLine($"What if: {Count(_wouldSend, "image")} would be sent (spending credits), "
-                + $"{_wouldReuse} reused from the journal, {ItemErrors} failed checks");
+            Host.UI.WriteLine(whatIf);
         }
     }
-
-    private static string Count(int n, string noun) => n == 1 ? $"1 {noun}" : $"{n} {noun}s";
 
     /// <summary>Counts what the summary reports of the results workers write.</summary>
     private void CountResult(object output)
@@ -148,7 +139,8 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         string[] inputs = ParameterSetName == ImageUrlSet ? ImageUrl : literal ? LiteralPath : Path;
         foreach (string input in inputs)
         {
-            if (CheckChoices(input) is ErrorRecord problem)
+            ReplaceChoices choices = Choices();
+            if (choices.Check(input) is ErrorRecord problem)
             {
                 Received();
                 WriteItemError(problem);
@@ -156,14 +148,14 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             else if (ParameterSetName == ImageUrlSet)
             {
                 Received();
-                Submit(null, input, "url:" + input);
+                Submit(null, input, "url:" + input, choices);
             }
             else
             {
                 foreach (string file in PathHelper.ResolveFiles(this, input, literal, NotFound))
                 {
                     Received();
-                    SubmitFile(file);
+                    SubmitFile(file, choices);
                 }
             }
         }
@@ -175,51 +167,9 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         WriteItemError(record);
     }
 
-    /// <summary>
-    /// Checks the prompt and the choices bound now, and puts the choices in the service's spelling. With
-    /// <paramref name="input"/> they are that input's (a piped row's); without, the command line's.
-    /// </summary>
-    private ErrorRecord? CheckChoices(string? input)
-    {
-        if (input != null && string.IsNullOrWhiteSpace(Prompt))
-        {
-            // Not given, or an empty cell: the row has no prompt (the command line's is checked in Begin).
-            return ErrorRecords.PromptMissing(input);
-        }
-        if (input == null && !IsBound(nameof(Prompt)) && !MyInvocation.ExpectingInput)
-        {
-            // Nothing can bring a prompt later: a mistake on the command line, reported before any work.
-            return ErrorRecords.PromptMissing(null);
-        }
-        if (IsBound(nameof(Prompt)) && BackgroundReplacer.PromptProblem(Prompt) is string problem)
-        {
-            return ErrorRecords.InvalidArgument(nameof(Prompt), problem, input, Prompt);
-        }
-        return Check(ReplacerChoice.Size, Size, value => Size = value, input)
-            ?? Check(ReplacerChoice.Quality, Quality, value => Quality = value, input)
-            ?? Check(ReplacerChoice.Background, Background, value => Background = value, input);
-    }
+    private ReplaceChoices Choices() => new ReplaceChoices(MyInvocation, Prompt, Size, Quality, Background);
 
-    private ErrorRecord? Check(ReplacerChoice choice, string value, Action<string> normalized, string? input)
-    {
-        if (Chosen(choice.Name, value) == null)
-        {
-            return null;
-        }
-        string? found = choice.Find(value);
-        if (found == null)
-        {
-            return ErrorRecords.InvalidArgument(choice.Name, choice.Refusal(value), input, value);
-        }
-        normalized(found);
-        return null;
-    }
-
-    /// <summary>A choice given on the command line or by this row; blank (an empty cell) means not given.</summary>
-    private string? Chosen(string parameterName, string value) =>
-        IsBound(parameterName) && !string.IsNullOrWhiteSpace(value) ? value : null;
-
-    private void SubmitFile(string file)
+    private void SubmitFile(string file, ReplaceChoices choices)
     {
         // Checked here, before any upload, so a bad file costs nothing and fails in input order.
         // The content hash is what the journal knows the image by (not its name).
@@ -233,10 +183,10 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             WriteItemError(ErrorRecords.FromFile(ex, file));
             return;
         }
-        Submit(image, null, image.Sha256);
+        Submit(image, null, image.Sha256, choices);
     }
 
-    private void Submit(SourceImage? image, string? imageUrl, string contentSha256)
+    private void Submit(SourceImage? image, string? imageUrl, string contentSha256, ReplaceChoices choices)
     {
         string? file = image?.Path;
         string target = file ?? imageUrl!;
@@ -245,7 +195,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         ImageRequest request;
         try
         {
-            request = Request(image, imageUrl, contentSha256);
+            request = Request(image, imageUrl, contentSha256, choices);
         }
         catch (PipelineStoppedException)
         {
@@ -268,7 +218,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             }
             else
             {
-                _wouldReuse += _whatIf ? 1 : 0;
+                _whatIf!.WouldReuse();
                 CountSkipped();
             }
             return;
@@ -277,7 +227,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         if (!ShouldProcess(target,
             $"Replace the background ({request.Size}, quality {request.Quality}), spending 1min.ai credits"))
         {
-            _wouldSend += _whatIf ? 1 : 0;
+            _whatIf!.WouldSend();
             CountSkipped();
             return;
         }
@@ -292,18 +242,16 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             CountFailed();
             throw;
         }
-        ReplaceWorkflow workflow = _workflow;
-        bool force = Force;
-        Runner.Start(target, item => ReplaceAsync(item, workflow, request, image, force));
+        Runner.Start(target, new ReplaceItem(_workflow, request, image, Force).RunAsync);
     }
 
     /// <summary>
     /// This input's request. Pipeline-bound parameters change with the next input: its values are captured now.
     /// </summary>
-    private ImageRequest Request(SourceImage? image, string? imageUrl, string contentSha256)
+    private ImageRequest Request(SourceImage? image, string? imageUrl, string contentSha256, ReplaceChoices choices)
     {
         _baseUri ??= ResolveBaseUri();
-        string size = Resolve(settings => settings.Size(Chosen(nameof(Size), Size)));
+        string size = Resolve(settings => settings.Size(choices.Size));
         if (size == AutoSize)
         {
             // No local file to measure (-ImageUrl): Auto falls back to square.
@@ -311,55 +259,10 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
                 ? BackgroundReplacer.SquareSize
                 : BackgroundReplacer.ClosestSize(image.Info.Width, image.Info.Height);
         }
-        return new ImageRequest(contentSha256, image?.Path, imageUrl, Prompt!, size,
-            Resolve(settings => settings.Quality(Chosen(nameof(Quality), Quality))),
-            Resolve(settings => settings.Background(Chosen(nameof(Background), Background))),
+        return new ImageRequest(contentSha256, image?.Path, imageUrl, choices.Prompt!, size,
+            Resolve(settings => settings.Quality(choices.Quality)),
+            Resolve(settings => settings.Background(choices.Background)),
             Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
-    }
-
-    /// <summary>Runs one image through the workflow on a worker; what comes back becomes output or an error.</summary>
-    private static async Task ReplaceAsync(BatchRunner.WorkItem item, ReplaceWorkflow workflow,
-        ImageRequest request, SourceImage? image, bool force)
-    {
-        object target = (object?)image?.Path ?? request.ImageUrl!;
-        string subject = ReplaceWorkflow.Describe(request);
-        try
-        {
-            ReplaceResult result = await workflow.RunAsync(request, image, force, item, item.BatchToken,
-                item.StopToken).ConfigureAwait(false);
-            item.Output(BgResult.From(result.Entry, image?.Path, result.Reused));
-            if (result.NotRecorded != null)
-            {
-                // Paid for and written out (Save-BgImage saves it): the error says where it is kept. It counts
-                // as failed in the summary, so a scheduled task notices the journal's trouble.
-                item.Error(ErrorRecords.ResultNotRecorded(result.NotRecorded, target, subject));
-            }
-        }
-        catch (OneMinApiException ex)
-        {
-            item.Fail(ex, target, subject);
-        }
-        catch (JournalUnavailableException ex)
-        {
-            ErrorRecord record = ErrorRecords.JournalUnavailable(ex, target, subject);
-            if (FailurePolicy.StopsBatch(ex))
-            {
-                item.Fatal(record);
-            }
-            else
-            {
-                item.Error(record);
-            }
-        }
-        catch (HeldByOtherRunException ex)
-        {
-            item.Error(ErrorRecords.HeldByOtherRun(ex, target));
-        }
-        catch (Exception ex) when (image != null
-            && ex is InvalidImageException or IOException or UnauthorizedAccessException)
-        {
-            item.Error(ErrorRecords.FromFile(ex, image.Path));
-        }
     }
 
     /// <summary>What the journal met while reading (a line too long to be one of ours), said once.</summary>

@@ -12,7 +12,7 @@ namespace OneMinBg.Pipeline;
 /// The one place every ErrorRecord is built: a stable ErrorId, the precise category, the
 /// offending input as target, and a message that names the input and says what to do.
 /// </summary>
-internal static class ErrorRecords
+internal static partial class ErrorRecords
 {
     public static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target,
         string message, string? recommendedAction = null)

@@ -151,14 +151,20 @@ internal sealed class JournalListing
     }
 
     /// <summary>The requests that pass every filter given (null: not given), oldest first: a BgResult each, or
-    /// a BgAttempt for each of their attempts.</summary>
-    public IEnumerable<object> Select(SourcePathFilter? sources, WildcardPattern[]? statuses, DateTime? since,
+    /// a BgAttempt for each of their attempts. Statuses are wildcards (any case); the times compare as UTC.
+    /// </summary>
+    public IEnumerable<object> Select(SourcePathFilter? sources, string[]? statuses, DateTime? since,
         DateTime? until)
     {
+        WildcardPattern[]? patterns = statuses is { Length: > 0 }
+            ? statuses.Select(status => WildcardPattern.Get(status, WildcardOptions.IgnoreCase)).ToArray()
+            : null;
+        since = since?.ToUniversalTime();
+        until = until?.ToUniversalTime();
         foreach (int i in Candidates(sources))
         {
             BgResult result = BgResult.From(_entries[i]);
-            if ((statuses != null && !statuses.Any(status => status.IsMatch(result.Status)))
+            if ((patterns != null && !patterns.Any(status => status.IsMatch(result.Status)))
                 || (since != null && result.RequestedAt < since)
                 || (until != null && result.RequestedAt >= until))
             {
