@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace OneMinBg.Tests;
 
@@ -76,10 +74,10 @@ public sealed class JournalAccessTests : TempDirTest
             StringComparison.Ordinal);
     }
 
-    [ReadOnlyMountFact]
+    [TmpfsFact]
     public void A_read_only_file_system_fails_the_first_write_at_once_without_waiting_for_the_lock()
     {
-        using var disk = ReadOnlyMount.Create(Dir.File("ro"));
+        using var disk = Tmpfs.MountReadOnly(Dir.File("ro"));
         var journal = new Journal(Path.Combine(disk.Path, "journal.jsonl")) { LockTimeout = TimeSpan.FromHours(1) };
         int waits = 0;
         journal.LockContended = _ => waits++;
@@ -95,79 +93,14 @@ public sealed class JournalAccessTests : TempDirTest
         Assert.Empty(journal.Entries()); // reading needs no write
     }
 
-    [ReadOnlyMountFact]
+    [TmpfsFact]
     public void A_folder_that_cannot_be_made_on_a_read_only_file_system_says_so()
     {
-        using var disk = ReadOnlyMount.Create(Dir.File("ro"));
+        using var disk = Tmpfs.MountReadOnly(Dir.File("ro"));
 
         var error = Assert.Throws<JournalWriteException>(() => Journal.Open(Path.Combine(disk.Path, "sub", "j.jsonl")));
 
         Assert.Equal(JournalProblem.ReadOnly, error.Problem);
         Assert.Contains("read-only", error.Message, StringComparison.Ordinal);
-    }
-}
-
-/// <summary>An empty tmpfs mounted read-only: a read-only file system that stops root too.</summary>
-internal sealed class ReadOnlyMount : IDisposable
-{
-    private static readonly Lazy<bool> Mountable = new(() =>
-    {
-        using var probe = new TempDir();
-        using ReadOnlyMount? mount = TryCreate(probe.File("probe"));
-        return mount != null;
-    });
-
-    private ReadOnlyMount(string path) => Path = path;
-
-    public static bool CanMount => Mountable.Value;
-
-    public string Path { get; }
-
-    public static ReadOnlyMount Create(string path) =>
-        TryCreate(path) ?? throw new InvalidOperationException("Could not mount a read-only tmpfs.");
-
-    private static ReadOnlyMount? TryCreate(string path)
-    {
-        if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
-        {
-            return null;
-        }
-
-        Directory.CreateDirectory(path);
-        return Run("mount", "-t", "tmpfs", "-o", "ro", "tmpfs", path) ? new ReadOnlyMount(path) : null;
-    }
-
-    public void Dispose() => Run("umount", "-l", Path);
-
-    private static bool Run(string file, params string[] args)
-    {
-        try
-        {
-            var start = new ProcessStartInfo(file) { RedirectStandardError = true, RedirectStandardOutput = true };
-            foreach (string arg in args)
-            {
-                start.ArgumentList.Add(arg);
-            }
-
-            using Process process = Process.Start(start)!;
-            process.WaitForExit();
-            return process.ExitCode == 0;
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return false;
-        }
-    }
-}
-
-/// <summary>A fact that needs a read-only mount: skipped, saying why, where it cannot be made.</summary>
-public sealed class ReadOnlyMountFactAttribute : FactAttribute
-{
-    public ReadOnlyMountFactAttribute()
-    {
-        if (!ReadOnlyMount.CanMount)
-        {
-            Skip = "needs Linux and the right to mount a tmpfs (root)";
-        }
     }
 }

@@ -22,7 +22,13 @@ internal sealed class Tmpfs : IDisposable
 
     public string Path { get; }
 
-    public static Tmpfs? TryMount(string path, string size)
+    public static Tmpfs? TryMount(string path, string size) => TryMountWith(path, "size=" + size);
+
+    /// <summary>An empty tmpfs mounted read-only: a read-only file system that stops root too.</summary>
+    public static Tmpfs MountReadOnly(string path) =>
+        TryMountWith(path, "ro") ?? throw new InvalidOperationException("Could not mount a read-only tmpfs.");
+
+    private static Tmpfs? TryMountWith(string path, string options)
     {
         if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
         {
@@ -30,7 +36,7 @@ internal sealed class Tmpfs : IDisposable
         }
 
         Directory.CreateDirectory(path);
-        return Run("mount", "-t", "tmpfs", "-o", "size=" + size, "tmpfs", path) ? new Tmpfs(path) : null;
+        return Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", path) ? new Tmpfs(path) : null;
     }
 
     /// <summary>
