@@ -46,14 +46,15 @@ function Wait-Until {
 
 function Start-InRunspace {
     # Starts a script in a new runspace of this process with the module loaded, so a test can
-    # Stop() it the way Ctrl+C does and read its streams.
+    # Stop() it the way Ctrl+C does and read its streams. One script, not a batch of statements: a
+    # stopped batch goes on to its next statement on a pool thread, which fails (and ends this process)
+    # once the runspace is disposed.
     param([Parameter(Mandatory)] [string] $Script, [hashtable] $Variables = @{})
     $ps = [powershell]::Create()
-    $null = $ps.AddScript("Import-Module '$ModulePath'").AddStatement()
-    foreach ($name in $Variables.Keys) {
-        $null = $ps.AddCommand('Set-Variable').AddParameter('Name', $name).AddParameter('Value', $Variables[$name])
-        $null = $ps.AddStatement()
-    }
+    foreach ($name in $Variables.Keys) { $ps.Runspace.SessionStateProxy.SetVariable($name, $Variables[$name]) }
+    $null = $ps.AddScript("Import-Module '$ModulePath'").AddCommand('Out-Null')
+    $null = $ps.Invoke()
+    $ps.Commands.Clear()
     $null = $ps.AddScript($Script)
     [pscustomobject]@{ PowerShell = $ps; Async = $ps.BeginInvoke() }
 }
