@@ -257,7 +257,8 @@ internal static class ApiEndpoints
         if (body is null) return new("UNKNOWN_ERROR", "The request body must be a JSON object");
         if (Text(body["type"]) != FeatureType) return new("UNKNOWN_ERROR", "Unsupported feature type");
         if (body["promptObject"] is not JsonObject prompt) return new("UNKNOWN_ERROR", "promptObject is required");
-        if (ModelRules.Check(Text(body["model"]), prompt, state.Current) is var (code, message)) return new(code, message);
+        if (ModelRules.Check(Text(body["model"]), prompt, state.Current) is var (code, message))
+            return new(code, message);
 
         var imageUrl = Text(prompt["imageUrl"]) ?? "";
         var asset = FindAsset(state, imageUrl);

@@ -14,7 +14,7 @@ internal static class ModelRules
     static readonly string[] ThreeSizes = ["1024x1024", "1024x1536", "1536x1024"];
     internal static readonly string[] Known = ["gpt-image-1-mini", "gpt-image-1", "gpt-image-2"];
 
-    /// <summary>The error code and message the service answers (400), or null when the model takes the request.</summary>
+    /// <summary>The error code and message the service answers (400), or null when the model takes it.</summary>
     internal static (string Code, string Message)? Check(string? model, JsonObject prompt, EmulatorConfig config)
     {
         if (model is null || !Known.Contains(model, StringComparer.Ordinal)
@@ -36,7 +36,7 @@ internal static class ModelRules
         return SizeProblem(size) is string problem ? ("UNKNOWN_ERROR", $"promptObject.size {problem}") : null;
     }
 
-    /// <summary>gpt-image-2's rule: WxH, both sides divisible by 16, 655,360 to 8,294,400 pixels, edge ≤ 3840, ≤ 3:1.</summary>
+    /// <summary>gpt-image-2's rule: sides divisible by 16, 655,360 to 8,294,400 pixels, edge ≤ 3840, ≤ 3:1.</summary>
     internal static string? SizeProblem(string? size)
     {
         var parts = (size ?? "").Split('x');

@@ -90,12 +90,53 @@ Describe 'Sizes per model' {
 
     It 'sends an unknown model as given, with a verbose note, and leaves its sizes to the service' {
         $dir = New-Sources 1
-        $verbose = Get-ChildItem -LiteralPath $dir -File |
-            Invoke-BackgroundReplace -Prompt 'a' -Model 'gpt-image-9' -Size 999x999 -Verbose -ErrorAction SilentlyContinue -ErrorVariable errs 4>&1 |
-            Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        ($verbose.Message -join "`n") | Should -Match "gpt-image-9' is not one the module knows"
-        $errs[0].ToString() | Should -Match 'UNSUPPORTED_MODEL'
-        (Get-OneMinEmulatorStats $Emu).featureCalls | Should -Be 1
+        $err = $null
+        $verbose = try {
+            Get-ChildItem -LiteralPath $dir -File |
+                Invoke-BackgroundReplace -Prompt 'a' -Model 'gpt-image-9' -Size 999x999 -Verbose 4>&1 |
+                Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        } catch { $err = $_ }
+        $err.ToString() | Should -Match 'UNSUPPORTED_MODEL'
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.featureCalls | Should -Be 1 -Because 'the size 999x999 was not second-guessed'
+        $stats.charges | Should -Be 0
+    }
+
+    It 'notes in verbose that an unknown model is sent as given' {
+        $line = Invoke-FreshPwsh "Import-Module '$ModulePath'; Invoke-BackgroundReplace -ImageUrl 'images/x.png' -Prompt a -Model gpt-image-9 -WhatIf -Verbose 4>&1 | Where-Object { `$_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message"
+        ($line -join ' ') | Should -Match "gpt-image-9' is not one the module knows"
+    }
+}
+
+Describe 'A model the service does not offer (retired upstream)' {
+    BeforeEach {
+        Reset-OneMinEmulator $Emu
+        $null = Use-Emulator $Emu
+    }
+
+    It 'a 50-image batch with a retired model: one ModelUnavailable error, at most two calls, nothing charged' {
+        Set-OneMinEmulatorConfig $Emu @{ retiredModels = @('gpt-image-1-mini') }
+        $dir = New-Sources 50
+        $err = $null
+        $errs = $null
+        try {
+            Get-ChildItem -LiteralPath $dir -File |
+                Invoke-BackgroundReplace -Prompt 'a' -ThrottleLimit 2 -SummaryVariable s -ErrorVariable errs
+        } catch { $err = $_ }
+        $err | Should -Not -BeNullOrEmpty
+        $err.FullyQualifiedErrorId | Should -BeLike 'ModelUnavailable,*'
+        $err.ToString() | Should -Match 'with model gpt-image-1-mini'
+        $err.ToString() | Should -Match '-Model gpt-image-2'
+        $err.ToString() | Should -Match 'Set-OneMinBgConfig -Model'
+        # One error in all: no item error for the other call (-ErrorVariable holds the terminating one only).
+        @($errs).Count | Should -BeLessOrEqual 1
+        $stats = Get-OneMinEmulatorStats $Emu
+        $stats.featureCalls | Should -BeLessOrEqual 2
+        $stats.charges | Should -Be 0
+        $s.Completed | Should -BeFalse
+        # The way out works: another model, same images.
+        $results = Get-ChildItem -LiteralPath $dir -File | Select-Object -First 2 | Invoke-BackgroundReplace -Prompt 'a' -Model gpt-image-2
+        $results.Model | Should -Be @('gpt-image-2', 'gpt-image-2')
     }
 
     It 'without a local file (-ImageUrl) Auto is 1024x1024 and Source is refused' {

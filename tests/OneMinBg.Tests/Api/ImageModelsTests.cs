@@ -43,7 +43,8 @@ public sealed class ImageModelsTests
     [InlineData(2000, 2000, "2000x2000")]
     [InlineData(3840, 2160, "3840x2160")]
     [InlineData(8000, 8000, "2880x2880")]
-    public void Source_is_the_source_resolution_rounded_to_16_up_to_the_limits(int width, int height, string expected) =>
+    public void Source_is_the_source_resolution_rounded_to_16_up_to_the_limits(int width, int height,
+        string expected) =>
         Assert.Equal(expected, ImageModels.Resolve(Two, "Source", width, height));
 
     [Fact]
