@@ -137,7 +137,8 @@ public static class ImageModels
                 + $"{GptImage2.Name} for any size.";
         }
         return RuleProblem(width, height) is string broken
-            ? $"{known.Name} refuses {size}: {broken}. A size that would work: {Fit(width, height, AutoPixels)}."
+            ? $"{known.Name} refuses {size}: {broken}. A size that would work: "
+                + $"{Fit(width, height, (long)width * height)}."
             : null;
     }
 

@@ -73,6 +73,10 @@ public sealed class ImageModelsTests
     }
 
     [Fact]
+    public void The_size_that_would_work_is_the_nearest_valid_one() =>
+        Assert.EndsWith("would work: 1008x1008.", ImageModels.SizeProblem(Two, "1000x1000", true));
+
+    [Fact]
     public void An_unknown_model_takes_any_size_but_Source_and_Auto_is_the_closest_of_three()
     {
         Assert.Null(ImageModels.Find("dall-e-9"));
