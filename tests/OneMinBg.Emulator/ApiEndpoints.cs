@@ -25,7 +25,6 @@ internal static class ApiEndpoints
     const string Model = "gpt-image-1-mini";
     const string UserId = "3f9e2c4a-7b1d-4e8a-9c55-0d2b6a1e7f10";
     const string TeamId = "8a1c5e77-2d4b-4f09-b3e6-91c0d4a25b3e";
-    static readonly string[] Sizes = ["1024x1024", "1024x1536", "1536x1024"];
     static readonly string[] Qualities = ["low", "medium", "high"];
     static readonly string[] Backgrounds = ["auto", "opaque", "transparent"];
 
@@ -257,9 +256,9 @@ internal static class ApiEndpoints
         source = sha256 = null;
         if (body is null) return new("UNKNOWN_ERROR", "The request body must be a JSON object");
         if (Text(body["type"]) != FeatureType) return new("UNKNOWN_ERROR", "Unsupported feature type");
-        if (Text(body["model"]) is var model && model != Model)
-            return new("UNSUPPORTED_MODEL", $"Model {model ?? "(none)"} is not supported for {FeatureType}");
         if (body["promptObject"] is not JsonObject prompt) return new("UNKNOWN_ERROR", "promptObject is required");
+        if (ModelRules.Check(Text(body["model"]), prompt, state.Current) is var (code, message))
+            return new(code, message);
 
         var imageUrl = Text(prompt["imageUrl"]) ?? "";
         var asset = FindAsset(state, imageUrl);
@@ -271,7 +270,7 @@ internal static class ApiEndpoints
         var text = Text(prompt["prompt"]);
         if (string.IsNullOrWhiteSpace(text) || text.Length > 4000)
             return new("UNKNOWN_ERROR", "promptObject.prompt is required and must be at most 4000 characters");
-        var problem = OneOf(prompt, "size", Sizes, required: true) ?? OneOf(prompt, "quality", Qualities) ?? OneOf(prompt, "background", Backgrounds);
+        var problem = OneOf(prompt, "quality", Qualities) ?? OneOf(prompt, "background", Backgrounds);
         if (problem is not null) return problem;
 
         source = asset?.Name ?? Uri.UnescapeDataString(url!.Segments[^1]);

@@ -31,6 +31,8 @@ public sealed class EmulatorConfig
     /// <summary>"full", "assetOnly" or "locationOnly".</summary>
     public string UploadShape { get; set; } = "full";
     public bool RequireUserAgent { get; set; } = true;
+    /// <summary>Models the service no longer offers: a call naming one answers 400 UNSUPPORTED_MODEL (free).</summary>
+    public List<string> RetiredModels { get; set; } = [];
     public List<FaultRule> Faults { get; set; } = [];
     /// <summary>Seeds the fault dice; setting a config restarts them.</summary>
     public int Seed { get; set; } = 12345;

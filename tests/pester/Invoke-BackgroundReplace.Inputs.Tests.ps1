@@ -100,7 +100,7 @@ Describe 'Inputs the help documents' {
     }
 
     It 'completes -<Parameter> of <Command> with its values' -ForEach @(
-        @{ Command = 'Invoke-BackgroundReplace'; Parameter = 'Size'; Values = 'Auto', '1024x1024', '1024x1536', '1536x1024' }
+        @{ Command = 'Invoke-BackgroundReplace'; Parameter = 'Size'; Values = 'Auto', 'Source', '1024x1024', '1024x1536', '1536x1024' }
         @{ Command = 'Invoke-BackgroundReplace'; Parameter = 'Quality'; Values = 'low', 'medium', 'high' }
         @{ Command = 'Invoke-BackgroundReplace'; Parameter = 'Background'; Values = 'auto', 'opaque', 'transparent' }
         @{ Command = 'Set-OneMinBgConfig'; Parameter = 'Quality'; Values = 'low', 'medium', 'high' }
@@ -152,7 +152,7 @@ Describe 'Every input counted, however the command ends' {
 
     It 'stops at a typo on the command line (<Name>) before any work, and still sets the summary' -ForEach @(
         @{ Name = '-Quality ultra'; Arguments = @{ Prompt = 'a'; Quality = 'ultra' }; Says = '"ultra" does not belong' }
-        @{ Name = '-Size 999x999'; Arguments = @{ Prompt = 'a'; Size = '999x999' }; Says = '"999x999" does not belong' }
+        @{ Name = '-Size 999x999'; Arguments = @{ Prompt = 'a'; Size = '999x999' }; Says = 'gpt-image-1-mini does not make 999x999' }
         @{ Name = '-Background green'; Arguments = @{ Prompt = 'a'; Background = 'green' }; Says = '"green" does not belong' }
         @{ Name = 'a blank -Prompt'; Arguments = @{ Prompt = ' ' }; Says = 'blank' }
     ) {

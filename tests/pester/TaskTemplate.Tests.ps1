@@ -141,7 +141,7 @@ Describe 'The scheduled-task template' {
     It 'exits 1 for a job list with <Name>, and still does the good rows' -ForEach @(
         @{ Name = 'a row without a prompt'; Row = ',,,'; Says = 'image2\.png'' has no prompt' }
         @{ Name = 'a row with Quality ultra'; Row = ',beach,,ultra'; Says = 'image2\.png.*"ultra" does not belong' }
-        @{ Name = 'a row with Size 999x999'; Row = ',beach,999x999,'; Says = 'image2\.png.*"999x999" does not belong' }
+        @{ Name = 'a row with Size 999x999'; Row = ',beach,999x999,'; Says = 'image2\.png.*gpt-image-1-mini does not make 999x999' }
     ) {
         $images = @(Get-ChildItem -LiteralPath $Incoming -File | Sort-Object Name)
         $jobs = Join-Path $TestDrive "jobs-$([guid]::NewGuid().ToString('N')).csv"

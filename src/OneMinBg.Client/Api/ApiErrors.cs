@@ -196,6 +196,15 @@ internal sealed class ApiErrors
                 inner, 200);
     }
 
+    private static readonly Regex ModelNotOffered = new Regex(
+        @"\bmodel\b.*\b(not\s+(supported|available|found)|unsupported|unavailable|deprecated|retired)\b",
+        RegexOptions.IgnoreCase | RegexOptions.CultureInvariant | RegexOptions.Singleline, TimeSpan.FromSeconds(1));
+
+    /// <summary>UNSUPPORTED_MODEL, or a 400/404 whose message says the model is not offered.</summary>
+    private static bool IsModelUnavailable(int status, ErrorBody body) =>
+        string.Equals(body.ErrorCode, "UNSUPPORTED_MODEL", StringComparison.OrdinalIgnoreCase)
+        || (status is 400 or 404 && body.Message != null && ModelNotOffered.IsMatch(body.Message));
+
     /// <summary>
     /// The error for a status other than 2xx: a <see cref="OneMinApiException"/> to throw at once, or a
     /// <see cref="RetryableException"/> when another attempt may pass (and, for the charged call, certainly
@@ -211,6 +220,14 @@ internal sealed class ApiErrors
         {
             return Create(ApiErrorKind.InsufficientCredits, call,
                 failed + " Add credits to the team at 1min.ai, then run the command again.", null, status, body);
+        }
+
+        if (IsModelUnavailable(status, body))
+        {
+            // Never another model by itself: another model costs differently (issue 13).
+            return Create(ApiErrorKind.ModelUnavailable, call, failed + " The service does not offer this model (any "
+                + "more). Choose one it offers: -Model gpt-image-2 or -Model gpt-image-1, or save it as the default "
+                + "with Set-OneMinBgConfig -Model gpt-image-2.", null, status, body);
         }
 
         switch (status)

@@ -31,8 +31,12 @@ public static class BackgroundReplacer
     public const string TransparentBackground = "transparent";
     public const string DefaultBackground = AutoBackground;
 
-    /// <summary>Every -Size, in the spelling the service and the journal use.</summary>
-    public static IReadOnlyList<string> Sizes { get; } = new[] { AutoSize, SquareSize, PortraitSize, LandscapeSize };
+    /// <summary>
+    /// The sizes tab completion offers, in the spelling the service and the journal use; any other WxH is a
+    /// size too, which the model's rule decides on (<see cref="ImageModels.SizeProblem"/>).
+    /// </summary>
+    public static IReadOnlyList<string> Sizes { get; } =
+        new[] { AutoSize, ImageModels.SourceSize, SquareSize, PortraitSize, LandscapeSize };
 
     public static IReadOnlyList<string> Qualities { get; } = new[] { LowQuality, MediumQuality, HighQuality };
 
@@ -40,10 +44,13 @@ public static class BackgroundReplacer
         new[] { AutoBackground, OpaqueBackground, TransparentBackground };
 
     /// <summary>
-    /// The size in its one spelling ("auto" is "Auto", "1024X1024" is "1024x1024"), or null when it is
-    /// not one the replacer makes. Users type any case; the service accepts only this one.
+    /// The size in its one spelling ("auto" is "Auto", "source" is "Source", "2048X1152" is "2048x1152"), or
+    /// null when it is not Auto, Source or WxH. Users type any case; the service accepts only this one.
+    /// Whether the model makes it is <see cref="ImageModels.SizeProblem"/>'s to say.
     /// </summary>
-    public static string? FindSize(string? size) => Find(Sizes, size);
+    public static string? FindSize(string? size) =>
+        Find(new[] { AutoSize, ImageModels.SourceSize }, size)
+        ?? (ImageModels.Parse(size) is (int width, int height) ? $"{width}x{height}" : null);
 
     /// <summary>The quality in its one spelling (lower case), or null when it is not one.</summary>
     public static string? FindQuality(string? quality) => Find(Qualities, quality);

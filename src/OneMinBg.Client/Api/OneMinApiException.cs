@@ -36,6 +36,11 @@ public enum ApiErrorKind
     /// routes answer 404. Every later call would fail the same way.
     /// </summary>
     ServiceUnreachable,
+    /// <summary>
+    /// UNSUPPORTED_MODEL, or a message that the model is not available: the service does not offer the model
+    /// (any more). Every later call with it would be refused the same way.
+    /// </summary>
+    ModelUnavailable,
 }
 
 /// <summary>

@@ -40,6 +40,8 @@ public sealed class FailurePolicy
         ApiErrorKind.InsufficientCredits => true,
         // Nothing at the base URL is the API (refused, no such host, its routes answer 404).
         ApiErrorKind.ServiceUnreachable => true,
+        // The service does not offer the model: every call with it will be refused (never another model silently).
+        ApiErrorKind.ModelUnavailable => true,
         _ => false,
     };
 

@@ -1,6 +1,7 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using OneMinBg.Abstractions;
 using OneMinBg.Client.Api;
@@ -26,12 +27,12 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     private const string PathSet = "Path";
     private const string LiteralPathSet = "LiteralPath";
     private const string ImageUrlSet = "ImageUrl";
-    private const string AutoSize = BackgroundReplacer.AutoSize;
 
     private Journal? _journal;
     private ReplaceWorkflow? _workflow;
     private Uri? _baseUri;
     private WhatIfTally? _whatIf;
+    private string? _model;
 
     /// <summary>Image files to process; wildcards allowed.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true,
@@ -60,11 +61,11 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ArgumentCompleter(typeof(PromptCompleter))]
     public string? Prompt { get; set; }
 
-    /// <summary>Output size; Auto picks the one closest to the source's aspect ratio.</summary>
+    /// <summary>Auto, Source or WxH, checked against the model's sizes (ImageModels).</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [PipelineChoice]
     [ArgumentCompleter(typeof(SizeCompleter))]
-    public string Size { get; set; } = AutoSize;
+    public string Size { get; set; } = BackgroundReplacer.AutoSize;
 
     /// <summary>low, medium or high; higher costs more credits and time.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
@@ -78,9 +79,10 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ArgumentCompleter(typeof(BackgroundCompleter))]
     public string Background { get; set; } = BackgroundReplacer.DefaultBackground;
 
-    /// <summary>The image model.</summary>
+    /// <summary>The image model; one the module does not know is sent as given.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ModelCompleter))]
     public string Model { get; set; } = BackgroundReplacer.DefaultModel;
 
     /// <summary>Pay again even when the journal has a result for the same image and settings.</summary>
@@ -99,6 +101,13 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
+        _model = Resolve(settings => settings.Model(Given(nameof(Model), Model)));
+        if (ImageModels.Find(_model) == null)
+        {
+            WriteVerbose($"The model '{_model}' is not one the module knows ({string.Join(", ",
+                ImageModels.Known.Select(known => known.Name))}): it is sent as given, and its sizes are the service's "
+                + "to check.");
+        }
         // Only the command line's values are bound yet: a typo there stops the command before any work.
         if (Choices().Check(input: null) is ErrorRecord typo)
         {
@@ -167,7 +176,17 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         WriteItemError(record);
     }
 
-    private ReplaceChoices Choices() => new ReplaceChoices(MyInvocation, Prompt, Size, Quality, Background);
+    private string ModelName
+    {
+        get
+        {
+            Debug.Assert(_model != null, "BeginProcessing resolves the model");
+            return _model!;
+        }
+    }
+
+    private ReplaceChoices Choices() => new ReplaceChoices(MyInvocation, Prompt, Size, Quality, Background,
+        ModelName, measurable: ParameterSetName != ImageUrlSet);
 
     private void SubmitFile(string file, ReplaceChoices choices)
     {
@@ -192,7 +211,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         string target = file ?? imageUrl!;
         Debug.Assert(_journal != null, "BeginProcessing opens the journal");
         Journal journal = _journal!;
-        ImageRequest request;
+        ImageRequest? request;
         try
         {
             request = Request(image, imageUrl, contentSha256, choices);
@@ -202,6 +221,10 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             // A setting that cannot be used (a bad saved value): this item met the terminating error.
             CountFailed();
             throw;
+        }
+        if (request == null)
+        {
+            return;
         }
 
         if (!Force && ReplaceWorkflow.EarlierResult(journal, request) is JournalEntry done)
@@ -246,23 +269,24 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     }
 
     /// <summary>
-    /// This input's request. Pipeline-bound parameters change with the next input: its values are captured now.
+    /// This input's request, or null (an item error written) when the saved size does not fit the model.
+    /// Pipeline-bound parameters change with the next input: its values are captured now.
     /// </summary>
-    private ImageRequest Request(SourceImage? image, string? imageUrl, string contentSha256, ReplaceChoices choices)
+    private ImageRequest? Request(SourceImage? image, string? imageUrl, string contentSha256, ReplaceChoices choices)
     {
         _baseUri ??= ResolveBaseUri();
         string size = Resolve(settings => settings.Size(choices.Size));
-        if (size == AutoSize)
+        if (choices.Size == null && ImageModels.SizeProblem(ModelName, size, image != null) is string problem)
         {
-            // No local file to measure (-ImageUrl): Auto falls back to square.
-            size = image == null
-                ? BackgroundReplacer.SquareSize
-                : BackgroundReplacer.ClosestSize(image.Info.Width, image.Info.Height);
+            WriteItemError(ErrorRecords.InvalidArgument(nameof(Size),
+                $"The saved size (Set-OneMinBgConfig -Size) does not fit: {problem}", image?.Path ?? imageUrl, size));
+            return null;
         }
+        // Auto and Source are worked out from the source; without a local file (-ImageUrl) Auto is 1024x1024.
+        size = ImageModels.Resolve(ModelName, size, image?.Info.Width, image?.Info.Height);
         return new ImageRequest(contentSha256, image?.Path, imageUrl, choices.Prompt!, size,
             Resolve(settings => settings.Quality(choices.Quality)),
-            Resolve(settings => settings.Background(choices.Background)),
-            Resolve(settings => settings.Model(Given(nameof(Model), Model))), _baseUri);
+            Resolve(settings => settings.Background(choices.Background)), ModelName, _baseUri);
     }
 
     /// <summary>What the journal met while reading (a line too long to be one of ours), said once.</summary>

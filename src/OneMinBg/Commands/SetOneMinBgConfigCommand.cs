@@ -63,6 +63,7 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
 
     [Parameter]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ModelCompleter))]
     public string? Model { get; set; }
 
     [Parameter]
@@ -142,5 +143,13 @@ public sealed class SetOneMinBgConfigCommand : OneMinCmdlet
         if (Background != null) { config.Background = ReplacerChoice.Background.Find(Background); }
         if (Model != null) { config.Model = Model; }
         if (Proxy != null) { config.Proxy = Proxy.AbsoluteUri; }
+        // A saved size the saved model cannot make would fail every image of every run: refused now.
+        if ((Size != null || Model != null) && ImageModels.SizeProblem(config.Model ?? BackgroundReplacer.DefaultModel,
+            config.Size ?? BackgroundReplacer.AutoSize, measurable: true) is string problem)
+        {
+            ThrowTerminatingError(ErrorRecords.InvalidArgument(Size != null ? nameof(Size) : nameof(Model),
+                $"The size {config.Size} and the model {config.Model ?? BackgroundReplacer.DefaultModel} do not go "
+                + $"together: {problem}", null, Size ?? Model));
+        }
     }
 }

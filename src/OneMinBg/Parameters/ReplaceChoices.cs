@@ -15,10 +15,19 @@ internal sealed class ReplaceChoices
 {
     private readonly bool _promptBound;
     private readonly bool _promptMayCome;
+    private readonly string _model;
+    private readonly bool _measurable;
 
-    /// <summary>The values bound now: the command line's, and (while an input is processed) its row's.</summary>
-    public ReplaceChoices(InvocationInfo invocation, string? prompt, string size, string quality, string background)
+    /// <summary>
+    /// The values bound now: the command line's, and (while an input is processed) its row's. The size is
+    /// checked against <paramref name="model"/>'s rule; <paramref name="measurable"/> is false without a local
+    /// file (-ImageUrl), where Source cannot be worked out.
+    /// </summary>
+    public ReplaceChoices(InvocationInfo invocation, string? prompt, string size, string quality, string background,
+        string model, bool measurable)
     {
+        _model = model;
+        _measurable = measurable;
         IDictionary<string, object> bound = invocation.BoundParameters;
         _promptBound = bound.ContainsKey(nameof(Prompt));
         _promptMayCome = invocation.ExpectingInput;
@@ -59,9 +68,15 @@ internal sealed class ReplaceChoices
             return ErrorRecords.InvalidArgument(nameof(Prompt), problem, input, Prompt);
         }
         return Check(ReplacerChoice.Size, Size, value => Size = value, input)
+            ?? SizeProblem(input)
             ?? Check(ReplacerChoice.Quality, Quality, value => Quality = value, input)
             ?? Check(ReplacerChoice.Background, Background, value => Background = value, input);
     }
+
+    private ErrorRecord? SizeProblem(string? input) =>
+        Size != null && ImageModels.SizeProblem(_model, Size, _measurable) is string problem
+            ? ErrorRecords.InvalidArgument(nameof(Size), problem, input, Size)
+            : null;
 
     private static ErrorRecord? Check(ReplacerChoice choice, string? value, Action<string> normalized, string? input)
     {

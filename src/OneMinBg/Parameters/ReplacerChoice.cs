@@ -47,10 +47,12 @@ internal sealed class ReplacerChoice
     /// <summary>The value in the service's spelling, or null when it is not one of <see cref="Values"/>.</summary>
     public string? Find(string value) => _find(value);
 
-    /// <summary>Why a value is refused, in the words PowerShell's ValidateSet used.</summary>
-    public string Refusal(string value) =>
-        $"The argument \"{value}\" does not belong to the set \"{string.Join(",", Values)}\" (any case; "
-        + "empty means the default).";
+    /// <summary>Why a value is refused, in the words PowerShell's ValidateSet used (a size is not a set).</summary>
+    public string Refusal(string value) => this == Size
+        ? $"The argument \"{value}\" is not a size: give Auto, Source or WxH such as 1536x1024 (any case; empty "
+            + "means the default)."
+        : $"The argument \"{value}\" does not belong to the set \"{string.Join(",", Values)}\" (any case; "
+            + "empty means the default).";
 }
 
 /// <summary>

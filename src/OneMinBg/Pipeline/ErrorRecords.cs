@@ -68,6 +68,9 @@ internal static partial class ErrorRecords
                 + "more was sent."),
             ApiErrorKind.InsufficientCredits => ("InsufficientCredits", ErrorCategory.QuotaExceeded,
                 "Add credits to the 1min.ai team, then run the same command again."),
+            ApiErrorKind.ModelUnavailable => ("ModelUnavailable", ErrorCategory.InvalidArgument,
+                "Run the command again with -Model gpt-image-2 or -Model gpt-image-1 (they cost differently), or "
+                + "save a default with Set-OneMinBgConfig -Model gpt-image-2; nothing more was sent."),
             ApiErrorKind.RateLimited => ("RateLimited", ErrorCategory.LimitsExceeded,
                 "Lower -ThrottleLimit or the requests-per-minute setting, then run the command again for this input."),
             ApiErrorKind.ServerError => ("ServerError", ErrorCategory.ConnectionError,

@@ -47,7 +47,9 @@ internal sealed class ReplaceItem
         }
         catch (OneMinApiException ex)
         {
-            item.Fail(ex, target, subject);
+            // The service's words may not name the model; the error does.
+            item.Fail(ex, target,
+                ex.Kind == ApiErrorKind.ModelUnavailable ? $"{subject} with model {_request.Model}" : subject);
         }
         catch (JournalUnavailableException ex)
         {

@@ -10,16 +10,19 @@ public sealed class BackgroundReplacerTests
     [InlineData("1024X1024", "1024x1024")]
     [InlineData(" 1024x1536 ", "1024x1536")]
     [InlineData("1536x1024", "1536x1024")]
+    [InlineData("source", "Source")]
+    [InlineData("2048X1152", "2048x1152")]
     public void FindSize_gives_the_service_spelling(string typed, string expected) =>
         Assert.Equal(expected, BackgroundReplacer.FindSize(typed));
 
     [Theory]
-    [InlineData("999x999")]
     [InlineData("1024")]
+    [InlineData("x1024")]
+    [InlineData("-16x16")]
     [InlineData("")]
     [InlineData(null)]
     [InlineData("1024 x 1024")]
-    public void FindSize_refuses_what_the_replacer_does_not_make(string? typed) =>
+    public void FindSize_refuses_what_is_not_Auto_Source_or_WxH(string? typed) =>
         Assert.Null(BackgroundReplacer.FindSize(typed));
 
     [Theory]

@@ -13,7 +13,9 @@ public sealed class ErrorTests : TempDirTest
 
         var error = await Assert.ThrowsAsync<OneMinApiException>(() => client.ReplaceBackgroundAsync(Emu.Request(key, "x", model: "dall-e-9"), CancellationToken.None));
 
-        AssertError(error, ApiErrorKind.BadRequest, 400, "UNSUPPORTED_MODEL", "POST /api/features");
+        AssertError(error, ApiErrorKind.ModelUnavailable, 400, "UNSUPPORTED_MODEL", "POST /api/features");
+        Assert.Contains("-Model gpt-image-2", error.Message, StringComparison.Ordinal);
+        Assert.True(OneMinBg.Client.Workflow.FailurePolicy.StopsBatch(error));
         Assert.Contains("dall-e-9", error.ServerMessage, StringComparison.Ordinal);
         Assert.Equal(0, emulator.State.Snapshot().Charges);
     }
