@@ -59,6 +59,9 @@ public sealed class AiRecord
     public string? Quality { get; set; }
     public string? Background { get; set; }
 
+    /// <summary>Set on a record known only by the uuid of an answer that could not be read: why it could not.</summary>
+    internal string? Unreadable { get; set; }
+
     /// <summary>The one test of a status for success (the service's case is not relied on).</summary>
     public static bool IsSuccessStatus(string? status) =>
         string.Equals(status, SuccessStatus, StringComparison.OrdinalIgnoreCase);

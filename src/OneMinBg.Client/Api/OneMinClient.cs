@@ -164,9 +164,46 @@ public sealed class OneMinClient
             root => WithId(ResponseParser.ParseRecordEnvelope(root) ?? throw new ResponseFormatException(
                 "aiRecord is null")),
             notFoundIsAbsent: false,
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            salvage: (partial, problem) => ResponseParser.UuidIn(partial) is string id
+                ? new AiRecord(id, "UNKNOWN") { Unreadable = problem }
+                : null).ConfigureAwait(false);
+        if (record.Unreadable != null)
+        {
+            record = await RecoverAsync(call, record.Id, record.Unreadable, cancellationToken).ConfigureAwait(false);
+        }
+
         _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
         return record;
+    }
+
+    /// <summary>
+    /// The record a broken 200 named, looked up (free) so that what was paid is not paid again; an unknown
+    /// outcome still when the lookup cannot say.
+    /// </summary>
+    private async Task<AiRecord> RecoverAsync(Call call, string id, string problem, CancellationToken cancellationToken)
+    {
+        _log.Verbose($"The answer to {call.Operation} could not be read ({problem}), but it names record {id}: "
+            + "looking it up.");
+        AiRecord? found;
+        try
+        {
+            found = await GetResultAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OneMinApiException ex)
+        {
+            throw _errors.UnknownOutcome(call, $"the answer could not be read ({problem}); it names record {id}, "
+                + $"but looking that up failed ({ex.Message})", 200, ex);
+        }
+
+        if (found == null || found.Id.Length == 0)
+        {
+            throw _errors.UnknownOutcome(call, $"the answer could not be read ({problem}); it names record {id}, "
+                + "which the service does not know", 200, null);
+        }
+
+        _log.Verbose($"Recovered record {found.Id} ({found.Status}) from the broken answer.");
+        return found;
     }
 
     /// <summary>A paid record without an id cannot be looked up or downloaded: its outcome is unknown.</summary>
@@ -270,7 +307,8 @@ public sealed class OneMinClient
         Func<HttpContent>? content,
         Func<JsonElement, T> parse,
         bool notFoundIsAbsent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<byte[], string, object?>? salvage = null)
     {
         if (_apiKey.Length == 0)
         {
@@ -309,8 +347,19 @@ public sealed class OneMinClient
 
             if (status >= 200 && status < 300)
             {
-                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token)
-                    .ConfigureAwait(false);
+                byte[] body;
+                bool complete;
+                try
+                {
+                    (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token)
+                        .ConfigureAwait(false);
+                }
+                catch (TransportException ex) when (salvage?.Invoke(ex.Partial,
+                    $"the connection broke after {ex.Partial.Length} bytes: {ex.Message}") is T partial)
+                {
+                    return (true, partial);
+                }
+
                 if (_log.DebugEnabled)
                 {
                     string excerpt = Text.Excerpt(Json.DecodeUtf8(body), _apiKey, 500);
@@ -319,10 +368,13 @@ public sealed class OneMinClient
 
                 if (!complete)
                 {
-                    throw _errors.Unreadable(call, $"it is larger than {Text.FormatBytes(MaxJsonBytes)}", body, null);
+                    string tooLarge = $"it is larger than {Text.FormatBytes(MaxJsonBytes)}";
+                    return salvage?.Invoke(body, tooLarge) is T large
+                        ? (true, large)
+                        : throw _errors.Unreadable(call, tooLarge, body, null);
                 }
 
-                return (true, Parse(call, body, parse));
+                return (true, Parse(call, body, parse, salvage));
             }
 
             byte[] errorBody;
@@ -348,7 +400,7 @@ public sealed class OneMinClient
         }, cancellationToken, _contact);
     }
 
-    private T Parse<T>(Call call, byte[] body, Func<JsonElement, T> parse)
+    private T Parse<T>(Call call, byte[] body, Func<JsonElement, T> parse, Func<byte[], string, object?>? salvage)
     {
         try
         {
@@ -357,11 +409,15 @@ public sealed class OneMinClient
         }
         catch (JsonException ex)
         {
-            throw _errors.Unreadable(call, "it is not JSON", body, ex);
+            return salvage?.Invoke(body, "it is not JSON") is T partial
+                ? partial
+                : throw _errors.Unreadable(call, "it is not JSON", body, ex);
         }
         catch (ResponseFormatException ex)
         {
-            throw _errors.Unreadable(call, ex.Message, body, ex);
+            return salvage?.Invoke(body, ex.Message) is T partial
+                ? partial
+                : throw _errors.Unreadable(call, ex.Message, body, ex);
         }
     }
 }
