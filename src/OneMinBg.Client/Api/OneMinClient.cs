@@ -17,7 +17,7 @@ namespace OneMinBg.Client.Api;
 /// The 1min.ai Background Replacer over HTTP: upload, replace, look up, download. Thread-safe; every
 /// client shares one HttpClient and, per (API origin, key), one rate limit.
 /// </summary>
-public sealed class OneMinClient
+public sealed partial class OneMinClient
 {
     private const int MaxJsonBytes = 16 * 1024 * 1024;
     private const int MaxErrorBytes = 64 * 1024;
@@ -50,6 +50,7 @@ public sealed class OneMinClient
         _apiRoot = OptionsValidator.BaseUri(options.BaseUri, options.AllowInsecureHttp);
         OptionsValidator.Limits(options);
         CallTimeout = options.Timeout;
+        _resultWait = options.ResultWait;
 
         _errors = new ApiErrors(_apiKey, _apiRoot);
         _log = new Log(options.Verbose, options.Debug, _apiKey);
@@ -142,20 +143,50 @@ public sealed class OneMinClient
     /// sending is <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
     /// </summary>
     /// <param name="untilSent">Ends the call while it waits to be sent (for the rate limit, or to retry a refusal
-    /// that cost nothing), with <see cref="CallNotSentException"/>; an attempt on the wire is not abandoned.</param>
+    /// that cost nothing), with <see cref="CallNotSentException"/>; an attempt on the wire is not abandoned. Once
+    /// the service has accepted the call (async), it also ends the wait for the result.</param>
     /// <param name="beforeSend">Runs just before each attempt is sent; throwing keeps it unsent.</param>
+    /// <param name="accepted">Runs when the service accepted the call and works on it (PROCESSING with a uuid),
+    /// before the wait for its result: to journal the uuid, so that nothing is lost if the wait is.</param>
     public async Task<AiRecord> ReplaceBackgroundAsync(ImageRequest request, string imageUrl,
-        CancellationToken cancellationToken, CancellationToken untilSent = default, Action? beforeSend = null)
+        CancellationToken cancellationToken, CancellationToken untilSent = default, Action? beforeSend = null,
+        Action<AiRecord>? accepted = null)
     {
-        byte[] body = RequestBodies.Feature(request, imageUrl);
+        bool async = !SyncOnly.ContainsKey(_apiRoot.AbsoluteUri);
+        _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
+            + $"background {request.Background}, model {request.Model}); this can take a minute.");
+        var elapsed = Stopwatch.StartNew();
+        AiRecord record;
+        try
+        {
+            record = await SendFeatureAsync(request, imageUrl, async, cancellationToken, untilSent, beforeSend)
+                .ConfigureAwait(false);
+        }
+        catch (OneMinApiException ex) when (async && RefusesAsync(ex))
+        {
+            record = await SendFeatureAsync(request, imageUrl, async: false, cancellationToken, untilSent,
+                beforeSend).ConfigureAwait(false);
+        }
+
+        if (record.IsPending && record.Id.Length > 0)
+        {
+            accepted?.Invoke(record);
+            record = await WaitForResultAsync(record.Id, untilSent).ConfigureAwait(false);
+        }
+
+        _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+        return record;
+    }
+
+    private async Task<AiRecord> SendFeatureAsync(ImageRequest request, string imageUrl, bool async,
+        CancellationToken cancellationToken, CancellationToken untilSent, Action? beforeSend)
+    {
+        byte[] body = RequestBodies.Feature(request, imageUrl, async);
         var call = new Call(FeaturesOperation, charged: true, rateLimited: true)
         {
             UntilSent = untilSent,
             BeforeSend = beforeSend,
         };
-        _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
-            + $"background {request.Background}, model {request.Model}); this can take a minute.");
-        var elapsed = Stopwatch.StartNew();
         var (_, record) = await CallApiAsync(
             call,
             HttpMethod.Post,
@@ -173,37 +204,7 @@ public sealed class OneMinClient
             record = await RecoverAsync(call, record.Id, record.Unreadable, cancellationToken).ConfigureAwait(false);
         }
 
-        _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
         return record;
-    }
-
-    /// <summary>
-    /// The record a broken 200 named, looked up (free) so that what was paid is not paid again; an unknown
-    /// outcome still when the lookup cannot say.
-    /// </summary>
-    private async Task<AiRecord> RecoverAsync(Call call, string id, string problem, CancellationToken cancellationToken)
-    {
-        _log.Verbose($"The answer to {call.Operation} could not be read ({problem}), but it names record {id}: "
-            + "looking it up.");
-        AiRecord? found;
-        try
-        {
-            found = await GetResultAsync(id, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OneMinApiException ex)
-        {
-            throw _errors.UnknownOutcome(call, $"the answer could not be read ({problem}); it names record {id}, "
-                + $"but looking that up failed ({ex.Message})", 200, ex);
-        }
-
-        if (found == null || found.Id.Length == 0)
-        {
-            throw _errors.UnknownOutcome(call, $"the answer could not be read ({problem}); it names record {id}, "
-                + "which the service does not know", 200, null);
-        }
-
-        _log.Verbose($"Recovered record {found.Id} ({found.Status}) from the broken answer.");
-        return found;
     }
 
     /// <summary>A paid record without an id cannot be looked up or downloaded: its outcome is unknown.</summary>

@@ -92,7 +92,15 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ValidateNotNullOrEmpty]
     public string? SummaryVariable { get; set; }
 
+    /// <summary>How long to wait for an image the service accepted and works on (async); -TimeoutSec bounds
+    /// each HTTP call.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int ResultWaitSec { get; set; } = 1800;
+
     internal override string Activity => "Replacing backgrounds";
+
+    private protected override TimeSpan? ResultWait => TimeSpan.FromSeconds(ResultWaitSec);
 
     private protected override string? SummaryVariableName => SummaryVariable;
 
@@ -277,5 +285,5 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
 
     /// <summary>A claim older than the longest a call can take belongs to a run that is gone.</summary>
     private TimeSpan StaleClaimAfter() =>
-        TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2)) + TimeSpan.FromMinutes(5);
+        TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2) + ResultWaitSec) + TimeSpan.FromMinutes(5);
 }
