@@ -285,5 +285,5 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
 
     /// <summary>A claim older than the longest a call can take belongs to a run that is gone.</summary>
     private TimeSpan StaleClaimAfter() =>
-        TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2) + ResultWaitSec) + TimeSpan.FromMinutes(5);
+        TimeSpan.FromSeconds((double)TimeoutSec * (MaximumRetryCount + 2)) + TimeSpan.FromMinutes(5);
 }
