@@ -219,7 +219,8 @@ internal sealed class TransportException : Exception
 
     public bool NotSent { get; }
 
-    /// <summary>The bytes of a body read before the connection broke (a cut answer may still name its record).</summary>
+    /// <summary>The bytes of a body read before the connection broke (a cut answer may still name its record).
+    /// </summary>
     public byte[] Partial { get; set; } = Array.Empty<byte>();
 }
 
