@@ -225,6 +225,11 @@ internal static class ApiEndpoints
         problem ??= Validate(body, state, out source, out sha256);
         // The balance is checked before the work and charged after it; the charge re-checks in case others got there first.
         problem ??= EmulatorState.CreditShortfall(state.Current) is { } shortfall ? new Problem("INSUFFICIENT_CREDITS", shortfall) : null;
+        if (problem is null && LongCalls.Applies(body!, state.Current))
+        {
+            await LongCalls.Run(ctx, server, body!, source!, sha256);
+            return;
+        }
         if (problem is null)
         {
             await Replies.Pause(ctx, state.Current.FeatureLatencyMs);
@@ -236,7 +241,13 @@ internal static class ApiEndpoints
             return;
         }
 
-        var promptObject = body!["promptObject"]!;
+        var record = Finish(state, body!["promptObject"]!, Guid.NewGuid().ToString());
+        await Replies.Json(ctx, 200, Envelope(record, server));
+    }
+
+    /// <summary>The record of a call processed (and charged) in full, stored under <paramref name="uuid"/>.</summary>
+    internal static AiRecord Finish(EmulatorState state, JsonNode promptObject, string uuid, DateTime? createdAt = null)
+    {
         var config = state.Current;
         var stamp = state.NextStamp();
         string? resultKey = null;
@@ -245,9 +256,9 @@ internal static class ApiEndpoints
             resultKey = $"images/{stamp:yyyy_MM_dd_HH_mm_ss_fff}_background_replaced.png";
             state.Results[resultKey] = ResultFor(promptObject);
         }
-        var record = new AiRecord(Guid.NewGuid().ToString(), config.RecordStatus, stamp, promptObject.DeepClone(), resultKey);
+        var record = new AiRecord(uuid, config.RecordStatus, createdAt ?? stamp, promptObject.DeepClone(), resultKey);
         state.Records[record.Uuid] = record;
-        await Replies.Json(ctx, 200, Envelope(record, server));
+        return record;
     }
 
     /// <summary>The checks the service makes before doing any work (and so before charging).</summary>
@@ -318,7 +329,7 @@ internal static class ApiEndpoints
     }
 
     /// <summary>{"aiRecord": ...} with a freshly signed temporaryUrl where the configuration puts it.</summary>
-    static JsonObject Envelope(AiRecord record, EmulatorServer server)
+    internal static JsonObject Envelope(AiRecord record, EmulatorServer server)
     {
         var config = server.State.Current;
         var (creditLimit, usedCredit) = server.State.TeamCredits();
@@ -368,7 +379,7 @@ internal static class ApiEndpoints
     static Task<JsonNode?> ParseAsync(HttpContext ctx) =>
         JsonNode.ParseAsync(ctx.Request.Body, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }, cancellationToken: ctx.RequestAborted);
 
-    static Task BadRequest(HttpContext ctx, string code, string message, string? details = null) =>
+    internal static Task BadRequest(HttpContext ctx, string code, string message, string? details = null) =>
         Replies.Error(ctx, 400, code, message, details);
 
     static string? Text(JsonNode? node) =>

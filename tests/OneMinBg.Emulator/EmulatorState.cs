@@ -33,6 +33,12 @@ public sealed class EmulatorConfig
     public bool RequireUserAgent { get; set; } = true;
     /// <summary>Models the service no longer offers: a call naming one answers 400 UNSUPPORTED_MODEL (free).</summary>
     public List<string> RetiredModels { get; set; } = [];
+    /// <summary>What a feature call with "async": true gets: "ignore" (answered when done, as without it),
+    /// "honour" (PROCESSING at once, SUCCESS at /api/results after featureLatencyMs) or "refuse" (a 400).</summary>
+    public string AsyncMode { get; set; } = "ignore";
+    /// <summary>0 = off; otherwise a feature call still being processed after this long is answered 524 by the
+    /// "gateway", and goes on (charged) in the background, as Cloudflare cuts a long request at ~100 s.</summary>
+    public int GatewayCutMs { get; set; }
     public List<FaultRule> Faults { get; set; } = [];
     /// <summary>Seeds the fault dice; setting a config restarts them.</summary>
     public int Seed { get; set; } = 12345;
@@ -77,6 +83,8 @@ public sealed class EmulatorConfig
         Check(Placements.Contains(TemporaryUrlPlacement), $"temporaryUrlPlacement must be one of {string.Join(", ", Placements)}");
         Check(UploadShapes.Contains(UploadShape), $"uploadShape must be one of {string.Join(", ", UploadShapes)}");
         Check(!string.IsNullOrEmpty(RecordStatus), "recordStatus must not be empty");
+        Check(LongCalls.Modes.Contains(AsyncMode), $"asyncMode must be one of {string.Join(", ", LongCalls.Modes)}");
+        Check(GatewayCutMs >= 0, "gatewayCutMs must not be negative");
         Check(Faults is not null && Faults.All(f => f is not null), "faults must be a list of rules");
         foreach (var f in Faults!)
         {

@@ -41,6 +41,8 @@ public sealed class AiRecord
     /// <summary>As sent by the service: SUCCESS, PROCESSING, FAILURE, FAILED, ...</summary>
     public string Status { get; }
     public bool IsSuccess => IsSuccessStatus(Status);
+    /// <summary>The service is still working on it (async): its result is to be looked up later.</summary>
+    public bool IsPending => IsPendingStatus(Status);
     public string? Model { get; set; }
     public string? Type { get; set; }
     public DateTimeOffset? CreatedAt { get; set; }
@@ -58,6 +60,16 @@ public sealed class AiRecord
     public string? Size { get; set; }
     public string? Quality { get; set; }
     public string? Background { get; set; }
+
+    /// <summary>Set on a record known only by the uuid of an answer that could not be read: why it could not.</summary>
+    internal string? Unreadable { get; set; }
+
+    /// <summary>The statuses of a record still being worked on (PROCESSING is the one documented).</summary>
+    public static bool IsPendingStatus(string? status) =>
+        status != null && (status.Equals("PROCESSING", StringComparison.OrdinalIgnoreCase)
+            || status.Equals("PENDING", StringComparison.OrdinalIgnoreCase)
+            || status.Equals("QUEUED", StringComparison.OrdinalIgnoreCase)
+            || status.Equals("IN_PROGRESS", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The one test of a status for success (the service's case is not relied on).</summary>
     public static bool IsSuccessStatus(string? status) =>

@@ -17,7 +17,7 @@ namespace OneMinBg.Client.Api;
 /// The 1min.ai Background Replacer over HTTP: upload, replace, look up, download. Thread-safe; every
 /// client shares one HttpClient and, per (API origin, key), one rate limit.
 /// </summary>
-public sealed class OneMinClient
+public sealed partial class OneMinClient
 {
     private const int MaxJsonBytes = 16 * 1024 * 1024;
     private const int MaxErrorBytes = 64 * 1024;
@@ -50,6 +50,7 @@ public sealed class OneMinClient
         _apiRoot = OptionsValidator.BaseUri(options.BaseUri, options.AllowInsecureHttp);
         OptionsValidator.Limits(options);
         CallTimeout = options.Timeout;
+        _resultWait = options.ResultWait;
 
         _errors = new ApiErrors(_apiKey, _apiRoot);
         _log = new Log(options.Verbose, options.Debug, _apiKey);
@@ -142,20 +143,50 @@ public sealed class OneMinClient
     /// sending is <see cref="ApiErrorKind.UnknownOutcome"/>. The record is returned whatever its status.
     /// </summary>
     /// <param name="untilSent">Ends the call while it waits to be sent (for the rate limit, or to retry a refusal
-    /// that cost nothing), with <see cref="CallNotSentException"/>; an attempt on the wire is not abandoned.</param>
+    /// that cost nothing), with <see cref="CallNotSentException"/>; an attempt on the wire is not abandoned. Once
+    /// the service has accepted the call (async), it also ends the wait for the result.</param>
     /// <param name="beforeSend">Runs just before each attempt is sent; throwing keeps it unsent.</param>
+    /// <param name="accepted">Runs when the service accepted the call and works on it (PROCESSING with a uuid),
+    /// before the wait for its result: to journal the uuid, so that nothing is lost if the wait is.</param>
     public async Task<AiRecord> ReplaceBackgroundAsync(ImageRequest request, string imageUrl,
-        CancellationToken cancellationToken, CancellationToken untilSent = default, Action? beforeSend = null)
+        CancellationToken cancellationToken, CancellationToken untilSent = default, Action? beforeSend = null,
+        Action<AiRecord>? accepted = null)
     {
-        byte[] body = RequestBodies.Feature(request, imageUrl);
+        bool async = !SyncOnly.ContainsKey(_apiRoot.AbsoluteUri);
+        _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
+            + $"background {request.Background}, model {request.Model}); this can take a minute.");
+        var elapsed = Stopwatch.StartNew();
+        AiRecord record;
+        try
+        {
+            record = await SendFeatureAsync(request, imageUrl, async, cancellationToken, untilSent, beforeSend)
+                .ConfigureAwait(false);
+        }
+        catch (OneMinApiException ex) when (async && RefusesAsync(ex))
+        {
+            record = await SendFeatureAsync(request, imageUrl, async: false, cancellationToken, untilSent,
+                beforeSend).ConfigureAwait(false);
+        }
+
+        if (record.IsPending && record.Id.Length > 0)
+        {
+            accepted?.Invoke(record);
+            record = await WaitForResultAsync(record.Id, untilSent).ConfigureAwait(false);
+        }
+
+        _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+        return record;
+    }
+
+    private async Task<AiRecord> SendFeatureAsync(ImageRequest request, string imageUrl, bool async,
+        CancellationToken cancellationToken, CancellationToken untilSent, Action? beforeSend)
+    {
+        byte[] body = RequestBodies.Feature(request, imageUrl, async);
         var call = new Call(FeaturesOperation, charged: true, rateLimited: true)
         {
             UntilSent = untilSent,
             BeforeSend = beforeSend,
         };
-        _log.Verbose($"Replacing the background of {imageUrl} (size {request.Size}, quality {request.Quality}, "
-            + $"background {request.Background}, model {request.Model}); this can take a minute.");
-        var elapsed = Stopwatch.StartNew();
         var (_, record) = await CallApiAsync(
             call,
             HttpMethod.Post,
@@ -164,8 +195,15 @@ public sealed class OneMinClient
             root => WithId(ResponseParser.ParseRecordEnvelope(root) ?? throw new ResponseFormatException(
                 "aiRecord is null")),
             notFoundIsAbsent: false,
-            cancellationToken).ConfigureAwait(false);
-        _log.Verbose($"Record {record.Id}: {record.Status} after {Text.FormatSeconds(elapsed.Elapsed)}.");
+            cancellationToken,
+            salvage: (partial, problem) => ResponseParser.UuidIn(partial) is string id
+                ? new AiRecord(id, "UNKNOWN") { Unreadable = problem }
+                : null).ConfigureAwait(false);
+        if (record.Unreadable != null)
+        {
+            record = await RecoverAsync(call, record.Id, record.Unreadable, cancellationToken).ConfigureAwait(false);
+        }
+
         return record;
     }
 
@@ -270,7 +308,8 @@ public sealed class OneMinClient
         Func<HttpContent>? content,
         Func<JsonElement, T> parse,
         bool notFoundIsAbsent,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        Func<byte[], string, object?>? salvage = null)
     {
         if (_apiKey.Length == 0)
         {
@@ -309,8 +348,19 @@ public sealed class OneMinClient
 
             if (status >= 200 && status < 300)
             {
-                var (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token)
-                    .ConfigureAwait(false);
+                byte[] body;
+                bool complete;
+                try
+                {
+                    (body, complete) = await Transport.ReadBodyAsync(response, MaxJsonBytes, token)
+                        .ConfigureAwait(false);
+                }
+                catch (TransportException ex) when (salvage?.Invoke(ex.Partial,
+                    $"the connection broke after {ex.Partial.Length} bytes: {ex.Message}") is T partial)
+                {
+                    return (true, partial);
+                }
+
                 if (_log.DebugEnabled)
                 {
                     string excerpt = Text.Excerpt(Json.DecodeUtf8(body), _apiKey, 500);
@@ -319,10 +369,13 @@ public sealed class OneMinClient
 
                 if (!complete)
                 {
-                    throw _errors.Unreadable(call, $"it is larger than {Text.FormatBytes(MaxJsonBytes)}", body, null);
+                    string tooLarge = $"it is larger than {Text.FormatBytes(MaxJsonBytes)}";
+                    return salvage?.Invoke(body, tooLarge) is T large
+                        ? (true, large)
+                        : throw _errors.Unreadable(call, tooLarge, body, null);
                 }
 
-                return (true, Parse(call, body, parse));
+                return (true, Parse(call, body, parse, salvage));
             }
 
             byte[] errorBody;
@@ -348,7 +401,7 @@ public sealed class OneMinClient
         }, cancellationToken, _contact);
     }
 
-    private T Parse<T>(Call call, byte[] body, Func<JsonElement, T> parse)
+    private T Parse<T>(Call call, byte[] body, Func<JsonElement, T> parse, Func<byte[], string, object?>? salvage)
     {
         try
         {
@@ -357,11 +410,15 @@ public sealed class OneMinClient
         }
         catch (JsonException ex)
         {
-            throw _errors.Unreadable(call, "it is not JSON", body, ex);
+            return salvage?.Invoke(body, "it is not JSON") is T partial
+                ? partial
+                : throw _errors.Unreadable(call, "it is not JSON", body, ex);
         }
         catch (ResponseFormatException ex)
         {
-            throw _errors.Unreadable(call, ex.Message, body, ex);
+            return salvage?.Invoke(body, ex.Message) is T partial
+                ? partial
+                : throw _errors.Unreadable(call, ex.Message, body, ex);
         }
     }
 }

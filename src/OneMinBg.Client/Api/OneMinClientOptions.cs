@@ -22,6 +22,12 @@ public sealed class OneMinClientOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>
+    /// How long to wait for an image the service accepted and works on (async: PROCESSING, then polled); past
+    /// it, the image is left journaled as accepted and a later run goes on waiting for it, without paying again.
+    /// </summary>
+    public TimeSpan ResultWait { get; set; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>
     /// How many times a failed call is tried again (charged calls only when they were certainly not charged).
     /// </summary>
     public int MaxRetryCount { get; set; } = 5;

@@ -19,9 +19,9 @@ internal static class RequestBodies
 
     /// <summary>
     /// The body of ONEMIN-API.md §2, exactly: type, model, promptObject {imageUrl, prompt, size, quality,
-    /// background}.
+    /// background}; with <paramref name="async"/>, also "async": true (answered at once, PROCESSING, to be polled).
     /// </summary>
-    internal static byte[] Feature(ImageRequest request, string imageUrl)
+    internal static byte[] Feature(ImageRequest request, string imageUrl, bool async = false)
     {
         if (request == null)
         {
@@ -46,6 +46,11 @@ internal static class RequestBodies
             writer.WriteStartObject();
             writer.WriteString("type", "BACKGROUND_REPLACER");
             writer.WriteString("model", request.Model);
+            if (async)
+            {
+                writer.WriteBoolean("async", true);
+            }
+
             writer.WriteStartObject("promptObject");
             writer.WriteString("imageUrl", imageUrl);
             writer.WriteString("prompt", request.Prompt);

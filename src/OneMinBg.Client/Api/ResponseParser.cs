@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using OneMinBg.Client.Common;
 
 namespace OneMinBg.Client.Api;
@@ -153,6 +154,23 @@ internal static class ResponseParser
         }
 
         return path.Length == 0 ? null : path;
+    }
+
+    /// <summary>A record uuid: the service's are GUIDs; anything of these characters is accepted.</summary>
+    private static readonly Regex UuidProperty =
+        new Regex("\"uuid\"\\s*:\\s*\"([A-Za-z0-9_-]{1,100})\"", RegexOptions.CultureInvariant);
+
+    /// <summary>
+    /// The record's uuid in a feature answer that cannot be parsed (cut off, or not quite JSON): the first
+    /// complete "uuid" string after "aiRecord" (its first field), or anywhere when there is no "aiRecord".
+    /// Null when none is complete. Only a lookup tells whether it is a record of this account.
+    /// </summary>
+    public static string? UuidIn(byte[] body)
+    {
+        string text = Json.DecodeUtf8(body);
+        int start = text.IndexOf("\"aiRecord\"", StringComparison.OrdinalIgnoreCase);
+        Match match = UuidProperty.Match(text, Math.Max(0, start));
+        return match.Success ? match.Groups[1].Value : null;
     }
 
     /// <summary>

@@ -115,10 +115,10 @@ internal static class Transport
         // .NET Framework's response streams ignore the token: closing the response is what stops a read.
         using (cancellationToken.Register(response.Dispose))
         {
+            using var buffer = new MemoryStream();
             try
             {
                 using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
-                using var buffer = new MemoryStream();
                 var chunk = new byte[16 * 1024];
                 while (true)
                 {
@@ -139,7 +139,7 @@ internal static class Transport
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested
                 && (ex is IOException || ex is HttpRequestException || ex is ObjectDisposedException))
             {
-                throw new TransportException(notSent: false, ex);
+                throw new TransportException(notSent: false, ex) { Partial = buffer.ToArray() };
             }
         }
     }
@@ -218,6 +218,10 @@ internal sealed class TransportException : Exception
     }
 
     public bool NotSent { get; }
+
+    /// <summary>The bytes of a body read before the connection broke (a cut answer may still name its record).
+    /// </summary>
+    public byte[] Partial { get; set; } = Array.Empty<byte>();
 }
 
 /// <summary>

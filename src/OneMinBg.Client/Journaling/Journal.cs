@@ -171,7 +171,9 @@ public sealed partial class Journal
                 return new ClaimResult(ClaimOutcome.HeldByOther, previous);
             }
 
-            if (previous != null && previous.UnknownOutcomeAttempts.Count >= MaxUnansweredSends)
+            // An accepted record is not sent again but waited for: its sends need no decision.
+            if (previous != null && previous.AcceptedRecordId == null
+                && previous.UnknownOutcomeAttempts.Count >= MaxUnansweredSends)
             {
                 return new ClaimResult(ClaimOutcome.OutcomeUnknown, previous);
             }
@@ -228,6 +230,31 @@ public sealed partial class Journal
         {
             JournalLine line = JournalLine.Now(JournalLine.Sent);
             line.Fingerprint = request.Fingerprint;
+            line.RunId = _runId;
+            view.Append(line);
+            return true;
+        });
+    }
+
+    /// <summary>
+    /// The service accepted the paid call and works on it (async): its record's uuid, written before the wait
+    /// for its result, so that a run that loses the wait (a stop, a broken connection, the deadline) or a later
+    /// one waits for that record instead of paying again.
+    /// </summary>
+    public void RecordAccepted(ImageRequest request, string recordId, string? assetKey)
+    {
+        if (request == null)
+        {
+            throw new ArgumentNullException(nameof(request));
+        }
+
+        Require(recordId, nameof(recordId));
+        Write(JournalLine.Accepted, view =>
+        {
+            JournalLine line = JournalLine.Now(JournalLine.Accepted);
+            line.Fingerprint = request.Fingerprint;
+            line.RecordId = recordId;
+            line.AssetKey = assetKey;
             line.RunId = _runId;
             view.Append(line);
             return true;

@@ -87,6 +87,15 @@ public sealed class JournalEntry
     /// <summary>The failure happened after the charged call was sent: the image may have been paid for.</summary>
     public bool MayHaveBeenCharged { get; internal set; }
 
+    /// <summary>
+    /// The uuid of a record the service accepted (async) and has not been seen done: a later run waits for it
+    /// (GET /api/results, free) instead of paying again. Null once a result is recorded.
+    /// </summary>
+    public string? AcceptedRecordId { get; internal set; }
+
+    /// <summary>The uploaded key an accepted record runs on, kept for its result line.</summary>
+    internal string? AcceptedAssetKey() => AcceptedRecordId != null ? AssetKey : null;
+
     /// <summary>When the paid call of the latest attempt was sent; null when it was not (or not known).</summary>
     public DateTimeOffset? SentAt { get; internal set; }
 

@@ -105,6 +105,7 @@ internal sealed class JournalIndex
             case JournalLine.Upload: return ApplyUpload(line);
             case JournalLine.Saved: return ApplySaved(line);
             case JournalLine.Sent: return ApplySent(line);
+            case JournalLine.Accepted: return ApplyAccepted(line);
             default: return false;
         }
     }
@@ -128,6 +129,8 @@ internal sealed class JournalIndex
             RequestedAt = line.At!.Value,
             Owner = owner,
             ClaimMarksSent = line.SentMark,
+            AcceptedRecordId = previous?.State == JournalState.Succeeded ? null : previous?.AcceptedRecordId,
+            AssetKey = previous?.State == JournalState.Succeeded ? null : previous?.AcceptedAssetKey(),
             Unanswered = previous?.State == JournalState.Succeeded
                 ? Array.Empty<DateTimeOffset>()
                 : previous?.UnknownOutcomeAttempts ?? Array.Empty<DateTimeOffset>(),
@@ -150,6 +153,26 @@ internal sealed class JournalIndex
             JournalEntry entry = current.Copy();
             entry.Unanswered = current.Unanswered.Concat(new[] { line.At!.Value }).ToList();
             entry.SentAt = line.At;
+            SetLatest(entry);
+        }
+
+        return true;
+    }
+
+    /// <summary>The service accepted the paid call (async): the uuid to wait for, across later attempts.</summary>
+    private bool ApplyAccepted(JournalLine line)
+    {
+        if (line.Fingerprint == null || string.IsNullOrEmpty(line.RecordId))
+        {
+            return false;
+        }
+
+        JournalEntry? current = Find(line.Fingerprint);
+        if (current != null && current.State != JournalState.Succeeded)
+        {
+            JournalEntry entry = current.Copy();
+            entry.AcceptedRecordId = line.RecordId;
+            entry.AssetKey = line.AssetKey ?? entry.AssetKey;
             SetLatest(entry);
         }
 
@@ -182,6 +205,7 @@ internal sealed class JournalIndex
         entry.CreditLimit = line.CreditLimit;
         entry.AssetKey = line.AssetKey;
         entry.Unanswered = Array.Empty<DateTimeOffset>(); // the service answered for it
+        entry.AcceptedRecordId = null;
         if (IsSuccess(line.Status))
         {
             entry.State = JournalState.Succeeded;
@@ -362,6 +386,8 @@ internal sealed class JournalIndex
             SentAt = previous?.SentAt,
             ClaimMarksSent = previous?.ClaimMarksSent ?? false,
             Unanswered = previous?.Unanswered ?? Array.Empty<DateTimeOffset>(),
+            AcceptedRecordId = previous?.AcceptedRecordId,
+            AssetKey = previous?.AcceptedAssetKey(),
         };
     }
 

@@ -24,6 +24,8 @@ internal sealed class JournalLine
     public const string Upload = "upload";
     public const string Saved = "saved";
     public const string Sent = "sent";
+    /// <summary>The service accepted the paid call and works on it (async): its record's uuid, to be polled.</summary>
+    public const string Accepted = "accepted";
 
     private static readonly JsonWriterOptions WriterOptions = new JsonWriterOptions
     {

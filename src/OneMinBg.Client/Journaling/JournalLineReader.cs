@@ -21,7 +21,7 @@ internal sealed class JournalLineReader
     private static readonly string[] Kinds =
     {
         JournalLine.Claim, JournalLine.Result, JournalLine.Upload, JournalLine.Saved, JournalLine.Failure,
-        JournalLine.Release, JournalLine.Sent,
+        JournalLine.Release, JournalLine.Sent, JournalLine.Accepted,
     };
 
     private readonly string?[] _recent = new string?[(int)Slot.Count];

@@ -20,7 +20,7 @@ namespace OneMinBg.Client.Workflow;
 /// call goes on in the background (<see cref="ChargedCalls"/>) and records its result or failure, so the
 /// next run reuses what was paid for. A paid result is never dropped, even when the journal cannot record it.
 /// </summary>
-public sealed class ReplaceWorkflow
+public sealed partial class ReplaceWorkflow
 {
     private static readonly TimeSpan PollInterval = TimeSpan.FromSeconds(1);
 
@@ -70,7 +70,7 @@ public sealed class ReplaceWorkflow
         new Attempt(this, request, image, sink, batchToken, stopToken).RunAsync(force);
 
     /// <summary>One run of one request; what it has done so far decides what a failure leaves in the journal.</summary>
-    private sealed class Attempt
+    private sealed partial class Attempt
     {
         private readonly ReplaceWorkflow _workflow;
         private readonly ImageRequest _request;
@@ -87,6 +87,9 @@ public sealed class ReplaceWorkflow
         private bool _usedCachedUpload;
         private bool _claimed;
         private bool _sentRecorded;
+        // The entry of a record the service accepted in an earlier attempt: waited for, not paid again.
+        private JournalEntry? _accepted;
+        private string? _acceptedId;
 
         public Attempt(ReplaceWorkflow workflow, ImageRequest request, SourceImage? image, IWorkflowSink sink,
             CancellationToken batchToken, CancellationToken stopToken)
@@ -159,19 +162,13 @@ public sealed class ReplaceWorkflow
             string assetKey;
             try
             {
-                assetKey = await AssetKeyAsync(reuseUpload: true).ConfigureAwait(false);
-                try
+                if (_accepted != null)
                 {
-                    record = await ReplaceAsync(assetKey).ConfigureAwait(false);
+                    (record, assetKey) = await ResumeAsync(_accepted).ConfigureAwait(false);
                 }
-                catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.BadRequest && _usedCachedUpload)
+                else
                 {
-                    // A cached upload the service no longer has is refused before processing (no charge).
-                    _featureSent = false;
-                    _sink.Verbose($"{_subject}: the service refused the earlier upload ({ex.ServerMessage}); "
-                        + "uploading again.");
-                    assetKey = await AssetKeyAsync(reuseUpload: false).ConfigureAwait(false);
-                    record = await ReplaceAsync(assetKey).ConfigureAwait(false);
+                    (record, assetKey) = await SendAsync().ConfigureAwait(false);
                 }
             }
             catch (OneMinApiException ex)
@@ -202,9 +199,7 @@ public sealed class ReplaceWorkflow
                 if (_featureSent)
                 {
                     // Not a stop (that leaves the call running): the call itself was cancelled after it was sent.
-                    RecordFailure(ApiErrorKind.UnknownOutcome,
-                        "the call was cancelled while the service was working on this image",
-                        mayHaveBeenCharged: true);
+                    RecordFailure(ApiErrorKind.UnknownOutcome, CancelledMessage(), mayHaveBeenCharged: true);
                 }
                 else
                 {
@@ -214,6 +209,31 @@ public sealed class ReplaceWorkflow
                 throw;
             }
 
+            return Recorded(record, assetKey);
+        }
+
+        /// <summary>Uploads (or reuses the upload) and makes the charged call.</summary>
+        private async Task<(AiRecord Record, string AssetKey)> SendAsync()
+        {
+            string assetKey = await AssetKeyAsync(reuseUpload: true).ConfigureAwait(false);
+            try
+            {
+                return (await ReplaceAsync(assetKey).ConfigureAwait(false), assetKey);
+            }
+            catch (OneMinApiException ex) when (ex.Kind == ApiErrorKind.BadRequest && _usedCachedUpload)
+            {
+                // A cached upload the service no longer has is refused before processing (no charge).
+                _featureSent = false;
+                _sink.Verbose($"{_subject}: the service refused the earlier upload ({ex.ServerMessage}); "
+                    + "uploading again.");
+                assetKey = await AssetKeyAsync(reuseUpload: false).ConfigureAwait(false);
+                return (await ReplaceAsync(assetKey).ConfigureAwait(false), assetKey);
+            }
+        }
+
+        /// <summary>The result of a paid call, recorded; a record that finished without an image is thrown.</summary>
+        private ReplaceResult Recorded(AiRecord record, string assetKey)
+        {
             // Paid for: from here on the result is never dropped and the claim never given back.
             ReplaceResult result;
             try
@@ -273,8 +293,16 @@ public sealed class ReplaceWorkflow
                         case ClaimOutcome.OutcomeUnknown:
                             throw ReplaceMessages.NeedsDecision(claim.Entry!);
                         default:
-                            ReplaceMessages.WarnIfMaybeCharged(_sink, _subject, claim.Entry);
                             _claimed = true;
+                            if (claim.Entry?.AcceptedRecordId is string accepted)
+                            {
+                                _accepted = claim.Entry;
+                                _sink.Verbose($"{_subject}: the service accepted it earlier as record {accepted}; "
+                                    + "waiting for that record instead of sending it again.");
+                                return null;
+                            }
+
+                            ReplaceMessages.WarnIfMaybeCharged(_sink, _subject, claim.Entry);
                             return null;
                     }
                 }
@@ -333,19 +361,6 @@ public sealed class ReplaceWorkflow
             }
         }
 
-        /// <summary>A journal failure before the paid call: the image is not sent.</summary>
-        private static T Journaled<T>(Func<T> call)
-        {
-            try
-            {
-                return call();
-            }
-            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
-            {
-                throw new JournalUnavailableException(ex);
-            }
-        }
-
         private async Task<string> AssetKeyAsync(bool reuseUpload)
         {
             if (_image == null)
@@ -391,7 +406,8 @@ public sealed class ReplaceWorkflow
             try
             {
                 return await _workflow._client.ReplaceBackgroundAsync(_request, assetKey, CancellationToken.None,
-                    _free.Token, () => GoingOnTheWire(counted)).ConfigureAwait(false);
+                    _free.Token, () => GoingOnTheWire(counted), record => RecordAccepted(record, assetKey))
+                    .ConfigureAwait(false);
             }
             finally
             {

@@ -71,6 +71,9 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     [ValidateNotNullOrEmpty]
     public string? JournalPath { get; set; }
 
+    /// <summary>How long to wait for an image the service accepted (async); null: the library's default.</summary>
+    private protected virtual TimeSpan? ResultWait => null;
+
     /// <summary>The API to talk to.</summary>
     internal Uri ResolveBaseUri() => Resolve(settings => settings.BaseUri(BaseUri));
 
@@ -105,6 +108,7 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
             Verbose = verbose,
             Debug = debug,
         };
+        options.ResultWait = ResultWait ?? options.ResultWait;
         try
         {
             return new OneMinClient(options);

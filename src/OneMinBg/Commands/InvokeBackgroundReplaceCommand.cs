@@ -94,7 +94,15 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ValidateNotNullOrEmpty]
     public string? SummaryVariable { get; set; }
 
+    /// <summary>How long to wait for an image the service accepted and works on (async); -TimeoutSec bounds
+    /// each HTTP call.</summary>
+    [Parameter]
+    [ValidateRange(1, 86400)]
+    public int ResultWaitSec { get; set; } = 1800;
+
     internal override string Activity => "Replacing backgrounds";
+
+    private protected override TimeSpan? ResultWait => TimeSpan.FromSeconds(ResultWaitSec);
 
     private protected override string? SummaryVariableName => SummaryVariable;
 

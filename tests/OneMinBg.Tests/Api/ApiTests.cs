@@ -87,7 +87,6 @@ public sealed class ApiTests : TempDirTest
     [Theory]
     [InlineData("FAILURE")]
     [InlineData("FAILED")]
-    [InlineData("PROCESSING")]
     public async Task A_record_that_did_not_succeed_is_returned_not_thrown(string status)
     {
         await using var emulator = await Emu.StartAsync(new EmulatorConfig { RecordStatus = status });
