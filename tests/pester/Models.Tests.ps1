@@ -114,14 +114,14 @@ Describe 'A model the service does not offer (retired upstream)' {
         $null = Use-Emulator $Emu
     }
 
-    It 'a 50-image batch with a retired model: one ModelUnavailable error, at most two calls, nothing charged' {
+    It 'a 50-image batch with a retired model, at the default -ThrottleLimit: one ModelUnavailable error, at most two calls, nothing charged' {
         Set-OneMinEmulatorConfig $Emu @{ retiredModels = @('gpt-image-1-mini') }
         $dir = New-Sources 50
         $err = $null
         $errs = $null
         try {
             Get-ChildItem -LiteralPath $dir -File |
-                Invoke-BackgroundReplace -Prompt 'a' -ThrottleLimit 2 -SummaryVariable s -ErrorVariable errs
+                Invoke-BackgroundReplace -Prompt 'a' -SummaryVariable s -ErrorVariable errs
         } catch { $err = $_ }
         $err | Should -Not -BeNullOrEmpty
         $err.FullyQualifiedErrorId | Should -BeLike 'ModelUnavailable,*'

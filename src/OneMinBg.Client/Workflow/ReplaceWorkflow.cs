@@ -27,6 +27,7 @@ public sealed partial class ReplaceWorkflow
     private readonly Journal _journal;
     private readonly OneMinClient _client;
     private readonly TimeSpan _staleClaimAfter;
+    private readonly FirstCallGate _firstCall = new FirstCallGate();
 
     /// <param name="staleClaimAfter">A claim older than this belongs to a run that is gone.</param>
     public ReplaceWorkflow(Journal journal, OneMinClient client, TimeSpan staleClaimAfter)
@@ -383,62 +384,6 @@ public sealed partial class ReplaceWorkflow
                 return true;
             });
             return asset.Key;
-        }
-
-        private async Task<AiRecord> ReplaceAsync(string assetKey)
-        {
-            // The charged call: not started once the batch is stopping, never abandoned once sent (not even by
-            // a stop), so a paid result is not thrown away. Journaled as sent first, once per attempt (a resend
-            // after a refused upload is the same attempt: the refusal cost nothing). While it waits for the rate
-            // limit nothing is on the wire, so a stop then ends it unsent (CallNotSentException).
-            _free.Token.ThrowIfCancellationRequested();
-            if (!_sentRecorded)
-            {
-                Journaled(() =>
-                {
-                    Journal.RecordSent(_request);
-                    return true;
-                });
-                _sentRecorded = true;
-            }
-
-            var counted = _sink as IChargedCallSink;
-            try
-            {
-                return await _workflow._client.ReplaceBackgroundAsync(_request, assetKey, CancellationToken.None,
-                    _free.Token, () => GoingOnTheWire(counted), record => RecordAccepted(record, assetKey))
-                    .ConfigureAwait(false);
-            }
-            finally
-            {
-                if (_featureSent)
-                {
-                    counted?.WithService(false);
-                }
-            }
-        }
-
-        /// <summary>
-        /// Just before the request is sent, under the gate: a stop either came first (not sent) or sees the call
-        /// as with the service and leaves it running.
-        /// </summary>
-        private void GoingOnTheWire(IChargedCallSink? counted)
-        {
-            lock (_gate)
-            {
-                if (_stopped || _free.IsCancellationRequested)
-                {
-                    throw new CallNotSentException("POST /api/features", _free.Token);
-                }
-
-                _sending = true;
-            }
-
-            if (!_featureSent)
-            {
-                _featureSent = true;
-                counted?.WithService(true);
-            }
         }
     }
 }
