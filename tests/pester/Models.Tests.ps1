@@ -79,7 +79,7 @@ Describe 'Sizes per model' {
         )
         $results = @($rows | Invoke-BackgroundReplace -Model gpt-image-2 -SummaryVariable s -ErrorVariable errs -ErrorAction SilentlyContinue)
         $results | Should -HaveCount 2
-        $results[0].Size | Should -Be '2048x1152'
+        ($results | Where-Object SourcePath -EQ $files[0].FullName).Size | Should -Be '2048x1152' # results come as they finish
         $s.Failed | Should -Be 1
         $errs | Should -HaveCount 1
         $errs[0].ToString() | Should -Match ([regex]::Escape($files[1].Name))

@@ -78,8 +78,8 @@ internal static partial class ErrorRecords
             ApiErrorKind.Network => ("ConnectionFailed", ErrorCategory.ConnectionError,
                 "Check the network, proxy and -BaseUri, then run the command again for this input."),
             ApiErrorKind.UnknownOutcome => ("FeatureOutcomeUnknown", ErrorCategory.OperationTimeout,
-                "The image may have been charged. Look for its record in the 1min.ai dashboard before sending "
-                + "it again."),
+                "The image may have been charged. Running the command again waits for a record the service "
+                + "accepted, and otherwise sends the image once more; Get-BgResult -History shows its attempts."),
             ApiErrorKind.Timeout => ("Timeout", ErrorCategory.OperationTimeout,
                 "Raise -TimeoutSec, or run the command again for this input."),
             ApiErrorKind.InvalidResponse => ("InvalidResponse", ErrorCategory.InvalidResult,
