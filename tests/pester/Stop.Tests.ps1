@@ -59,7 +59,7 @@ Describe 'Stopping a batch (issue 12: a stop never pays twice)' {
         # a fast one's slot was taken again first): nothing after the stop.
         $sent = (Get-OneMinEmulatorStats $Emu).featureCalls
         $sent | Should -BeIn @(17, 18) -Because 'nothing more was sent after the stop'
-        "$warned" | Should -Match '14 images already with the service were not abandoned'
+        "$warned" | Should -Match '1[45] images already with the service were not abandoned' # 15 when a fast one was still out
         "$warned" | Should -Match 'journal'
 
         # At once, while the 14 are still out: this run waits for them and reuses them.
@@ -111,7 +111,7 @@ Import-Module '$ModulePath'
             ForEach-Object { "$_" }
         $LASTEXITCODE | Should -Be 0
         @($said -match '^RESULT') | Should -HaveCount 3
-        "$said" | Should -Match '14 images already with the service'
+        "$said" | Should -Match '1[45] images already with the service'
         $charged = (Get-OneMinEmulatorStats $Emu).charges
         $charged | Should -BeIn @(17, 18) -Because 'the process waited for its calls before it ended'
 
