@@ -29,6 +29,17 @@ BeforeAll {
         [pscustomobject]@{ Terminating = $terminating; Errors = $errors.ToArray() }
     }
 
+    function Invoke-WithJournal([string] $Command, [string] $Journal, $Results) {
+        # Runs the command that writes to the journal, as a user would, with -JournalPath $Journal.
+        switch ($Command) {
+            'Invoke-BackgroundReplace' {
+                Invoke-Stopped { Get-ChildItem -LiteralPath $Sources -File | Invoke-BackgroundReplace -Prompt 'beach' -JournalPath $Journal }
+            }
+            'Save-BgImage' { Invoke-Stopped { $Results | Save-BgImage -Destination (New-Folder) -JournalPath $Journal } }
+            'Get-BgResult' { Invoke-Stopped { 'r-1', 'r-2' | Get-BgResult -JournalPath $Journal } }
+        }
+    }
+
     function Get-Results([int] $Count = 4, [uri] $At) {
         # Results of a real run whose links are gone, so Save-BgImage has to renew them; with -At, as if they
         # had been made by the service at that address.
@@ -181,13 +192,7 @@ Describe 'a journal that cannot be written' {
         $results = if ($Command -eq 'Save-BgImage') { Get-Results 2 }
         $before = (Get-OneMinEmulatorStats $Emu).requests
 
-        $run = switch ($Command) {
-            'Invoke-BackgroundReplace' {
-                Invoke-Stopped { Get-ChildItem -LiteralPath $Sources -File | Invoke-BackgroundReplace -Prompt 'beach' -JournalPath $journal }
-            }
-            'Save-BgImage' { Invoke-Stopped { $results | Save-BgImage -Destination (New-Folder) -JournalPath $journal } }
-            'Get-BgResult' { Invoke-Stopped { 'r-1', 'r-2' | Get-BgResult -JournalPath $journal } }
-        }
+        $run = Invoke-WithJournal $Command $journal $results
 
         $run.Terminating.FullyQualifiedErrorId | Should -BeLike 'JournalUnavailable,*'
         $run.Errors | Should -HaveCount 1
@@ -210,13 +215,7 @@ Describe 'a journal that cannot be written' {
             $results = if ($Command -eq 'Save-BgImage') { Get-Results 2 }
             $before = (Get-OneMinEmulatorStats $Emu).requests
 
-            $run = switch ($Command) {
-                'Invoke-BackgroundReplace' {
-                    Invoke-Stopped { Get-ChildItem -LiteralPath $Sources -File | Invoke-BackgroundReplace -Prompt 'beach' -JournalPath $journal }
-                }
-                'Save-BgImage' { Invoke-Stopped { $results | Save-BgImage -Destination (New-Folder) -JournalPath $journal } }
-                'Get-BgResult' { Invoke-Stopped { 'r-1', 'r-2' | Get-BgResult -JournalPath $journal } }
-            }
+            $run = Invoke-WithJournal $Command $journal $results
 
             $run.Terminating.FullyQualifiedErrorId | Should -BeLike 'JournalUnavailable,*'
             $run.Errors | Should -HaveCount 1

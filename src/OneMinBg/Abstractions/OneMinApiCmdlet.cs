@@ -125,12 +125,12 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     }
 
     /// <summary>
-    /// Opens the journal; a path the user chose is resolved like any PowerShell path. A command that writes
-    /// to it (a batch, except a journal listing) stops at once when it cannot be written.
+    /// Opens the journal; a path the user chose is resolved like any PowerShell path. A command that
+    /// <paramref name="writes"/> to it stops at once when it cannot be written; one that only reads (a listing)
+    /// can still read a read-only journal.
     /// </summary>
-    internal Journal OpenJournal()
+    internal Journal OpenJournal(bool writes)
     {
-        bool writes = this is BatchCmdlet && !(this is LookupCmdlet && ParameterSetName != LookupCmdlet.ConnectedSet);
         string? path = Resolve(settings => settings.JournalPath(JournalPath));
         if (path == null)
         {

@@ -78,7 +78,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
     protected override void BeginProcessing()
     {
         base.BeginProcessing();
-        _journal = OpenJournal();
+        _journal = OpenJournal(writes: false);
     }
 
     protected override void ProcessRecord()
@@ -93,7 +93,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
         _baseUri ??= ResolveBaseUri();
         // With ids piped in, BeginProcessing could not yet tell lookups (which write to the journal) from a
         // listing of files piped in; opened again now, the journal is checked for writing before any call.
-        _workflow ??= new LookupWorkflow(OpenJournal(), CreateClient(_baseUri));
+        _workflow ??= new LookupWorkflow(OpenJournal(writes: true), CreateClient(_baseUri));
         string? sourcePath = SourcePath is { Length: > 0 } ? SourcePath[0] : null;
         foreach (string id in Id)
         {

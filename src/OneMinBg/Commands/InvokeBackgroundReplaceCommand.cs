@@ -122,7 +122,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
             ThrowTerminatingError(typo);
         }
         _whatIf = new WhatIfTally(this);
-        _journal = OpenJournal();
+        _journal = OpenJournal(writes: true);
         Runner.OnOutput = CountResult;
     }
 

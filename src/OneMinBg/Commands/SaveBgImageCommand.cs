@@ -63,7 +63,7 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         _destination = new SaveDestination(this, Destination, NameTemplate, RelativeTo);
         // The client first: a bad -BaseUri is reported before the journal is opened.
         OneMinClient client = CreateClient(ResolveBaseUri(), requireKey: false);
-        _workflow = new SaveWorkflow(OpenJournal(), client);
+        _workflow = new SaveWorkflow(OpenJournal(writes: true), client);
         _names = _workflow.NamesIn(_destination.Folder);
         _saver = new ResultSaver(Runner, _workflow, _names);
     }

@@ -53,7 +53,7 @@ public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
     private void AddCredits(ConnectionTest test)
     {
         JournalEntry? newest = null;
-        foreach (JournalEntry entry in OpenJournal().Entries())
+        foreach (JournalEntry entry in OpenJournal(writes: false).Entries())
         {
             if (entry.CreditLimit != null
                 && string.Equals(entry.Request.BaseUri.AbsoluteUri, test.BaseUri, StringComparison.OrdinalIgnoreCase)
