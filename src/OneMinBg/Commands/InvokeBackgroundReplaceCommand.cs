@@ -54,7 +54,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     [ValidateNotNullOrEmpty]
     public string[] ImageUrl { get; set; } = Array.Empty<string>();
 
-    // The prompt and the choices below are checked by the command (ReplaceChoices), not by the binder.
+    // The prompt and the choices below are checked by the command (InputChoices), not by the binder.
 
     /// <summary>The new background, in words; each piped row may bring its own.</summary>
     [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
@@ -156,7 +156,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         string[] inputs = ParameterSetName == ImageUrlSet ? ImageUrl : literal ? LiteralPath : Path;
         foreach (string input in inputs)
         {
-            ReplaceChoices choices = Choices();
+            InputChoices choices = Choices();
             if (choices.Check(input) is ErrorRecord problem)
             {
                 Received();
@@ -193,10 +193,10 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         }
     }
 
-    private ReplaceChoices Choices() => new ReplaceChoices(MyInvocation, Prompt, Size, Quality, Background,
+    private InputChoices Choices() => new InputChoices(MyInvocation, Prompt, Size, Quality, Background,
         ModelName, measurable: ParameterSetName != ImageUrlSet);
 
-    private void SubmitFile(string file, ReplaceChoices choices)
+    private void SubmitFile(string file, InputChoices choices)
     {
         // Checked here, before any upload, so a bad file costs nothing and fails in input order.
         // The content hash is what the journal knows the image by (not its name).
@@ -213,7 +213,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         Submit(image, null, image.Sha256, choices);
     }
 
-    private void Submit(SourceImage? image, string? imageUrl, string contentSha256, ReplaceChoices choices)
+    private void Submit(SourceImage? image, string? imageUrl, string contentSha256, InputChoices choices)
     {
         string? file = image?.Path;
         string target = file ?? imageUrl!;
@@ -280,7 +280,7 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
     /// This input's request, or null (an item error written) when the saved size does not fit the model.
     /// Pipeline-bound parameters change with the next input: its values are captured now.
     /// </summary>
-    private ImageRequest? Request(SourceImage? image, string? imageUrl, string contentSha256, ReplaceChoices choices)
+    private ImageRequest? Request(SourceImage? image, string? imageUrl, string contentSha256, InputChoices choices)
     {
         _baseUri ??= ResolveBaseUri();
         string size = Resolve(settings => settings.Size(choices.Size));

@@ -11,7 +11,7 @@ namespace OneMinBg.Parameters;
 /// the command line or a piped row. They are checked here, not by the binder: a piped row the binder refused
 /// would never reach the command, so it could not be counted in the summary.
 /// </summary>
-internal sealed class ReplaceChoices
+internal sealed class InputChoices
 {
     private readonly bool _promptBound;
     private readonly bool _promptMayCome;
@@ -23,7 +23,7 @@ internal sealed class ReplaceChoices
     /// checked against <paramref name="model"/>'s rule; <paramref name="measurable"/> is false without a local
     /// file (-ImageUrl), where Source cannot be worked out.
     /// </summary>
-    public ReplaceChoices(InvocationInfo invocation, string? prompt, string size, string quality, string background,
+    public InputChoices(InvocationInfo invocation, string? prompt, string size, string quality, string background,
         string model, bool measurable)
     {
         _model = model;
