@@ -272,4 +272,14 @@ Describe 'Get-BgResult -History' {
         $text | Should -Match 'Failed\s+no'
         $text | Should -Match 'Succeeded\s+yes'
     }
+
+    It "cuts a long prompt so each request's line stays one line at 80 columns" {
+        $long = 'white studio backdrop with a soft shadow under the product and a faint reflection'
+        $null = Invoke-BackgroundReplace -LiteralPath $Failed -Prompt $long
+        $text = Get-BgResult -History -SourcePath $Failed | Out-String -Width 80
+        $requests = @(($text -split "`r?`n") | Where-Object { $_ -match '^\s*Request: ' })
+        $requests | Should -HaveCount 2
+        $requests | ForEach-Object { $_ | Should -Match '"$' -Because 'the line ends with its prompt, not wrapped' }
+        $requests -match '"white studio backdrop.*…"$' | Should -HaveCount 1
+    }
 }
