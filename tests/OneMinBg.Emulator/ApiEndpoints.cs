@@ -66,7 +66,7 @@ internal static class ApiEndpoints
         }
         if (!state.TryTakeRateSlot(key, out var retryAfter))
         {
-            ctx.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            if (state.Current.RateLimitRetryAfter) ctx.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
             await Replies.RateLimited(ctx);
             return false;
         }
@@ -232,7 +232,7 @@ internal static class ApiEndpoints
         }
         if (problem is null)
         {
-            await Replies.Pause(ctx, state.Current.FeatureLatencyMs);
+            await Replies.Pause(ctx, state.DrawFeatureLatencyMs(state.Current));
             problem = state.TryCharge(source!, sha256) is { } refused ? new Problem("INSUFFICIENT_CREDITS", refused) : null;
         }
         if (problem is not null)

@@ -13,7 +13,11 @@ public sealed class EmulatorConfig
     internal static readonly string[] Placements = ["aiRecord", "topLevel", "empty", "missing"];
     internal static readonly string[] UploadShapes = ["full", "assetOnly", "locationOnly"];
 
+    /// <summary>How long a feature call works; with <see cref="FeatureLatencyP95Ms"/> above it, the median of a long tail.</summary>
     public int FeatureLatencyMs { get; set; }
+    /// <summary>0 = every feature call takes <see cref="FeatureLatencyMs"/>; otherwise each one's time is drawn from a
+    /// log-normal distribution with that median and this 95th percentile, as real image models answer.</summary>
+    public int FeatureLatencyP95Ms { get; set; }
     public int UploadLatencyMs { get; set; }
     public int DownloadLatencyMs { get; set; }
     public int ResultLatencyMs { get; set; }
@@ -22,6 +26,9 @@ public sealed class EmulatorConfig
     public long CreditCost { get; set; } = 10;
     /// <summary>0 = off; otherwise a sliding 60 s window per API key over every /api request.</summary>
     public int RateLimitPerMinute { get; set; }
+    /// <summary>Whether the rate limiter's 429 carries Retry-After (whole seconds until the oldest slot frees up);
+    /// false plays a service that sends none, as 1min.ai's has never been seen to.</summary>
+    public bool RateLimitRetryAfter { get; set; } = true;
     /// <summary>Lifetime of temporaryUrl links; 0 hands out links that have already expired.</summary>
     public int LinkTtlSeconds { get; set; } = 604800;
     /// <summary>"aiRecord", "topLevel", "empty" or "missing".</summary>
@@ -85,6 +92,7 @@ public sealed class EmulatorConfig
         Check(!string.IsNullOrEmpty(RecordStatus), "recordStatus must not be empty");
         Check(LongCalls.Modes.Contains(AsyncMode), $"asyncMode must be one of {string.Join(", ", LongCalls.Modes)}");
         Check(GatewayCutMs >= 0, "gatewayCutMs must not be negative");
+        Check(FeatureLatencyP95Ms == 0 || FeatureLatencyP95Ms >= FeatureLatencyMs, "featureLatencyP95Ms must be 0 or at least featureLatencyMs");
         Check(Faults is not null && Faults.All(f => f is not null), "faults must be a list of rules");
         foreach (var f in Faults!)
         {
@@ -180,6 +188,7 @@ public sealed class EmulatorState
     EmulatorConfig _config = new();
     EmulatorStats _stats = new();
     Random _dice = new(0);
+    Random _latencyDice = new(0); // apart from the fault dice, so a latency draw never shifts which request a fault hits
     int[] _seen = [], _fired = []; // per fault rule, by index
     DateTime _lastStamp;
 
@@ -251,6 +260,7 @@ public sealed class EmulatorState
     {
         _config = config;
         _dice = new Random(config.Seed);
+        _latencyDice = new Random(config.Seed);
         _seen = new int[config.Faults.Count];
         _fired = new int[config.Faults.Count];
     }
@@ -258,6 +268,21 @@ public sealed class EmulatorState
     internal void Count(Action<EmulatorStats> update)
     {
         lock (_gate) update(_stats);
+    }
+
+    /// <summary>How long this feature call works: fixed, or drawn from the long tail (log-normal: median m, p95 at m·e^(1.645σ)).</summary>
+    internal int DrawFeatureLatencyMs(EmulatorConfig config)
+    {
+        if (config.FeatureLatencyP95Ms <= config.FeatureLatencyMs || config.FeatureLatencyMs <= 0) return config.FeatureLatencyMs;
+        double sigma = Math.Log((double)config.FeatureLatencyP95Ms / config.FeatureLatencyMs) / 1.6448536;
+        double u1, u2;
+        lock (_gate)
+        {
+            u1 = 1.0 - _latencyDice.NextDouble();
+            u2 = _latencyDice.NextDouble();
+        }
+        double normal = Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2.0 * Math.PI * u2); // Box-Muller
+        return (int)Math.Min(int.MaxValue, Math.Round(config.FeatureLatencyMs * Math.Exp(sigma * normal)));
     }
 
     /// <summary>Takes a slot in the key's sliding window, or says in whole seconds when the oldest slot frees up.</summary>

@@ -35,7 +35,7 @@ internal static class LongCalls
         var uuid = Guid.NewGuid().ToString();
         var promptObject = body["promptObject"]!.DeepClone();
         // The work goes on whatever happens to this request (the client or the gateway hanging up).
-        var work = Task.Run(() => Work(state, promptObject, uuid, source, sha256, config.FeatureLatencyMs));
+        var work = Task.Run(() => Work(state, promptObject, uuid, source, sha256, state.DrawFeatureLatencyMs(config)));
         if (async)
         {
             var processing = new AiRecord(uuid, "PROCESSING", state.NextStamp(), promptObject.DeepClone(), null);
