@@ -1,6 +1,6 @@
 @{
     RootModule             = 'OneMinBg.dll'
-    ModuleVersion          = '0.3.0'
+    ModuleVersion          = '0.4.0'
     GUID                   = 'b2ed44bf-afa6-4191-bf9c-8f7300a91e05'
     Author                 = 'OneMinBg contributors'
     CompanyName            = 'OneMinBg'
