@@ -9,6 +9,7 @@
     PowerShellVersion      = '5.1'
     CompatiblePSEditions   = @('Core', 'Desktop')
     DotNetFrameworkVersion = '4.7.2'
+    TypesToProcess         = @('OneMinBg.Types.ps1xml')
     FormatsToProcess       = @('OneMinBg.Format.ps1xml')
     CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage', 'Set-OneMinBgConfig', 'Get-OneMinBgConfig', 'Test-OneMinBgConnection')
     FunctionsToExport      = @()

@@ -17,7 +17,7 @@ function Build-ModuleFolder {
         if (Test-Path -LiteralPath $ModuleFolder) { Remove-Item -LiteralPath $ModuleFolder -Recurse -Force }
         $null = New-Item -ItemType Directory -Path $ModuleFolder
         Copy-ModuleAssembly -Publish $Publish -ModuleFolder $ModuleFolder
-        $files = 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE' |
+        $files = 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'src/OneMinBg/OneMinBg.Types.ps1xml', 'LICENSE' |
             ForEach-Object { Join-Path $Root $_ }
         Copy-Item -LiteralPath $files -Destination $ModuleFolder
         $manifest = Join-Path $ModuleFolder 'OneMinBg.psd1'

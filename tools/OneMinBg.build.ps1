@@ -78,10 +78,11 @@ task Emulator -Inputs { Get-InputFile (@('tests/OneMinBg.Emulator') + $Shared) }
     }
 }
 
-# Synopsis: Assembles out/OneMinBg from scratch: assemblies, manifest with release notes, formats, licence.
+# Synopsis: Assembles out/OneMinBg from scratch: assemblies, manifest with release notes, types, formats, licence.
 task Module -Inputs {
     Get-Item -LiteralPath (Get-StampPath 'compile')
-    Get-InputFile 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'LICENSE', 'CHANGELOG.md',
+    Get-InputFile 'OneMinBg.psd1', 'src/OneMinBg/OneMinBg.Format.ps1xml', 'src/OneMinBg/OneMinBg.Types.ps1xml',
+        'LICENSE', 'CHANGELOG.md',
         'tools/Module.ps1', 'tools/Dependencies.ps1', 'tools/Package.ps1'
 } -Outputs (Join-Path $ModuleOut 'OneMinBg.psd1') {
     Build-ModuleFolder -Publish $Publish -ModuleFolder $ModuleOut -Root $Root

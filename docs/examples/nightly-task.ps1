@@ -42,9 +42,9 @@ catch {
 finally {
     # The log line goes to the console directly: while a run is being stopped, PowerShell takes no output.
     if ($made) {
-        [Console]::WriteLine(('{0:s} {1} images: {2} new, {3} reused, {4} failed; {5} saved; {6} of {7} credits used' -f
+        [Console]::WriteLine(('{0:s} {1} images: {2} new, {3} reused, {4} failed; {5} saved; team credits {6} of {7} used' -f
             (Get-Date), $made.Total, ($made.Succeeded - $made.Reused), $made.Reused, $made.Failed, $saved.Succeeded,
-            $made.UsedCredit, $made.CreditLimit))
+            $made.TeamCreditsUsed, $made.TeamCreditLimit))
     }
     if (-not $finished) { exit 1 }
 }

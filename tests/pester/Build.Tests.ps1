@@ -21,7 +21,7 @@ Describe 'Assembling the module folder' {
         Build-ModuleFolder -Publish $publish -ModuleFolder $folder -Root $RepoRoot
 
         $expected = @((Get-ChildItem -LiteralPath $publish -Filter *.dll).Name) +
-            'dependencies', 'LICENSE', 'OneMinBg.Format.ps1xml', 'OneMinBg.psd1'
+            'dependencies', 'LICENSE', 'OneMinBg.Format.ps1xml', 'OneMinBg.psd1', 'OneMinBg.Types.ps1xml'
         (Get-ChildItem -LiteralPath $folder -Recurse -Force).Name | Sort-Object | Should -Be ($expected | Sort-Object)
     }
 

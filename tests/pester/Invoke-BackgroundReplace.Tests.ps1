@@ -36,7 +36,7 @@ Describe 'Invoke-BackgroundReplace' {
             $_.Model | Should -Be 'gpt-image-1-mini'
             $_.ResultKeys | Should -HaveCount 1
             $_.TemporaryUrl | Should -Match '^http'
-            $_.CreatedAt | Should -BeOfType ([datetime])
+            $_.CreatedAt | Should -BeOfType ([DateTimeOffset])
         }
         $stats = Get-OneMinEmulatorStats $Emu
         $stats.uploads | Should -Be 3
@@ -206,7 +206,7 @@ Describe 'Invoke-BackgroundReplace' {
         $first.Failed | Should -Be 1
         $first.Reused | Should -Be 0
         $first.Total | Should -Be 3
-        $first.UsedCredit | Should -BeGreaterThan 0
+        $first.TeamCreditsUsed | Should -BeGreaterThan 0
         $null = Get-ChildItem -LiteralPath $dir -File -Filter 'image*' | Invoke-BackgroundReplace -Prompt 'x' -SummaryVariable second
         $second.Reused | Should -Be 2
         $second.Succeeded | Should -Be 2

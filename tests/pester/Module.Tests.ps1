@@ -94,7 +94,7 @@ Describe 'Output types, views and completion' {
     It 'shows the columns a person wants in the default table' {
         $r = Get-ChildItem -LiteralPath (New-Sources 1) -File | Invoke-BackgroundReplace -Prompt 'x'
         $table = $r | Format-Table | Out-String -Width 250
-        $table | Should -Match 'Status\s+Reused\s+Size\s+Quality\s+Source\s+Id\s+Prompt'
+        $table | Should -Match 'Status\s+Source\s+Size\s+Id\s+Saved'
         $table | Should -Match 'image1\.png'
         ($r | Format-List | Out-String) | Should -Match 'ResultKeys'
     }

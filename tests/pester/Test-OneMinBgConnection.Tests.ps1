@@ -19,8 +19,8 @@ Describe 'Test-OneMinBgConnection' {
         $test.Reachable | Should -BeTrue
         $test.KeyAccepted | Should -BeTrue
         $stats = Get-OneMinEmulatorStats $Emu
-        $test.UsedCredit | Should -BeGreaterThan 0
-        $test.RemainingCredit | Should -Be ($test.CreditLimit - $test.UsedCredit)
+        $test.TeamCreditsUsed | Should -BeGreaterThan 0
+        $test.TeamCreditsRemaining | Should -Be ($test.TeamCreditLimit - $test.TeamCreditsUsed)
         $test.CreditsAsOf | Should -BeOfType ([datetime])
         $stats.charges | Should -Be 2
     }

@@ -289,7 +289,8 @@ public sealed partial class Journal
     /// <exception cref="ResultNotRecordedException">The journal could not be written (full disk, lock held,
     /// no access): the result was kept in a rescue file the next write adds to the journal, or in memory for
     /// this instance's next write. The exception carries the entry.</exception>
-    public JournalEntry RecordResult(ImageRequest request, AiRecord record, string assetKey)
+    /// <param name="credits">What the call cost, when the caller could measure it (the line's "cost").</param>
+    public JournalEntry RecordResult(ImageRequest request, AiRecord record, string assetKey, decimal? credits = null)
     {
         if (request == null)
         {
@@ -305,6 +306,7 @@ public sealed partial class Journal
         JournalLine line = JournalLine.About(JournalLine.Result, request);
         line.AssetKey = assetKey;
         SetRecord(line, record.Id, record, previous: null);
+        line.Credits = credits;
         try
         {
             return Write(JournalLine.Result, view => view.AppendAndFold(line));

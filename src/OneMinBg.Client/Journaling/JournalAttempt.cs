@@ -58,6 +58,8 @@ public sealed class JournalAttempt
     public string? Status { get; internal set; }
     public decimal? UsedCredit { get; internal set; }
     public decimal? CreditLimit { get; internal set; }
+    /// <summary>What this attempt's call cost, when the client could measure it (see JournalEntry.Credits).</summary>
+    public decimal? Credits { get; internal set; }
     public string? FailureKind { get; internal set; }
     public string? FailureMessage { get; internal set; }
     /// <summary>The latest save of its result.</summary>

@@ -75,6 +75,11 @@ public sealed class JournalEntry
     public DateTimeOffset? CreatedAt { get; internal set; }
     public decimal? UsedCredit { get; internal set; }
     public decimal? CreditLimit { get; internal set; }
+    /// <summary>
+    /// What the call that made this record cost, when the client could measure it (the journal's "cost"); null
+    /// when not. A lookup's renewal keeps it: the team's totals move on, what the image cost does not.
+    /// </summary>
+    public decimal? Credits { get; internal set; }
     /// <summary>The uploaded key the feature ran on.</summary>
     public string? AssetKey { get; internal set; }
 

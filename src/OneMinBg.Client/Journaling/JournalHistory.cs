@@ -113,6 +113,7 @@ internal sealed class JournalHistory
         attempt.Status = line.Status;
         attempt.UsedCredit = line.UsedCredit;
         attempt.CreditLimit = line.CreditLimit;
+        attempt.Credits = line.Credits;
         attempt.MayHaveBeenCharged = true;
         if (JournalIndex.IsSuccess(line.Status))
         {

@@ -203,6 +203,7 @@ internal sealed class JournalIndex
         entry.CreatedAt = line.CreatedAt;
         entry.UsedCredit = line.UsedCredit;
         entry.CreditLimit = line.CreditLimit;
+        entry.Credits = line.Credits;
         entry.AssetKey = line.AssetKey;
         entry.Unanswered = Array.Empty<DateTimeOffset>(); // the service answered for it
         entry.AcceptedRecordId = null;

@@ -64,6 +64,8 @@ internal sealed class JournalLine
     public DateTimeOffset? CreatedAt { get; set; }
     public decimal? UsedCredit { get; set; }
     public decimal? CreditLimit { get; set; }
+    /// <summary>On a result: what this call cost, as the client measured it ("cost"; see CreditMeter).</summary>
+    public decimal? Credits { get; set; }
     public string? AssetKey { get; set; }
     public bool Refresh { get; set; }
 
@@ -180,6 +182,7 @@ internal sealed class JournalLine
             Time(writer, "created", CreatedAt);
             Number(writer, "used", UsedCredit);
             Number(writer, "limit", CreditLimit);
+            Number(writer, "cost", Credits);
             String(writer, "asset", AssetKey);
             if (Refresh)
             {

@@ -197,6 +197,7 @@ internal sealed class JournalLineReader
             case "created": line.CreatedAt = reader.GetDateTimeOffset(); return true;
             case "used": line.UsedCredit = reader.GetDecimal(); return true;
             case "limit": line.CreditLimit = reader.GetDecimal(); return true;
+            case "cost": line.Credits = reader.GetDecimal(); return true;
             case "asset": line.AssetKey = reader.GetString(); return true;
             case "refresh": line.Refresh = reader.GetBoolean(); return true;
             case "fail": line.FailureKind = Shared(ref reader, Slot.FailureKind); return true;

@@ -79,6 +79,7 @@ public sealed partial class ReplaceWorkflow
                 _sending = true;
             }
 
+            _meterTicket ??= _workflow._credits.Sent();
             if (!_featureSent)
             {
                 _featureSent = true;

@@ -28,6 +28,7 @@ public sealed partial class ReplaceWorkflow
     private readonly OneMinClient _client;
     private readonly TimeSpan _staleClaimAfter;
     private readonly FirstCallGate _firstCall = new FirstCallGate();
+    private readonly CreditMeter _credits = new CreditMeter();
 
     /// <param name="staleClaimAfter">A claim older than this belongs to a run that is gone.</param>
     public ReplaceWorkflow(Journal journal, OneMinClient client, TimeSpan staleClaimAfter)
@@ -91,6 +92,8 @@ public sealed partial class ReplaceWorkflow
         // The entry of a record the service accepted in an earlier attempt: waited for, not paid again.
         private JournalEntry? _accepted;
         private string? _acceptedId;
+        // This attempt's charged call in the batch's credit meter, from its send to its answer.
+        private CreditMeter.Ticket? _meterTicket;
 
         public Attempt(ReplaceWorkflow workflow, ImageRequest request, SourceImage? image, IWorkflowSink sink,
             CancellationToken batchToken, CancellationToken stopToken)
@@ -154,6 +157,10 @@ public sealed partial class ReplaceWorkflow
             finally
             {
                 _free.Dispose();
+                if (_meterTicket != null)
+                {
+                    _workflow._credits.Ended(_meterTicket); // sent, and no record came back
+                }
             }
         }
 
@@ -237,9 +244,11 @@ public sealed partial class ReplaceWorkflow
         {
             // Paid for: from here on the result is never dropped and the claim never given back.
             ReplaceResult result;
+            decimal? credits = _workflow._credits.Answered(_meterTicket, record.UsedCredit);
+            _meterTicket = null;
             try
             {
-                result = new ReplaceResult(Journal.RecordResult(_request, record, assetKey), reused: false);
+                result = new ReplaceResult(Journal.RecordResult(_request, record, assetKey, credits), reused: false);
             }
             catch (ResultNotRecordedException ex)
             {

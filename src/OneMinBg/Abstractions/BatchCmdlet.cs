@@ -23,6 +23,8 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     private int _skipped;
     private decimal? _usedCredit;
     private decimal? _creditLimit;
+    private decimal _creditsSpent;
+    private int _creditsUnmeasured;
     private bool _published;
 
     /// <summary>How many items are in flight at once.</summary>
@@ -90,9 +92,21 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     /// <summary>A result a worker wrote was reused; the runner counts it as done.</summary>
     internal void CountReused() => _reused++;
 
-    /// <summary>The account's credit figures as a result reported them; the highest use is the latest.</summary>
-    internal void CountCredit(decimal? usedCredit, decimal? creditLimit)
+    /// <summary>
+    /// A result this run paid for (not a reused one: its figures are not this batch's): what it cost, and the
+    /// team's figures it reported, the highest use being the latest.
+    /// </summary>
+    internal void CountCredit(decimal? usedCredit, decimal? creditLimit, decimal? credits)
     {
+        if (credits != null)
+        {
+            _creditsSpent += credits.Value;
+        }
+        else
+        {
+            _creditsUnmeasured++;
+        }
+
         if (usedCredit != null && (_usedCredit == null || usedCredit >= _usedCredit))
         {
             _usedCredit = usedCredit;
@@ -120,8 +134,10 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
             Failed = failed,
             Skipped = _skipped + unfinished,
             Completed = completed,
-            UsedCredit = _usedCredit,
-            CreditLimit = _creditLimit,
+            CreditsSpent = _creditsSpent,
+            CreditsUnmeasured = _creditsUnmeasured,
+            TeamCreditsUsed = _usedCredit,
+            TeamCreditLimit = _creditLimit,
             Elapsed = _clock.Elapsed,
         };
         SessionState.PSVariable.Set(name, summary);

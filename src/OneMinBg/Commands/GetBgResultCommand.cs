@@ -55,7 +55,15 @@ public sealed class GetBgResultCommand : LookupCmdlet
     [Parameter(ParameterSetName = JournalSet)]
     [Parameter(ParameterSetName = LiteralJournalSet)]
     [SupportsWildcards]
+    [ArgumentCompleter(typeof(StatusCompleter))]
     public string[]? Status { get; set; }
+
+    /// <summary>Journal listing: only requests for these models (wildcards), e.g. gpt-image-1-mini.</summary>
+    [Parameter(ParameterSetName = JournalSet)]
+    [Parameter(ParameterSetName = LiteralJournalSet)]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(ModelCompleter))]
+    public string[]? Model { get; set; }
 
     /// <summary>Journal listing: only requests sent at or after this time.</summary>
     [Parameter(ParameterSetName = JournalSet)]
@@ -117,7 +125,7 @@ public sealed class GetBgResultCommand : LookupCmdlet
 
         _listing ??= new JournalListing(journal, History);
         int listed = 0;
-        foreach (object item in _listing.Select(sources, Status, Since, Until))
+        foreach (object item in _listing.Select(sources, Status, Model, Since, Until))
         {
             WriteObject(item);
             listed++;

@@ -143,9 +143,12 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         {
             if (result.Reused)
             {
-                CountReused();
+                CountReused(); // paid for by another run: nothing of it is this batch's spending
             }
-            CountCredit(result.UsedCredit, result.CreditLimit);
+            else
+            {
+                CountCredit(result.TeamCreditsUsed, result.TeamCreditLimit, result.Credits);
+            }
         }
     }
 
@@ -244,7 +247,6 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
                     + $"{done.CompletedAt:u} from the journal (same image and settings); -Force pays for a new one.");
                 BgResult result = BgResult.From(done, file, reused: true);
                 CountDone(reused: true);
-                CountCredit(result.UsedCredit, result.CreditLimit);
                 WriteObject(result);
             }
             else

@@ -64,10 +64,10 @@ public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
         }
         if (newest != null)
         {
-            test.CreditLimit = newest.CreditLimit;
-            test.UsedCredit = newest.UsedCredit;
-            test.RemainingCredit = newest.CreditLimit - newest.UsedCredit;
-            test.CreditsAsOf = newest.CompletedAt?.UtcDateTime;
+            test.TeamCreditLimit = newest.CreditLimit;
+            test.TeamCreditsUsed = newest.UsedCredit;
+            test.TeamCreditsRemaining = newest.CreditLimit - newest.UsedCredit;
+            test.CreditsAsOf = newest.CompletedAt?.ToUniversalTime();
         }
     }
 }

@@ -29,9 +29,18 @@ public sealed class BatchSummary
     /// Select-Object -First ended it first.
     /// </summary>
     public bool Completed { get; set; }
-    /// <summary>The team's used credits as the service last reported them in this batch.</summary>
-    public decimal? UsedCredit { get; set; }
+    /// <summary>
+    /// The credits this batch is known to have paid: the sum of the Credits of the images it paid for (reused
+    /// ones cost nothing now). Images whose cost could not be measured are not in it but counted in
+    /// CreditsUnmeasured; while that is not 0 this is a lower bound, and TeamCreditsUsed compared with the previous
+    /// run's tells the whole.
+    /// </summary>
+    public decimal CreditsSpent { get; set; }
+    /// <summary>Images this batch paid for whose cost could not be measured (see BgResult.Credits).</summary>
+    public int CreditsUnmeasured { get; set; }
+    /// <summary>The team's used credits (a running total) as the service last reported them in this batch.</summary>
+    public decimal? TeamCreditsUsed { get; set; }
     /// <summary>The team's credit limit as the service last reported it in this batch.</summary>
-    public decimal? CreditLimit { get; set; }
+    public decimal? TeamCreditLimit { get; set; }
     public TimeSpan Elapsed { get; set; }
 }

@@ -17,12 +17,13 @@ public sealed class BgAttempt
     public string Outcome { get; set; } = "";
     /// <summary>It succeeded, or it was sent and failed or got no answer: it may have been paid for.</summary>
     public bool MayHaveBeenCharged { get; set; }
-    /// <summary>When it was claimed (UTC); empty for a run with -Force, which claims nothing.</summary>
-    public DateTime? ClaimedAt { get; set; }
-    /// <summary>When its paid call was sent (UTC); empty when it was not.</summary>
-    public DateTime? SentAt { get; set; }
-    /// <summary>When its result, failure or release was recorded (UTC).</summary>
-    public DateTime? CompletedAt { get; set; }
+    /// <summary>When it was claimed (UTC; shown in local time); empty for a run with -Force, which claims nothing.
+    /// </summary>
+    public DateTimeOffset? ClaimedAt { get; set; }
+    /// <summary>When its paid call was sent (UTC; shown in local time); empty when it was not.</summary>
+    public DateTimeOffset? SentAt { get; set; }
+    /// <summary>When its result, failure or release was recorded (UTC; shown in local time).</summary>
+    public DateTimeOffset? CompletedAt { get; set; }
     /// <summary>The record the service made for it; Get-BgResult -Id takes it.</summary>
     public string? Id { get; set; }
     /// <summary>The record's status, as last seen.</summary>
@@ -30,8 +31,10 @@ public sealed class BgAttempt
     /// <summary>An error kind (e.g. FeatureFailed, UnknownOutcome, ServerError) when it did not succeed.</summary>
     public string? FailureKind { get; set; }
     public string? FailureReason { get; set; }
-    /// <summary>The team's used credits as the service reported them with its record.</summary>
-    public decimal? UsedCredit { get; set; }
+    /// <summary>What this attempt's call cost, when it could be measured (see BgResult.Credits).</summary>
+    public decimal? Credits { get; set; }
+    /// <summary>The team's used credits (a running total) as the service reported them with its record.</summary>
+    public decimal? TeamCreditsUsed { get; set; }
     /// <summary>The machine of the process that claimed it.</summary>
     public string? Host { get; set; }
     public int? ProcessId { get; set; }
@@ -59,14 +62,15 @@ public sealed class BgAttempt
             Attempt = attempt.Number,
             Outcome = attempt.Outcome.ToString(),
             MayHaveBeenCharged = attempt.MayHaveBeenCharged,
-            ClaimedAt = attempt.ClaimedAt?.UtcDateTime,
-            SentAt = attempt.SentAt?.UtcDateTime,
-            CompletedAt = attempt.CompletedAt?.UtcDateTime,
+            ClaimedAt = attempt.ClaimedAt?.ToUniversalTime(),
+            SentAt = attempt.SentAt?.ToUniversalTime(),
+            CompletedAt = attempt.CompletedAt?.ToUniversalTime(),
             Id = attempt.RecordId,
             Status = attempt.Status,
             FailureKind = attempt.FailureKind,
             FailureReason = attempt.FailureMessage,
-            UsedCredit = attempt.UsedCredit,
+            Credits = attempt.Credits,
+            TeamCreditsUsed = attempt.UsedCredit,
             Host = attempt.Owner?.Host,
             ProcessId = attempt.Owner?.ProcessId,
             RunId = attempt.RunId,

@@ -24,22 +24,36 @@ public sealed class BgResult
     public string? Quality { get; set; }
     public string? Background { get; set; }
     public string? Model { get; set; }
-    /// <summary>Storage keys of the result images, relative to the service's bucket.</summary>
-    public string[] ResultKeys { get; set; } = Array.Empty<string>();
+    /// <summary>
+    /// Storage keys of the result images, relative to the service's bucket. A list (indexable, enumerable) whose
+    /// text is the keys joined by '; ', which is what Export-Csv writes.
+    /// </summary>
+    public ResultKeyList ResultKeys { get; set; } = ResultKeyList.Empty;
     /// <summary>Presigned download link for the first result; valid about 7 days. Get-BgResult renews it.</summary>
     public string? TemporaryUrl { get; set; }
-    /// <summary>When the service created the record (UTC).</summary>
-    public DateTime? CreatedAt { get; set; }
-    /// <summary>The team's used credits as the service reported them with this record.</summary>
-    public decimal? UsedCredit { get; set; }
+    /// <summary>
+    /// When the service created the record, with its offset (UTC, as reported). PowerShell shows it in local time
+    /// and Export-Csv writes it as ISO 8601 with the offset (OneMinBg.Types.ps1xml).
+    /// </summary>
+    public DateTimeOffset? CreatedAt { get; set; }
+    /// <summary>
+    /// What this image cost, in credits, when it was made (a reused result keeps it; it was not paid again). The
+    /// service reports no charge per call, so this is the team's used credit in the answer minus the total known
+    /// when the call was sent, measured only when no other call of the batch was with the service meanwhile;
+    /// empty when it could not be measured (calls in parallel, the batch's first call, a result from another
+    /// run or from a version before 0.4.0, a lookup by -Id).
+    /// </summary>
+    public decimal? Credits { get; set; }
+    /// <summary>The team's used credits (a running total for the whole team) as reported with this record.</summary>
+    public decimal? TeamCreditsUsed { get; set; }
     /// <summary>The team's credit limit as the service reported it with this record.</summary>
-    public decimal? CreditLimit { get; set; }
+    public decimal? TeamCreditLimit { get; set; }
     /// <summary>The API the record lives on, so Get-BgResult and Save-BgImage ask the same service again.</summary>
     public string? BaseUri { get; set; }
     /// <summary>True when this run took the result from the journal instead of paying for it again.</summary>
     public bool Reused { get; set; }
-    /// <summary>When the request was (last) sent, from the journal (UTC).</summary>
-    public DateTime? RequestedAt { get; set; }
+    /// <summary>When the request was (last) claimed for sending, from the journal (UTC; shown in local time).</summary>
+    public DateTimeOffset? RequestedAt { get; set; }
     /// <summary>Where Save-BgImage last saved the image, from the journal.</summary>
     public string? SavedPath { get; set; }
     /// <summary>Why the request did not succeed, from the journal; empty when it did.</summary>
@@ -61,11 +75,11 @@ public sealed class BgResult
             Quality = record.Quality,
             Background = record.Background,
             Model = record.Model,
-            ResultKeys = ToArray(record.ResultKeys),
+            ResultKeys = new ResultKeyList(record.ResultKeys),
             TemporaryUrl = record.TemporaryUrl,
-            CreatedAt = record.CreatedAt?.UtcDateTime,
-            UsedCredit = record.UsedCredit,
-            CreditLimit = record.CreditLimit,
+            CreatedAt = record.CreatedAt?.ToUniversalTime(),
+            TeamCreditsUsed = record.UsedCredit,
+            TeamCreditLimit = record.CreditLimit,
             BaseUri = baseUri.AbsoluteUri,
         };
     }
@@ -88,14 +102,15 @@ public sealed class BgResult
             Quality = request.Quality,
             Background = request.Background,
             Model = request.Model,
-            ResultKeys = ToArray(entry.ResultKeys),
+            ResultKeys = new ResultKeyList(entry.ResultKeys),
             TemporaryUrl = entry.TemporaryUrl,
-            CreatedAt = entry.CreatedAt?.UtcDateTime,
-            UsedCredit = entry.UsedCredit,
-            CreditLimit = entry.CreditLimit,
+            CreatedAt = entry.CreatedAt?.ToUniversalTime(),
+            Credits = entry.Credits,
+            TeamCreditsUsed = entry.UsedCredit,
+            TeamCreditLimit = entry.CreditLimit,
             BaseUri = request.BaseUri.AbsoluteUri,
             Reused = reused,
-            RequestedAt = entry.RequestedAt.UtcDateTime,
+            RequestedAt = entry.RequestedAt.ToUniversalTime(),
             SavedPath = entry.SavedPath,
             FailureReason = entry.State == JournalState.Succeeded ? null : entry.FailureMessage,
         };
@@ -109,14 +124,4 @@ public sealed class BgResult
         JournalState.Succeeded => AiRecord.SuccessStatus,
         _ => "FAILED",
     };
-
-    private static string[] ToArray(IReadOnlyList<string> list)
-    {
-        var keys = new string[list.Count];
-        for (int i = 0; i < keys.Length; i++)
-        {
-            keys[i] = list[i];
-        }
-        return keys;
-    }
 }

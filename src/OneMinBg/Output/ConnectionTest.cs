@@ -12,10 +12,13 @@ public sealed class ConnectionTest
     public bool KeyAccepted { get; set; }
     public long? LatencyMs { get; set; }
     /// <summary>The team's credit limit, as the service reported it with the newest result in the journal.</summary>
-    public decimal? CreditLimit { get; set; }
-    public decimal? UsedCredit { get; set; }
-    public decimal? RemainingCredit { get; set; }
-    /// <summary>When the credit figures were reported: the API has no balance call.</summary>
-    public DateTime? CreditsAsOf { get; set; }
+    public decimal? TeamCreditLimit { get; set; }
+    /// <summary>The team's used credits (a running total), as reported with the same result.</summary>
+    public decimal? TeamCreditsUsed { get; set; }
+    /// <summary>TeamCreditLimit minus TeamCreditsUsed.</summary>
+    public decimal? TeamCreditsRemaining { get; set; }
+    /// <summary>When the credit figures were reported (UTC; shown in local time): the API has no balance call.
+    /// </summary>
+    public DateTimeOffset? CreditsAsOf { get; set; }
     public string Message { get; set; } = "";
 }

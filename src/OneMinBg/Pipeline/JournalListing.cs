@@ -151,22 +151,23 @@ internal sealed class JournalListing
     }
 
     /// <summary>The requests that pass every filter given (null: not given), oldest first: a BgResult each, or
-    /// a BgAttempt for each of their attempts. Statuses are wildcards (any case); the times compare as UTC.
+    /// a BgAttempt for each of their attempts. Statuses and models are wildcards (any case); the times compare as
+    /// instants (a DateTime without a kind is local time, as PowerShell gives it).
     /// </summary>
-    public IEnumerable<object> Select(SourcePathFilter? sources, string[]? statuses, DateTime? since,
-        DateTime? until)
+    public IEnumerable<object> Select(SourcePathFilter? sources, string[]? statuses, string[]? models,
+        DateTime? since, DateTime? until)
     {
-        WildcardPattern[]? patterns = statuses is { Length: > 0 }
-            ? statuses.Select(status => WildcardPattern.Get(status, WildcardOptions.IgnoreCase)).ToArray()
-            : null;
-        since = since?.ToUniversalTime();
-        until = until?.ToUniversalTime();
+        WildcardPattern[]? statusPatterns = Patterns(statuses);
+        WildcardPattern[]? modelPatterns = Patterns(models);
+        DateTimeOffset? from = since == null ? null : new DateTimeOffset(since.Value.ToUniversalTime());
+        DateTimeOffset? to = until == null ? null : new DateTimeOffset(until.Value.ToUniversalTime());
         foreach (int i in Candidates(sources))
         {
             BgResult result = BgResult.From(_entries[i]);
-            if ((patterns != null && !patterns.Any(status => status.IsMatch(result.Status)))
-                || (since != null && result.RequestedAt < since)
-                || (until != null && result.RequestedAt >= until))
+            if ((statusPatterns != null && !statusPatterns.Any(status => status.IsMatch(result.Status)))
+                || (modelPatterns != null && !modelPatterns.Any(model => model.IsMatch(result.Model ?? "")))
+                || (from != null && result.RequestedAt < from)
+                || (to != null && result.RequestedAt >= to))
             {
                 continue;
             }
@@ -183,6 +184,10 @@ internal sealed class JournalListing
             }
         }
     }
+
+    private static WildcardPattern[]? Patterns(string[]? values) => values is { Length: > 0 }
+        ? values.Select(value => WildcardPattern.Get(value, WildcardOptions.IgnoreCase)).ToArray()
+        : null;
 
     /// <summary>The entries the source filter lets through, in journal order.</summary>
     private IEnumerable<int> Candidates(SourcePathFilter? sources)
