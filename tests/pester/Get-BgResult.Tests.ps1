@@ -281,6 +281,8 @@ Describe 'Get-BgResult -History' {
         $requests = @(($text -split "`r?`n") | Where-Object { $_ -match '^\s*Request: ' })
         $requests | Should -HaveCount 2
         $requests | ForEach-Object { $_ | Should -Match '"$' -Because 'the line ends with its prompt, not wrapped' }
-        $requests -match '"white studio backdrop.*…"$' | Should -HaveCount 1
+        # The source keeps its folder (files of one name stay apart), so the prompt gets what is left of the line.
+        $requests -match '"white stud.*…"$' | Should -HaveCount 1
+        $requests | ForEach-Object { $_.Length | Should -BeLessOrEqual 80 }
     }
 }

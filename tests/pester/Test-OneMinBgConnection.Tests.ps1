@@ -21,7 +21,7 @@ Describe 'Test-OneMinBgConnection' {
         $stats = Get-OneMinEmulatorStats $Emu
         $test.TeamCreditsUsed | Should -BeGreaterThan 0
         $test.TeamCreditsRemaining | Should -Be ($test.TeamCreditLimit - $test.TeamCreditsUsed)
-        $test.CreditsAsOf | Should -BeOfType ([datetime])
+        $test.CreditsAsOf | Should -BeOfType ([DateTimeOffset])
         $stats.charges | Should -Be 2
     }
 

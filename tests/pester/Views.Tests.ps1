@@ -209,6 +209,9 @@ Describe 'What each image cost' {
         $s2.CreditsUnmeasured | Should -Be 0
         $s2.TeamCreditsUsed | Should -BeNullOrEmpty -Because 'reused results bring no figures of this batch'
         (Get-OneMinEmulatorStats $Emu).charges | Should -Be 3
+
+        $looked = $first | Get-BgResult # looked up again at the service: the journal still knows the cost
+        foreach ($r in $looked) { $r.Credits | Should -Be ($first | Where-Object Id -eq $r.Id).Credits }
     }
 }
 

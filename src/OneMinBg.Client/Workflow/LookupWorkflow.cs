@@ -8,15 +8,18 @@ namespace OneMinBg.Client.Workflow;
 /// <summary>A record looked up again at the service, and the source file the journal knows it by.</summary>
 public sealed class LookedUpRecord
 {
-    public LookedUpRecord(AiRecord record, string? sourcePath)
+    public LookedUpRecord(AiRecord record, string? sourcePath, decimal? credits = null)
     {
         Record = record;
         SourcePath = sourcePath;
+        Credits = credits;
     }
 
     public AiRecord Record { get; }
     /// <summary>The file the journal recorded for this record; null when it does not know the record.</summary>
     public string? SourcePath { get; }
+    /// <summary>What the record cost when it was made, as the journal measured it; null when not known.</summary>
+    public decimal? Credits { get; }
 }
 
 /// <summary>
@@ -50,6 +53,6 @@ public sealed class LookupWorkflow
             _journal.RecordRefresh(id, record);
         }
 
-        return new LookedUpRecord(record, known?.Request.SourcePath);
+        return new LookedUpRecord(record, known?.Request.SourcePath, known?.Credits);
     }
 }

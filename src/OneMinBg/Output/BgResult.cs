@@ -40,8 +40,8 @@ public sealed class BgResult
     /// What this image cost, in credits, when it was made (a reused result keeps it; it was not paid again). The
     /// service reports no charge per call, so this is the team's used credit in the answer minus the total known
     /// when the call was sent, measured only when no other call of the batch was with the service meanwhile;
-    /// empty when it could not be measured (calls in parallel, the batch's first call, a result from another
-    /// run or from a version before 0.4.0, a lookup by -Id).
+    /// empty when it could not be measured (calls in parallel, the batch's first call, a result of a version
+    /// before 0.4.0, a lookup by -Id of a record the journal does not know).
     /// </summary>
     public decimal? Credits { get; set; }
     /// <summary>The team's used credits (a running total for the whole team) as reported with this record.</summary>
@@ -61,8 +61,11 @@ public sealed class BgResult
 
     internal bool IsSuccess => AiRecord.IsSuccessStatus(Status);
 
-    /// <summary>A record as the service reports it, e.g. looked up again by id.</summary>
-    internal static BgResult From(AiRecord record, Uri baseUri, string? sourcePath)
+    /// <summary>
+    /// A record as the service reports it, e.g. looked up again by id; <paramref name="credits"/> is what the
+    /// journal measured it cost, when it knows (the service does not say).
+    /// </summary>
+    internal static BgResult From(AiRecord record, Uri baseUri, string? sourcePath, decimal? credits = null)
     {
         return new BgResult
         {
@@ -78,6 +81,7 @@ public sealed class BgResult
             ResultKeys = new ResultKeyList(record.ResultKeys),
             TemporaryUrl = record.TemporaryUrl,
             CreatedAt = record.CreatedAt?.ToUniversalTime(),
+            Credits = credits,
             TeamCreditsUsed = record.UsedCredit,
             TeamCreditLimit = record.CreditLimit,
             BaseUri = baseUri.AbsoluteUri,

@@ -39,7 +39,7 @@ internal sealed class LookupItem
                 return;
             }
             // The journal remembers which file a record came from when the caller does not say.
-            item.Output(BgResult.From(found.Record, _baseUri, _sourcePath ?? found.SourcePath));
+            item.Output(BgResult.From(found.Record, _baseUri, _sourcePath ?? found.SourcePath, found.Credits));
         }
         catch (OneMinApiException ex)
         {
