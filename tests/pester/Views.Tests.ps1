@@ -169,6 +169,14 @@ Describe 'Times, keys and renamed totals in what scripts read and export' {
         $row.PSObject.Properties.Name | Should -Not -Contain 'UsedCredit' -Because 'the old names are hidden aliases'
     }
 
+    It 'the attempts of -History and Test-OneMinBgConnection export their times the same way' {
+        $iso = '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d$'
+        $attempt = Get-BgResult -History | ConvertTo-Csv | ConvertFrom-Csv
+        foreach ($name in 'ClaimedAt', 'SentAt', 'CompletedAt') { $attempt.$name | Should -Match $iso }
+        $attempt.PSObject.Properties.Name | Should -Not -Contain 'UsedCredit'
+        (Test-OneMinBgConnection | ConvertTo-Csv | ConvertFrom-Csv).CreditsAsOf | Should -Match $iso
+    }
+
     It 'times are DateTimeOffset in local time, keys a list, the old credit names still answer' {
         $r = Get-BgResult
         $r.CreatedAt | Should -BeOfType ([DateTimeOffset])
