@@ -10,7 +10,7 @@
     CompatiblePSEditions   = @('Core', 'Desktop')
     DotNetFrameworkVersion = '4.7.2'
     FormatsToProcess       = @('OneMinBg.Format.ps1xml')
-    CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage', 'Set-OneMinBgConfig', 'Get-OneMinBgConfig', 'Test-OneMinBgConnection')
+    CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage', 'Export-BgReport', 'Set-OneMinBgConfig', 'Get-OneMinBgConfig', 'Test-OneMinBgConnection')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -20,14 +20,15 @@ internal static class SavedFile
 
     public static PSObject For(PSCmdlet cmdlet, string path, BgResult result)
     {
-        PSObject item = ProviderItem(cmdlet, path);
+        PSObject item = ItemFor(cmdlet, path);
         item.Properties.Add(new PSNoteProperty(ResultIdProperty, result.Id));
         item.Properties.Add(new PSNoteProperty(SourcePathProperty, result.SourcePath));
         item.Properties.Add(new PSNoteProperty(ResultProperty, result));
         return item;
     }
 
-    private static PSObject ProviderItem(PSCmdlet cmdlet, string path)
+    /// <summary>The file as Get-Item writes it (Export-BgReport -PassThru, too).</summary>
+    public static PSObject ItemFor(PSCmdlet cmdlet, string path)
     {
         try
         {
