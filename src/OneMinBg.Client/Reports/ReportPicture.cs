@@ -11,7 +11,7 @@ namespace OneMinBg.Client.Reports;
 internal sealed class ReportPicture
 {
     /// <summary>The box each picture is drawn in, in CSS pixels; pictures keep their aspect ratio inside it.</summary>
-    internal const int Box = 280;
+    internal const int Box = 256;
 
     private ReportPicture(string? href, int width, int height, string? missing)
     {

@@ -33,7 +33,7 @@ public static class ReportWriter
 * { box-sizing: border-box; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif;
   color: #1d2128; background: #f4f5f7; }
-header { padding: 20px 28px 12px; background: #fff; border-bottom: 1px solid var(--line); }
+header { padding: 20px 20px 14px; background: #fff; border-bottom: 1px solid var(--line); }
 h1 { margin: 0 0 2px; font-size: 22px; }
 .meta { margin: 0 0 14px; color: var(--muted); }
 .summary { display: flex; flex-wrap: wrap; gap: 10px; margin: 0; padding: 0; list-style: none; }
@@ -43,7 +43,7 @@ h1 { margin: 0 0 2px; font-size: 22px; }
 .summary .failed b { color: var(--failed); } .summary .pending b { color: var(--pending); }
 details { margin-top: 12px; } summary { cursor: pointer; color: var(--failed); font-weight: 600; }
 details ol { margin: 6px 0 0; padding-left: 22px; } details a { color: inherit; }
-main { display: grid; grid-template-columns: repeat(auto-fill, minmax(620px, 1fr)); gap: 16px; padding: 16px 28px 28px; }
+main { display: grid; grid-template-columns: repeat(auto-fill, minmax(600px, 1fr)); gap: 16px; padding: 16px 20px 28px; }
 article { background: #fff; border: 1px solid var(--line); border-left: 5px solid var(--done); border-radius: 8px;
   padding: 12px 16px 10px; min-width: 0; }
 article.reused { border-left-color: var(--reused); } article.failed { border-left-color: var(--failed); }
@@ -55,7 +55,7 @@ h2 .name { overflow-wrap: anywhere; }
 .pending .badge { background: var(--pending); }
 .pics { display: flex; gap: 16px; flex-wrap: wrap; }
 figure { margin: 0; }
-.frame { display: flex; align-items: center; justify-content: center; width: 280px; height: 280px;
+.frame { display: flex; align-items: center; justify-content: center; width: 256px; height: 256px;
   border: 1px solid var(--line); border-radius: 4px; background: #fafbfc; overflow: hidden; }
 .frame img { display: block; }
 .result .frame img { background: repeating-conic-gradient(#d9dce1 0% 25%, #fff 0% 50%) 0 0 / 16px 16px; }
@@ -131,8 +131,11 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
         {
             writer.WriteLine($"<li class=\"pending\"><b>{pending}</b>not finished</li>");
         }
-        string without = unknown > 0 ? $" ({Count(unknown, "image")} without a figure)" : "";
-        writer.WriteLine($"<li class=\"credits\"><b>{Credits(spent)}</b>credits spent{Html.Escape(without)}</li>");
+        bool anyFigure = items.Any(i => !i.Reused && i.Credits.HasValue);
+        string without = !anyFigure && unknown > 0 ? " (not reported)"
+            : unknown > 0 ? $" ({Count(unknown, "image")} without a figure)" : "";
+        writer.WriteLine($"<li class=\"credits\"><b>{(anyFigure || unknown == 0 ? Credits(spent) : "?")}</b>"
+            + $"credits spent{Html.Escape(without)}</li>");
         writer.WriteLine("</ul>");
 
         var failures = items.Select((item, index) => (item, index)).Where(p => p.item.Outcome != ReportOutcome.Done)
