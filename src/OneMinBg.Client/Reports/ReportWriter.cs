@@ -57,7 +57,7 @@ h2 .name { overflow-wrap: anywhere; }
 figure { margin: 0; }
 .frame { display: flex; align-items: center; justify-content: center; width: 256px; height: 256px;
   border: 1px solid var(--line); border-radius: 4px; background: #fafbfc; overflow: hidden; }
-.frame img { display: block; }
+.frame a, .frame img { display: block; }
 .result .frame img { background: repeating-conic-gradient(#d9dce1 0% 25%, #fff 0% 50%) 0 0 / 16px 16px; }
 .missing { width: 100%; height: 100%; display: flex; align-items: center; justify-content: center; padding: 18px;
   text-align: center; color: var(--muted); overflow-wrap: anywhere;
@@ -195,7 +195,7 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
         }
         Field(writer, "Credits", item.Credits is decimal credits ? Credits(credits) + (item.Reused
             ? " (paid by an earlier run)" : "") : null);
-        Field(writer, "Saved as", item.ResultPath);
+        Field(writer, "Saved as", item.ResultPath == null ? null : Below(item.ResultPath, options));
         Field(writer, "Id", item.Id);
         writer.WriteLine("</dl>");
         writer.WriteLine("</article>");
@@ -223,8 +223,10 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
         writer.Write($"<figure class=\"{role}\"><div class=\"frame\">");
         if (picture.Href != null)
         {
-            writer.Write($"<img src=\"{Html.Escape(picture.Href)}\" width=\"{picture.Width}\" "
-                + $"height=\"{picture.Height}\" loading=\"lazy\" decoding=\"async\" alt=\"{caption}\">");
+            // The picture opens the file itself, at its full size.
+            string href = Html.Escape(picture.Href);
+            writer.Write($"<a href=\"{href}\"><img src=\"{href}\" width=\"{picture.Width}\" "
+                + $"height=\"{picture.Height}\" loading=\"lazy\" decoding=\"async\" alt=\"{caption}\"></a>");
         }
         else
         {
@@ -249,9 +251,15 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
         {
             return item.ImageUrl ?? item.Id ?? "(no source)";
         }
+        return Below(path!, options);
+    }
+
+    /// <summary>A path below the report's folder from there; any other path in full.</summary>
+    private static string Below(string path, ReportOptions options)
+    {
         string folder = Path.GetFullPath(options.Folder).TrimEnd(Path.DirectorySeparatorChar,
             Path.AltDirectorySeparatorChar) + Path.DirectorySeparatorChar;
-        return path!.StartsWith(folder, StringComparison.Ordinal) ? path.Substring(folder.Length) : path;
+        return path.StartsWith(folder, StringComparison.Ordinal) ? path.Substring(folder.Length) : path;
     }
 
     private static string Time(DateTimeOffset time, ReportOptions options) =>
