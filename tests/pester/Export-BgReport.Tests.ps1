@@ -291,6 +291,22 @@ Describe $BrowserTitle -Skip:$NoChromium {
         $check.Placeholders | Should -Be 2 -Because 'the failed and the unknown image have no result'
     }
 
+    It 'loads only the pictures near the screen at first, and every one once scrolled to (a long report opens fast)' {
+        $dir = New-Sources 60
+        $page = Join-Path $dir 'long.html'
+        # The page is what matters here, not the service: results as Get-BgResult gives them, each saved file
+        # another picture (a browser loads one file once, however often the page shows it).
+        Get-ChildItem -LiteralPath $dir -File | ForEach-Object {
+            [OneMinBg.BgResult]@{ Id = [guid]::NewGuid().ToString(); Status = 'SUCCESS'; SourcePath = $_.FullName }
+        } | Export-BgReport -Path $page
+        Open-Page $Browser $page
+        $check = Test-PageImages $Browser
+        $check.Total | Should -Be 60
+        $check.Height | Should -BeGreaterThan 10000
+        $check.LoadedAtFirst | Should -BeLessThan 30 -Because 'pictures far below the screen wait until they are scrolled to'
+        @($check.Broken) | Should -HaveCount 0
+    }
+
     It 'sees a broken picture when there is one (the check can fail)' {
         $page = Join-Path (New-Folder) 'broken.html'
         $good = (Get-ReportImage $MovedReport)[0]

@@ -23,14 +23,15 @@ internal sealed class ReportInputs
     /// <summary>Takes one input object; false when it is neither a result nor a file Save-BgImage wrote.</summary>
     public bool Add(PSObject input)
     {
-        if (input.BaseObject is FileSystemInfo file)
+        // A file of Save-BgImage (also deserialized, e.g. from a job): its result travels with it.
+        if (Value(input, SavedFile.ResultProperty) is object result && Text(input, "FullName") is string file)
         {
-            if (Value(input, SavedFile.ResultProperty) is not object result)
-            {
-                return false;
-            }
-            ItemFor(PSObject.AsPSObject(result), replace: false).ResultPath = file.FullName;
+            ItemFor(PSObject.AsPSObject(result), replace: false).ResultPath = file;
             return true;
+        }
+        if (input.BaseObject is FileSystemInfo)
+        {
+            return false;
         }
         if (input.BaseObject is not BgResult && (Value(input, "Id") == null || Value(input, "Status") == null))
         {
