@@ -131,6 +131,22 @@ Describe 'Export-BgReport' {
         (Get-ReportSummary $alone).done | Should -Be 3
     }
 
+    It 'reads results back from Export-Csv and saved files back from Export-Clixml' {
+        $csv = Join-Path $Root 'results.csv'
+        Get-BgResult -LiteralSourcePath $Results.SourcePath | Export-Csv -LiteralPath $csv -NoTypeInformation
+        $fromCsv = Join-Path $Root 'csv.html'
+        Import-Csv -LiteralPath $csv | Export-BgReport -Path $fromCsv
+        @(Get-ReportImage $fromCsv | Where-Object File -In $Saved.FullName) | Should -HaveCount 3 -Because 'SavedPath comes from the journal'
+        (Get-ReportSummary $fromCsv).done | Should -Be 3
+        (Get-Content -LiteralPath $fromCsv -Raw) | Should -Match '<time datetime="\d{4}-'
+
+        $xml = Join-Path $Root 'saved.xml'
+        $Saved | Export-Clixml -LiteralPath $xml
+        $fromXml = Join-Path $Root 'xml.html'
+        Import-Clixml -LiteralPath $xml | Export-BgReport -Path $fromXml
+        @(Get-ReportImage $fromXml) | Should -HaveCount 6
+    }
+
     It 'shows a placeholder, not a broken image, for a source that is gone and a result never saved' {
         $gone = Join-Path (New-Folder) 'gone.png'
         Copy-Item -LiteralPath $Results[0].SourcePath -Destination $gone

@@ -26,7 +26,7 @@ internal sealed class ReportInputs
         // A file of Save-BgImage (also deserialized, e.g. from a job): its result travels with it.
         if (Value(input, SavedFile.ResultProperty) is object result && Text(input, "FullName") is string file)
         {
-            ItemFor(PSObject.AsPSObject(result), replace: false).ResultPath = file;
+            ItemFor(ResultOf(input, PSObject.AsPSObject(result)), replace: false).ResultPath = file;
             return true;
         }
         if (input.BaseObject is FileSystemInfo)
@@ -39,6 +39,23 @@ internal sealed class ReportInputs
         }
         ItemFor(input, replace: true);
         return true;
+    }
+
+    /// <summary>
+    /// A saved file's result; serialized shallowly (Export-Clixml's default depth) it is only its name, and the
+    /// file's own notes say what it was: a saved file is a result that succeeded.
+    /// </summary>
+    private static PSObject ResultOf(PSObject file, PSObject result)
+    {
+        if (Text(result, "Id") != null)
+        {
+            return result;
+        }
+        var known = new PSObject();
+        known.Properties.Add(new PSNoteProperty("Id", Text(file, SavedFile.ResultIdProperty)));
+        known.Properties.Add(new PSNoteProperty("Status", "SUCCESS"));
+        known.Properties.Add(new PSNoteProperty("SourcePath", Text(file, SavedFile.SourcePathProperty)));
+        return known;
     }
 
     /// <summary>

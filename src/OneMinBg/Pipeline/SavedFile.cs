@@ -32,8 +32,9 @@ internal static class SavedFile
     {
         try
         {
-            // A full native path is taken as a file system path from any current location (also Env: or HKLM:).
-            Collection<PSObject> items = cmdlet.InvokeProvider.Item.Get(new[] { path }, false, true);
+            // A full native path is taken as a file system path from any current location (also Env: or HKLM:);
+            // force, as Get-Item -Force, so a hidden file is found too.
+            Collection<PSObject> items = cmdlet.InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true);
             if (items.Count == 1 && items[0].BaseObject is FileInfo)
             {
                 return items[0];
