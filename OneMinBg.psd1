@@ -11,7 +11,7 @@
     DotNetFrameworkVersion = '4.7.2'
     TypesToProcess         = @('OneMinBg.Types.ps1xml')
     FormatsToProcess       = @('OneMinBg.Format.ps1xml')
-    CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage', 'Set-OneMinBgConfig', 'Get-OneMinBgConfig', 'Test-OneMinBgConnection')
+    CmdletsToExport        = @('Invoke-BackgroundReplace', 'Get-BgResult', 'Save-BgImage', 'Export-BgReport', 'Set-OneMinBgConfig', 'Get-OneMinBgConfig', 'Test-OneMinBgConnection')
     FunctionsToExport      = @()
     VariablesToExport      = @()
     AliasesToExport        = @()

@@ -55,7 +55,7 @@ Describe 'The module and its manifest out/OneMinBg/OneMinBg.psd1' {
         $exported = Invoke-FreshPwsh "Import-Module '$ModulePath'; (Get-Command -Module OneMinBg).Name | Sort-Object"
         $LASTEXITCODE | Should -Be 0
         $declared = @($Manifest.CmdletsToExport | Sort-Object)
-        $declared | Should -Be @('Get-BgResult', 'Get-OneMinBgConfig', 'Invoke-BackgroundReplace', 'Save-BgImage',
+        $declared | Should -Be @('Export-BgReport', 'Get-BgResult', 'Get-OneMinBgConfig', 'Invoke-BackgroundReplace', 'Save-BgImage',
             'Set-OneMinBgConfig', 'Test-OneMinBgConnection')
         @($dll) | Should -Be $declared
         @($exported) | Should -Be $declared

@@ -12,8 +12,8 @@ namespace OneMinBg.Commands;
 
 /// <summary>
 /// Downloads the images of BgResults into a folder, each as "&lt;source name&gt;_bg.&lt;ext&gt;" (or a
-/// -NameTemplate), and writes a FileInfo per file (<see cref="ResultSaver"/>: a file in place always reached
-/// the pipeline).
+/// -NameTemplate), and writes each file as Get-Item does, with notes naming its result (<see cref="SavedFile"/>;
+/// <see cref="ResultSaver"/>: a file in place always reached the pipeline).
 /// </summary>
 [Cmdlet(VerbsData.Save, "BgImage", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Low)]
 [OutputType(typeof(FileInfo))]
@@ -65,7 +65,7 @@ public sealed class SaveBgImageCommand : BatchCmdlet
         OneMinClient client = CreateClient(ResolveBaseUri(), requireKey: false);
         _workflow = new SaveWorkflow(OpenJournal(writes: true), client);
         _names = _workflow.NamesIn(_destination.Folder);
-        _saver = new ResultSaver(Runner, _workflow, _names);
+        _saver = new ResultSaver(this, Runner, _workflow, _names);
     }
 
     protected override void ProcessRecord()
@@ -117,7 +117,7 @@ public sealed class SaveBgImageCommand : BatchCmdlet
                     + "not downloading it again.");
                 _names.Claim(path, parts);
                 CountDone(reused: true);
-                WriteObject(new FileInfo(path));
+                WriteObject(SavedFile.For(this, path, result));
                 return;
             case NameDecision.Exists:
                 WriteItemError(ErrorRecords.DestinationExists(plan, result, source));

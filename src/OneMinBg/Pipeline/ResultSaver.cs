@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Concurrent;
 using System.IO;
+using System.Management.Automation;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Downloads;
@@ -10,19 +11,22 @@ namespace OneMinBg.Pipeline;
 
 /// <summary>
 /// Saves Save-BgImage's results: each is downloaded on a worker to a temporary name, then moved into place and
-/// written on the pipeline thread together, so a file in place always reached the pipeline. A download the
+/// written on the pipeline thread together (as the provider's item, <see cref="SavedFile"/>), so a file in place
+/// always reached the pipeline. A download the
 /// pipeline thread never got to (the command ended first) is deleted on disposal.
 /// </summary>
 internal sealed class ResultSaver : IDisposable
 {
     // Downloaded, not yet in place.
     private readonly ConcurrentDictionary<FetchedImage, bool> _pending = new ConcurrentDictionary<FetchedImage, bool>();
+    private readonly PSCmdlet _cmdlet;
     private readonly BatchRunner _runner;
     private readonly SaveWorkflow _workflow;
     private readonly DestinationNames _names;
 
-    public ResultSaver(BatchRunner runner, SaveWorkflow workflow, DestinationNames names)
+    public ResultSaver(PSCmdlet cmdlet, BatchRunner runner, SaveWorkflow workflow, DestinationNames names)
     {
+        _cmdlet = cmdlet;
         _runner = runner;
         _workflow = workflow;
         _names = names;
@@ -66,7 +70,7 @@ internal sealed class ResultSaver : IDisposable
             {
                 DownloadedFile file = _workflow.Commit(result.Id, fetched, plan.Targets, subject, item);
                 _names.Claim(file.Path, parts);
-                _runner.WriteOutput(new FileInfo(file.Path));
+                _runner.WriteOutput(SavedFile.For(_cmdlet, file.Path, result));
             }
             catch (Exception ex) when (Report(item, ex, result, subject, plan.Path))
             {
