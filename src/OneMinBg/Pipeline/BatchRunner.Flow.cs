@@ -1,13 +1,5 @@
 using System;
-using System.Collections.Concurrent;
-using System.Collections.Generic;
-using System.Diagnostics;
-using System.Linq;
 using System.Management.Automation;
-using System.Threading;
-using System.Threading.Tasks;
-using OneMinBg.Client.Api;
-using OneMinBg.Client.Http;
 using OneMinBg.Client.Workflow;
 
 namespace OneMinBg.Pipeline;
@@ -23,28 +15,34 @@ internal sealed partial class BatchRunner
         {
             _shrank = true;
             _shrankBy = change.Status;
+            _lowest = Math.Min(_lowest ?? change.To, change.To);
         }
         WritePendingNote();
     }
 
-    private void WritePendingNote()
+    /// <summary>Says the latest change unless one was said less than <see cref="NoteInterval"/> ago (or
+    /// <paramref name="now"/>: the batch ends).</summary>
+    private void WritePendingNote(bool now = false)
     {
         if (_pendingNote is not ConcurrencyChange change
-            || (_lastNote is TimeSpan last && _clock.Elapsed - last < NoteInterval))
+            || (!now && _lastNote is TimeSpan last && _clock.Elapsed - last < NoteInterval))
         {
             return;
         }
 
-        int now = _limit.Limit;
+        int limit = _limit.Limit;
         _pendingNote = null;
-        if (now == _notedLimit)
+        if (limit == _notedLimit && !_shrank)
         {
-            return; // went up and down again meanwhile
+            return; // went down and up again meanwhile
         }
 
         _lastNote = _clock.Elapsed;
-        string moved = $"Concurrency from {_notedLimit} to {now}";
-        _notedLimit = now;
+        string moved = _lowest is int lowest && lowest < Math.Min(limit, _notedLimit)
+            ? $"Concurrency from {_notedLimit} down to {lowest}, now {limit}"
+            : $"Concurrency from {_notedLimit} to {limit}";
+        _notedLimit = limit;
+        _lowest = null;
         FlowCounts flow = Flow();
         string where = $" Now {flow.WithService} with the service, {flow.WaitingForRateLimit} waiting for the rate "
             + "limit.";

@@ -54,6 +54,7 @@ internal sealed partial class BatchRunner : IDisposable
     private int _notedLimit;
     private ConcurrencyChange? _pendingNote;
     private int? _shrankBy;
+    private int? _lowest;
     private bool _shrank;
     private ErrorRecord? _fatal;
     private bool _completed;
@@ -109,6 +110,9 @@ internal sealed partial class BatchRunner : IDisposable
         try
         {
             Drain();
+            // Also downstream in a pipeline, whose items come while the batch upstream runs, and which never
+            // waits for a slot when they come slower than they finish.
+            ReportProgress();
             while (_running.Count >= _limit.Limit || (_fatal != null && _running.Count > 0))
             {
                 RunNext();
@@ -144,6 +148,7 @@ internal sealed partial class BatchRunner : IDisposable
             throw;
         }
         _completed = true;
+        WritePendingNote(now: true);
         CompleteProgress();
         ThrowIfFatal();
     }
