@@ -20,6 +20,7 @@ namespace OneMinBg.Pipeline;
 internal sealed class BatchProgress
 {
     private static readonly TimeSpan RateWindow = TimeSpan.FromSeconds(60);
+    private const int MinimumForRate = 3;
     private static int _lastId = (Environment.TickCount & 0xffff) << 8;
 
     private readonly Queue<TimeSpan> _finishedAt = new Queue<TimeSpan>();
@@ -32,7 +33,7 @@ internal sealed class BatchProgress
     private int _failed;
     private int _finishedHere;
     private string? _current;
-    private List<int>? _batches;
+    private List<Registration>? _batches;
 
     /// <param name="enabled">False under $ProgressPreference (or -ProgressAction) SilentlyContinue or Ignore:
     /// nothing is worked out or written.</param>
@@ -44,8 +45,16 @@ internal sealed class BatchProgress
         _location = location;
         // Unique in the process: two batches of one pipeline start within the same millisecond.
         Id = Interlocked.Increment(ref _lastId) & 0x7fffffff;
-        ParentId = ActiveBatches.Begin(Id, out _batches);
+        Registration? parent = ActiveBatches.Begin(Id, out _batches, out long sourceId);
+        ParentId = parent?.ProgressId ?? -1;
+        SourceId = sourceId;
     }
+
+    /// <summary>
+    /// The source the host files this batch's records under. The host looks for a record's parent among the records
+    /// of the same source only, and each command has its own: so a child writes under its parent's.
+    /// </summary>
+    public long SourceId { get; }
 
     /// <summary>The batch ends: a batch begun later is no longer its child.</summary>
     public void End()
@@ -112,7 +121,8 @@ internal sealed class BatchProgress
 
         // Over the last minute, or since the start when that was less.
         double window = Math.Min(RateWindow.TotalSeconds, elapsed.TotalSeconds);
-        double? perSecond = _finishedAt.Count > 0 && window > 0.5 ? _finishedAt.Count / window : null;
+        // A rate (and a time left) from a few items at least: the first one alone says little.
+        double? perSecond = _finishedAt.Count >= MinimumForRate && window > 0.5 ? _finishedAt.Count / window : null;
         // Received may lag (a command that counts none): what started or ended was received.
         int soFar = Math.Max(_received, _started + _finishedHere);
         var record = new ProgressRecord(Id, _activity, Status(soFar, perSecond, flow)) { ParentActivityId = ParentId };
@@ -149,11 +159,7 @@ internal sealed class BatchProgress
             parts.Add($"{_failed} failed");
         }
 
-        if (flow.WithService > 0 || flow.InFlight > 0)
-        {
-            parts.Add($"{flow.WithService} with the service");
-        }
-
+        // The waits first: they say why it is slow, and at 80 columns the end of the line is cut.
         if (flow.WaitingForRateLimit > 0)
         {
             parts.Add($"{flow.WaitingForRateLimit} waiting for the rate limit");
@@ -167,6 +173,11 @@ internal sealed class BatchProgress
         if (flow.WaitingForOtherRun > 0)
         {
             parts.Add($"{flow.WaitingForOtherRun} waiting for another run");
+        }
+
+        if (flow.InFlight > 0)
+        {
+            parts.Add($"{flow.WithService} with the service");
         }
 
         if (perSecond is double rate)
@@ -237,32 +248,44 @@ internal readonly struct FlowCounts
 /// </summary>
 internal static class ActiveBatches
 {
-    private static readonly ConditionalWeakTable<Runspace, List<int>> Running =
-        new ConditionalWeakTable<Runspace, List<int>>();
+    // Far above the sources PowerShell numbers its commands' records with (1, 2, 3, ...).
+    private const long FirstSource = 0x4F4E_0000_0000L;
+    private static long _lastSource = FirstSource;
+
+    private static readonly ConditionalWeakTable<Runspace, List<Registration>> Running =
+        new ConditionalWeakTable<Runspace, List<Registration>>();
 
     /// <summary>
-    /// Registers a batch's progress id in this thread's runspace; returns the id of the batch it runs under, or -1.
+    /// Registers a batch's progress id in this thread's runspace; returns the batch it runs under, if any, and
+    /// the source to write its records under (the parent's, else a new one).
     /// </summary>
     /// <param name="running">Where it was registered, for <see cref="End"/> (which may run on another thread).</param>
-    public static int Begin(int progressId, out List<int>? running)
+    public static Registration? Begin(int progressId, out List<Registration>? running, out long sourceId)
     {
         running = Runspace.DefaultRunspace is Runspace runspace
-            ? Running.GetValue(runspace, _ => new List<int>())
+            ? Running.GetValue(runspace, _ => new List<Registration>())
             : null;
-        if (running == null)
+        Registration? parent = null;
+        if (running != null)
         {
-            return -1;
+            lock (running)
+            {
+                parent = running.Count > 0 ? running[running.Count - 1] : null;
+            }
         }
 
-        lock (running)
+        sourceId = parent?.SourceId ?? Interlocked.Increment(ref _lastSource);
+        if (running != null)
         {
-            int parent = running.Count > 0 ? running[running.Count - 1] : -1;
-            running.Add(progressId);
-            return parent;
+            lock (running)
+            {
+                running.Add(new Registration(progressId, sourceId));
+            }
         }
+        return parent;
     }
 
-    public static void End(List<int>? running, int progressId)
+    public static void End(List<Registration>? running, int progressId)
     {
         if (running == null)
         {
@@ -271,7 +294,20 @@ internal static class ActiveBatches
 
         lock (running)
         {
-            running.Remove(progressId);
+            running.RemoveAll(batch => batch.ProgressId == progressId);
         }
     }
+}
+
+/// <summary>A running batch's progress id and the source its records are written under.</summary>
+internal sealed class Registration
+{
+    public Registration(int progressId, long sourceId)
+    {
+        ProgressId = progressId;
+        SourceId = sourceId;
+    }
+
+    public int ProgressId { get; }
+    public long SourceId { get; }
 }

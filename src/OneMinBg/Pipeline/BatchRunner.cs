@@ -163,7 +163,7 @@ internal sealed partial class BatchRunner : IDisposable
 
         try
         {
-            _cmdlet.WriteProgress(_progress.Completed());
+            WriteProgress(_progress.Completed());
         }
         catch (Exception ex) when (ex is PipelineStoppedException || ex is InvalidOperationException)
         {
@@ -331,7 +331,20 @@ internal sealed partial class BatchRunner : IDisposable
             return;
         }
         _lastProgress = _clock.Elapsed;
-        _cmdlet.WriteProgress(_progress.Record(_clock.Elapsed, _clock.Elapsed, Flow()));
+        WriteProgress(_progress.Record(_clock.Elapsed, _clock.Elapsed, Flow()));
+    }
+
+    /// <summary>Under the batch's source, so the host nests a child batch's bar under its parent's.</summary>
+    private void WriteProgress(ProgressRecord record)
+    {
+        if (_cmdlet.CommandRuntime is ICommandRuntime runtime)
+        {
+            runtime.WriteProgress(_progress.SourceId, record);
+        }
+        else
+        {
+            _cmdlet.WriteProgress(record);
+        }
     }
 
     /// <summary>Called on the pipeline thread for every object written, e.g. to count it for a summary.</summary>
