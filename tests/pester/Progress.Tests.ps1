@@ -94,13 +94,15 @@ Describe 'Progress of a batch' {
         @(Get-ChildItem -LiteralPath $out -File) | Should -HaveCount 6
     }
 
-    It 'a later Save-BgImage of results kept in a variable is nobody''s child' {
+    It 'a later Save-BgImage of results kept in a variable is nobody''s child, and counts the collection given to it' {
         $out = New-Folder
-        $progress = Get-ProgressOf '$r = Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt x; $r | Save-BgImage -Destination $out' @{ src = $Src; out = $out }
+        $progress = Get-ProgressOf '$r = Get-ChildItem -LiteralPath $src -File | Invoke-BackgroundReplace -Prompt x; Save-BgImage -InputObject $r -Destination $out -ThrottleLimit 2' @{ src = $Src; out = $out }
 
         $save = @($progress | Where-Object Activity -EQ 'Saving images')
         $save | Should -Not -BeNullOrEmpty
         $save | ForEach-Object { $_.ParentActivityId | Should -Be -1 }
+        $save | Where-Object RecordType -EQ 'Processing' | ForEach-Object { $_.StatusDescription | Should -Match '^\d of 6 done' }
+        $save[-1].RecordType | Should -Be 'Completed'
     }
 
     It 'writes nothing under $ProgressPreference = ''SilentlyContinue'' (<Case>)' -TestCases @(
