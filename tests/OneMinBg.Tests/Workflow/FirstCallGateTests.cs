@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using OneMinBg.Client.Workflow;
 
 namespace OneMinBg.Tests;
