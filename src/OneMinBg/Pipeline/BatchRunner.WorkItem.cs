@@ -1,11 +1,7 @@
 using System;
-using System.Collections.Concurrent;
-using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using System.Management.Automation;
 using System.Threading;
-using System.Threading.Tasks;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Http;
 using OneMinBg.Client.Workflow;
