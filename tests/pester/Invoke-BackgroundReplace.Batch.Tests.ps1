@@ -84,7 +84,7 @@ Describe 'Invoke-BackgroundReplace in batches' {
         $silent = Start-InRunspace -Script "`$ProgressPreference = 'SilentlyContinue'; Get-ChildItem -LiteralPath '$Dir' -File | Invoke-BackgroundReplace -Prompt x -ThrottleLimit 2"
         $null = $silent.PowerShell.EndInvoke($silent.Async)
         $shown.PowerShell.Streams.Progress.Count | Should -BeGreaterThan 0
-        $shown.PowerShell.Streams.Progress[0].StatusDescription | Should -Match 'in flight'
+        $shown.PowerShell.Streams.Progress[0].StatusDescription | Should -Match '^\d+ done'
         $silent.PowerShell.Streams.Progress.Count | Should -Be 0
         $shown.PowerShell.Dispose(); $silent.PowerShell.Dispose()
     }

@@ -330,11 +330,12 @@ public sealed partial class OneMinClient
             request.Headers.TryAddWithoutValidation("API-KEY", _apiKey);
             request.Headers.Accept.Add(AcceptJson);
             request.Content = content?.Invoke();
-            call.BeforeSend?.Invoke();
+            call.Sending();
             _log.Debug($"{call.Operation}: sending to {uri} (attempt {attempt}).");
             var elapsed = Stopwatch.StartNew();
             using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
             int status = (int)response.StatusCode;
+            call.Answered(status);
             if (status != 404)
             {
                 _contact.Answered(status); // a 404 from the API's own routes says it is not there

@@ -16,7 +16,7 @@ public sealed class SettingsResolver
     public const string EnvRequestsPerMinute = "ONEMIN_REQUESTS_PER_MINUTE";
     public const string EnvJournalPath = "ONEMIN_JOURNAL_PATH";
     public const int DefaultRequestsPerMinute = 180;
-    public const int DefaultThrottleLimit = 16;
+    public const int DefaultThrottleLimit = 64;
     public const string AutoSize = "Auto";
     public const string DefaultQuality = "medium";
     public const string DefaultBackground = "auto";

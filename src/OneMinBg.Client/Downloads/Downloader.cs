@@ -149,8 +149,10 @@ internal sealed class Downloader
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, current);
             _log.Debug($"{call.Operation}: requesting {Text.WithoutQuery(current)}.");
+            call.Sending();
             using var response = await Transport.SendAsync(_http, request, token).ConfigureAwait(false);
             int status = (int)response.StatusCode;
+            call.Answered(status);
             _log.Debug($"{call.Operation}: HTTP {status} {response.ReasonPhrase} from {current.Host}.");
             if (IsRedirect(status) && response.Headers.Location != null)
             {

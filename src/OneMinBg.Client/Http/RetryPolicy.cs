@@ -84,7 +84,7 @@ internal sealed class RetryPolicy
             // A connection that could not be made reached no server: its retry takes no slot of the limit.
             if (call.RateLimited && _limiter != null && !unreachable)
             {
-                TimeSpan waited = await Waiting(call, cancellationToken,
+                TimeSpan waited = await WaitingForRateLimit(call, cancellationToken,
                     _limiter.WaitAsync(_requestsPerMinute, waits.Token)).ConfigureAwait(false);
                 if (waited >= TimeSpan.FromSeconds(1))
                 {
@@ -106,7 +106,7 @@ internal sealed class RetryPolicy
 
                 try
                 {
-                    return await attempt(attemptCts.Token).ConfigureAwait(false);
+                    return await Observed(call, attempt, attemptCts.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (cancellationToken.IsCancellationRequested)
                 {
@@ -149,7 +149,46 @@ internal sealed class RetryPolicy
             TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
             _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {allowed} "
                 + $"in {Text.FormatSeconds(delay)}.");
-            await Waiting(call, cancellationToken, Delay(delay, waits.Token)).ConfigureAwait(false);
+            Task<bool> pause = Delay(delay, waits.Token);
+            await (call.Status == 429 || failure.RetryAfter.HasValue
+                ? WaitingForRateLimit(call, cancellationToken, pause)
+                : Waiting(call, cancellationToken, pause)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// One attempt, told to the item's <see cref="IFlowObserver"/>: the attempt says when it goes on the wire
+    /// (<see cref="Call.Sending"/>) and with what status it was answered; here its end is reported, answered or not.
+    /// </summary>
+    private static async Task<T> Observed<T>(Call call, Func<CancellationToken, Task<T>> attempt,
+        CancellationToken token)
+    {
+        call.StartAttempt();
+        try
+        {
+            return await attempt(token).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (call.OnTheWire is Stopwatch wire)
+            {
+                FlowObservation.Current?.Answered(wire.Elapsed, call.Status);
+            }
+        }
+    }
+
+    /// <summary>A wait for the key's rate limit (the limiter's slot, or a 429's pause), told to the observer.</summary>
+    private static async Task<T> WaitingForRateLimit<T>(Call call, CancellationToken cancellationToken, Task<T> wait)
+    {
+        IFlowObserver? observer = FlowObservation.Current;
+        observer?.WaitingForRateLimit(true);
+        try
+        {
+            return await Waiting(call, cancellationToken, wait).ConfigureAwait(false);
+        }
+        finally
+        {
+            observer?.WaitingForRateLimit(false);
         }
     }
 

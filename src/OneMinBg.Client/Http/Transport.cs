@@ -266,6 +266,34 @@ internal sealed class Call
 
     /// <summary>Runs just before each attempt goes on the wire; it may throw to keep the attempt unsent.</summary>
     public Action? BeforeSend { get; set; }
+
+    /// <summary>When the current attempt went on the wire (null: not yet), for <see cref="IFlowObserver"/>.</summary>
+    internal System.Diagnostics.Stopwatch? OnTheWire { get; private set; }
+
+    /// <summary>The HTTP status the current attempt was answered with (null: no answer yet).</summary>
+    internal int? Status { get; private set; }
+
+    /// <summary>Called by an attempt just before it sends: runs <see cref="BeforeSend"/> (which may throw to keep
+    /// the attempt unsent), then tells the item's observer the attempt is with the service.</summary>
+    internal void Sending()
+    {
+        BeforeSend?.Invoke();
+        if (OnTheWire == null) // a redirect followed within the attempt is the same attempt
+        {
+            OnTheWire = System.Diagnostics.Stopwatch.StartNew();
+            FlowObservation.Current?.Sent();
+        }
+    }
+
+    /// <summary>Called by an attempt when the service answered, whatever the status.</summary>
+    internal void Answered(int status) => Status = status;
+
+    /// <summary>Forgets the previous attempt's state; <see cref="RetryPolicy"/> calls it before each attempt.</summary>
+    internal void StartAttempt()
+    {
+        OnTheWire = null;
+        Status = null;
+    }
 }
 
 /// <summary>

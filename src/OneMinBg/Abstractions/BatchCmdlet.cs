@@ -1,8 +1,12 @@
 using System;
+using System.Collections;
 using System.Diagnostics;
+using System.Linq;
 using System.Management.Automation;
+using System.Reflection;
 using OneMinBg.Client.Api;
 using OneMinBg.Client.Config;
+using OneMinBg.Client.Workflow;
 using OneMinBg.Pipeline;
 
 namespace OneMinBg.Abstractions;
@@ -27,7 +31,10 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     private int _creditsUnmeasured;
     private bool _published;
 
-    /// <summary>How many items are in flight at once.</summary>
+    /// <summary>
+    /// The most items in flight at once; by default the number follows the service (ConcurrencyLimit), and a
+    /// value the user gives (here or saved with Set-OneMinBgConfig) is used as it is.
+    /// </summary>
     [Parameter]
     [ValidateRange(1, 256)]
     public int ThrottleLimit { get; set; } = SettingsResolver.DefaultThrottleLimit;
@@ -50,8 +57,79 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
 
     protected override void BeginProcessing()
     {
-        int throttle = Resolve(settings => settings.ThrottleLimit(Given(nameof(ThrottleLimit), ThrottleLimit)));
-        _runner = new BatchRunner(this, throttle, Activity, StopToken);
+        int? given = Given(nameof(ThrottleLimit), ThrottleLimit) ?? Config.ThrottleLimit;
+        int ceiling = Resolve(settings => settings.ThrottleLimit(given));
+        int perMinute = Resolve(settings =>
+            settings.RequestsPerMinute(Given(nameof(RequestsPerMinute), RequestsPerMinute)));
+        var progress = new BatchProgress(Activity, ProgressShown(), CurrentFolder());
+        _runner = new BatchRunner(this, new ConcurrencyLimit(ceiling, isFixed: given != null, perMinute), progress,
+            perMinute, StopToken);
+        if (CountGiven() is int total)
+        {
+            progress.ExpectTotal(total);
+        }
+    }
+
+    /// <summary>The number of items to come, told by a command that counts them itself (after resolving wildcards).
+    /// </summary>
+    internal void ExpectTotal(int count) => Runner.Progress.ExpectTotal(count);
+
+    /// <summary>
+    /// Whether the items are counted by <see cref="CountGiven"/> (from the collection given to the parameter that
+    /// otherwise takes pipeline input); a command whose items the input expands (wildcards) says false and counts them
+    /// itself.
+    /// </summary>
+    private protected virtual bool CountsGivenInput => true;
+
+    /// <summary>
+    /// The count of the input when it is all known before the work: given to a parameter, nothing piped. Input from
+    /// the pipeline is not counted ahead (that would hold the batch until the input ends): progress then counts as
+    /// it goes.
+    /// </summary>
+    private int? CountGiven()
+    {
+        if (!CountsGivenInput || MyInvocation.ExpectingInput)
+        {
+            return null;
+        }
+
+        foreach (PropertyInfo property in GetType().GetProperties())
+        {
+            bool piped = property.GetCustomAttributes<ParameterAttribute>().Any(parameter =>
+                parameter.ValueFromPipeline && (parameter.ParameterSetName == ParameterSetName
+                    || parameter.ParameterSetName == ParameterAttribute.AllParameterSets));
+            if (piped && MyInvocation.BoundParameters.TryGetValue(property.Name, out object? value))
+            {
+                return value is ICollection collection ? collection.Count : 1;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Under $ProgressPreference (or -ProgressAction) SilentlyContinue or Ignore, no progress is worked out.
+    /// </summary>
+    private bool ProgressShown()
+    {
+        object? preference = MyInvocation.BoundParameters.TryGetValue("ProgressAction", out object? given)
+            ? given
+            : GetVariableValue("ProgressPreference");
+        if (preference is PSObject wrapped)
+        {
+            preference = wrapped.BaseObject;
+        }
+        ActionPreference? action = preference switch
+        {
+            ActionPreference value => value,
+            string text when Enum.TryParse(text, ignoreCase: true, out ActionPreference parsed) => parsed,
+            _ => null,
+        };
+        return action != ActionPreference.SilentlyContinue && action != ActionPreference.Ignore;
+    }
+
+    private string? CurrentFolder()
+    {
+        PathInfo location = SessionState.Path.CurrentLocation;
+        return location.Provider.Name == "FileSystem" ? location.ProviderPath : null;
     }
 
     protected override void EndProcessing()
@@ -61,28 +139,44 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     }
 
     /// <summary>One input item taken on the pipeline thread; each ends up succeeded, failed or skipped.</summary>
-    internal void Received() => _received++;
+    internal void Received()
+    {
+        _received++;
+        Runner.Progress.Received();
+    }
 
     /// <summary>An error about one input found on the pipeline thread, before any work started for it.</summary>
     internal void WriteItemError(ErrorRecord record)
     {
         _failedHere++;
+        FinishedHere(failed: true);
         WriteError(record);
     }
+
+    private void FinishedHere(bool failed) => Runner.Progress.Finished(failed, started: false, Runner.Elapsed);
 
     /// <summary>Items that failed their checks on the pipeline thread, before any work started for them.</summary>
     internal int ItemErrors => _failedHere;
 
     /// <summary>The item being looked at met a terminating error on the pipeline thread.</summary>
-    internal void CountFailed() => _failedHere++;
+    internal void CountFailed()
+    {
+        _failedHere++;
+        FinishedHere(failed: true);
+    }
 
     /// <summary>An input passed over (declined under -WhatIf or -Confirm).</summary>
-    internal void CountSkipped() => _skipped++;
+    internal void CountSkipped()
+    {
+        _skipped++;
+        FinishedHere(failed: false);
+    }
 
     /// <summary>An item finished on the pipeline thread without a worker (e.g. reused from the journal).</summary>
     internal void CountDone(bool reused)
     {
         _doneHere++;
+        FinishedHere(failed: false);
         if (reused)
         {
             _reused++;

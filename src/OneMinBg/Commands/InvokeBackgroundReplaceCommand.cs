@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -157,29 +158,54 @@ public sealed class InvokeBackgroundReplaceCommand : BatchCmdlet
         WriteJournalWarnings();
         bool literal = ParameterSetName == LiteralPathSet;
         string[] inputs = ParameterSetName == ImageUrlSet ? ImageUrl : literal ? LiteralPath : Path;
+        // Every input's files are found before any is sent, so progress knows the total when nothing is piped;
+        // each input is then taken in order (errors included), as it was given.
+        var steps = new List<Action>();
         foreach (string input in inputs)
         {
             InputChoices choices = Choices();
             if (choices.Check(input) is ErrorRecord problem)
             {
-                Received();
-                WriteItemError(problem);
+                steps.Add(() =>
+                {
+                    Received();
+                    WriteItemError(problem);
+                });
             }
             else if (ParameterSetName == ImageUrlSet)
             {
-                Received();
-                Submit(null, input, "url:" + input, choices);
+                steps.Add(() =>
+                {
+                    Received();
+                    Submit(null, input, "url:" + input, choices);
+                });
             }
             else
             {
-                foreach (string file in PathHelper.ResolveFiles(this, input, literal, NotFound))
+                foreach (string file in PathHelper.ResolveFiles(this, input, literal,
+                    record => steps.Add(() => NotFound(record))))
                 {
-                    Received();
-                    SubmitFile(file, choices);
+                    steps.Add(() =>
+                    {
+                        Received();
+                        SubmitFile(file, choices);
+                    });
                 }
             }
         }
+
+        if (!MyInvocation.ExpectingInput)
+        {
+            ExpectTotal(steps.Count);
+        }
+        foreach (Action step in steps)
+        {
+            step();
+        }
     }
+
+    /// <summary>Wildcards expand: the files are counted in ProcessRecord, not the values given.</summary>
+    private protected override bool CountsGivenInput => false;
 
     private void NotFound(ErrorRecord record)
     {

@@ -7,15 +7,22 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using OneMinBg.Client.Api;
+using OneMinBg.Client.Http;
 using OneMinBg.Client.Workflow;
 
 namespace OneMinBg.Pipeline;
 
 /// <summary>
-/// Runs a cmdlet's items concurrently, at most <c>throttleLimit</c> at once, while everything
+/// Runs a cmdlet's items concurrently, at most <see cref="ConcurrencyLimit.Limit"/> at once, while everything
 /// PowerShell sees (output, errors, verbose, progress) is written on the pipeline thread: workers
 /// post to a mailbox that the pipeline thread drains while it waits for a free slot or for the end.
 /// Work starts as input arrives and results are written as they complete, so memory stays bounded.
+/// <para>
+/// Each item's calls report to it (<see cref="IFlowObserver"/>, set at the start of its task): how long it was
+/// with the service and how many requests it sent size the limit; whether it waits for the rate limit shows in
+/// the progress. An item waiting for the rate limit counts against the limit (it holds a slot) but not as with
+/// the service.
+/// </para>
 /// <para>
 /// A stop (Ctrl+C, PowerShell.Stop(), Select-Object -First, a terminating error) starts nothing more and
 /// ends free work; it does not wait for charged calls already with the service: their items end at once and
@@ -23,14 +30,16 @@ namespace OneMinBg.Pipeline;
 /// A warning says how many there are (<see cref="LeftWithService"/>).
 /// </para>
 /// </summary>
-internal sealed class BatchRunner : IDisposable
+internal sealed partial class BatchRunner : IDisposable
 {
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    // Concurrency changes are said at most this often (a slow start changes it on every answer).
+    private static readonly TimeSpan NoteInterval = TimeSpan.FromSeconds(5);
 
     private readonly PSCmdlet _cmdlet;
-    private readonly int _throttleLimit;
-    private readonly string _activity;
-    private readonly int _progressId = Environment.TickCount & 0x7fffffff;
+    private readonly ConcurrencyLimit _limit;
+    private readonly BatchProgress _progress;
+    private readonly int _requestsPerMinute;
     private readonly BlockingCollection<Action> _mailbox = new BlockingCollection<Action>();
     private readonly CancellationToken _stopToken;
     // Cancelled by any stop: free work ends, charged calls already sent go on without the command.
@@ -41,16 +50,24 @@ internal sealed class BatchRunner : IDisposable
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private readonly FailurePolicy _failures = new FailurePolicy();
     private TimeSpan _lastProgress = TimeSpan.Zero;
+    private TimeSpan? _lastNote;
+    private int _notedLimit;
+    private ConcurrencyChange? _pendingNote;
+    private int? _shrankBy;
+    private int? _lowest;
+    private bool _shrank;
     private ErrorRecord? _fatal;
-    private bool _progressShown;
     private bool _completed;
-    private int _waiting;
 
-    public BatchRunner(PSCmdlet cmdlet, int throttleLimit, string activity, CancellationToken stopToken)
+    /// <param name="requestsPerMinute">The key's rate as the client paces it, for messages.</param>
+    public BatchRunner(PSCmdlet cmdlet, ConcurrencyLimit limit, BatchProgress progress, int requestsPerMinute,
+        CancellationToken stopToken)
     {
         _cmdlet = cmdlet;
-        _throttleLimit = throttleLimit;
-        _activity = activity;
+        _limit = limit;
+        _progress = progress;
+        _requestsPerMinute = requestsPerMinute;
+        _notedLimit = limit.Limit;
         _stopToken = stopToken;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(stopToken);
         _batch = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
@@ -73,13 +90,30 @@ internal sealed class BatchRunner : IDisposable
     /// </summary>
     public int LeftWithService { get; private set; }
 
+    /// <summary>The batch's progress: the command tells it what it knows (a total, items done on its thread).</summary>
+    public BatchProgress Progress => _progress;
+
+    /// <summary>Since the batch began, on the clock its progress is measured by.</summary>
+    public TimeSpan Elapsed => _clock.Elapsed;
+
     /// <summary>Starts one item, first waiting (and writing what others posted) until a slot is free.</summary>
     public void Start(object target, Func<WorkItem, Task> work)
     {
+        if (Started == 0)
+        {
+            _cmdlet.WriteVerbose(_limit.IsFixed
+                ? $"At most {_limit.Ceiling} at once (-ThrottleLimit, fixed)."
+                : $"Starting with {_limit.Limit} at once, then as many as the service and the rate limit take, at "
+                    + $"most {_limit.Ceiling} (-ThrottleLimit; setting it fixes the number).");
+        }
+
         try
         {
             Drain();
-            while (_running.Count >= _throttleLimit || (_fatal != null && _running.Count > 0))
+            // Also downstream in a pipeline, whose items come while the batch upstream runs, and which never
+            // waits for a slot when they come slower than they finish.
+            ReportProgress();
+            while (_running.Count >= _limit.Limit || (_fatal != null && _running.Count > 0))
             {
                 RunNext();
             }
@@ -93,6 +127,7 @@ internal sealed class BatchRunner : IDisposable
 
         var item = new WorkItem(this);
         Started++;
+        _progress.Started(target);
         _running.Add(item, Task.Run(() => RunItem(item, target, work)));
     }
 
@@ -113,13 +148,30 @@ internal sealed class BatchRunner : IDisposable
             throw;
         }
         _completed = true;
+        WritePendingNote(now: true);
+        CompleteProgress();
         ThrowIfFatal();
-        if (_progressShown)
+    }
+
+    /// <summary>Ends the progress bar, also when the command ends by an error or a stop.</summary>
+    private void CompleteProgress()
+    {
+        if (!_progress.Shown)
         {
-            _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, "Done")
-            {
-                RecordType = ProgressRecordType.Completed,
-            });
+            return;
+        }
+
+        try
+        {
+            WriteProgress(_progress.Completed());
+        }
+        catch (Exception ex) when (ex is PipelineStoppedException || ex is InvalidOperationException)
+        {
+            // Stopping or ended: the host takes the bar down with the pipeline.
+        }
+        finally
+        {
+            _progress.End(); // once
         }
     }
 
@@ -128,7 +180,9 @@ internal sealed class BatchRunner : IDisposable
         if (!_completed)
         {
             Stop(); // ended by an error or a stop that did not pass through the runner
+            CompleteProgress();
         }
+        _progress.End();
         // Stopped workers delete their partial files on the way out (charged calls do not hold them up);
         // wait so nothing is left behind.
         Task[] pending = new Task[_running.Count];
@@ -197,6 +251,8 @@ internal sealed class BatchRunner : IDisposable
 
     private async Task RunItem(WorkItem item, object target, Func<WorkItem, Task> work)
     {
+        // Every call this item makes from here on, on whatever thread, tells the item (and so the limit).
+        FlowObservation.Observe(item);
         try
         {
             await work(item).ConfigureAwait(false);
@@ -214,11 +270,17 @@ internal sealed class BatchRunner : IDisposable
         }
         finally
         {
+            if (!item.Cancelled && !item.HasError && _limit.ItemDone(item.TimeWithService(), item.Requests)
+                is ConcurrencyChange change)
+            {
+                Post(() => NoteLimit(change));
+            }
             Post(() =>
             {
                 if (!item.Cancelled)
                 {
                     if (item.HasError) { Failed++; } else { Succeeded++; }
+                    _progress.Finished(item.HasError, started: true, _clock.Elapsed);
                 }
                 _running.Remove(item);
             });
@@ -241,6 +303,7 @@ internal sealed class BatchRunner : IDisposable
             throw new PipelineStoppedException();
         }
         Drain();
+        WritePendingNote();
         ReportProgress();
     }
 
@@ -263,20 +326,25 @@ internal sealed class BatchRunner : IDisposable
 
     private void ReportProgress(bool now = false)
     {
-        if (!now && _clock.Elapsed - _lastProgress < ProgressInterval)
+        if (!_progress.Enabled || (!now && _clock.Elapsed - _lastProgress < ProgressInterval))
         {
             return;
         }
         _lastProgress = _clock.Elapsed;
-        _progressShown = true;
-        int done = Succeeded + Failed;
-        double perMinute = done / Math.Max(_clock.Elapsed.TotalMinutes, 1e-9);
-        string status = $"{Succeeded} done, {Failed} failed, {_running.Count} in flight, {perMinute:0.#} per minute";
-        if (_waiting > 0)
+        WriteProgress(_progress.Record(_clock.Elapsed, _clock.Elapsed, Flow()));
+    }
+
+    /// <summary>Under the batch's source, so the host nests a child batch's bar under its parent's.</summary>
+    private void WriteProgress(ProgressRecord record)
+    {
+        if (_cmdlet.CommandRuntime is ICommandRuntime runtime)
         {
-            status += $", {_waiting} waiting for another run";
+            runtime.WriteProgress(_progress.SourceId, record);
         }
-        _cmdlet.WriteProgress(new ProgressRecord(_progressId, _activity, status));
+        else
+        {
+            _cmdlet.WriteProgress(record);
+        }
     }
 
     /// <summary>Called on the pipeline thread for every object written, e.g. to count it for a summary.</summary>
@@ -313,82 +381,6 @@ internal sealed class BatchRunner : IDisposable
         }
         catch (InvalidOperationException)
         {
-        }
-    }
-
-    /// <summary>What a worker may do; every call is carried out later on the pipeline thread.</summary>
-    internal sealed class WorkItem : IWorkflowSink, IWaitingSink, IChargedCallSink
-    {
-        private readonly BatchRunner _runner;
-        private volatile bool _withService;
-
-        public WorkItem(BatchRunner runner) => _runner = runner;
-
-        /// <summary>Cancelled by Ctrl+C and by a fatal error elsewhere: for free work.</summary>
-        public CancellationToken BatchToken => _runner._batch.Token;
-
-        /// <summary>
-        /// Cancelled only by a stop (not by a fatal error elsewhere): the item then stops waiting for its
-        /// charged call, which goes on in the background.
-        /// </summary>
-        public CancellationToken StopToken => _runner._stop.Token;
-
-        internal bool HasError { get; private set; }
-        internal bool Cancelled { get; set; }
-
-        /// <summary>Its charged call is with the service (set from the worker, read at a stop).</summary>
-        internal bool IsWithService => _withService;
-
-        public void WithService(bool withService) => _withService = withService;
-
-        public void Output(object value) => _runner.Post(() => _runner.WriteOutput(value));
-
-        /// <summary>
-        /// Runs <paramref name="action"/> on the pipeline thread, before this item counts as done; never, when
-        /// the command ends first (stopped, or failed upstream): what it does then cannot be lost unseen.
-        /// </summary>
-        public void OnPipelineThread(Action action) => _runner.Post(action);
-
-        public void Verbose(string message) => _runner.PostVerbose(message);
-
-        public void Warning(string message) => _runner.Post(() => _runner._cmdlet.WriteWarning(message));
-
-        public void Error(ErrorRecord record)
-        {
-            HasError = true;
-            _runner.Post(() => _runner._cmdlet.WriteError(record));
-        }
-
-        /// <summary>Shown at once in the progress status: the item waits for another run's result.</summary>
-        public void Waiting(bool waiting) => _runner.Post(() =>
-        {
-            _runner._waiting += waiting ? 1 : -1;
-            _runner.ReportProgress(now: true);
-        });
-
-        /// <summary>A failed service call: stops the whole batch when <see cref="FailurePolicy"/> says so.</summary>
-        public void Fail(OneMinApiException failure, object? target, string subject)
-        {
-            ErrorRecord record = ErrorRecords.FromApi(failure, target, subject);
-            if (_runner._failures.StopsAfter(failure))
-            {
-                Fatal(record);
-            }
-            else
-            {
-                Error(record);
-            }
-        }
-
-        /// <summary>
-        /// Nothing after this can succeed (revoked key, no credits): no new item starts, free work
-        /// stops, charged calls already sent finish and are written, then the error terminates the command.
-        /// </summary>
-        public void Fatal(ErrorRecord record)
-        {
-            HasError = true;
-            _runner.Post(() => _runner._fatal ??= record);
-            _runner._batch.Cancel();
         }
     }
 }

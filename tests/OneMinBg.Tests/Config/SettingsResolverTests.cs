@@ -174,14 +174,14 @@ public sealed class SettingsResolverTests
     }
 
     [Fact]
-    public void ThrottleLimit_takes_the_parameter_then_the_saved_value_then_16()
+    public void ThrottleLimit_takes_the_parameter_then_the_saved_value_then_64()
     {
         _saved = new SavedConfig { ThrottleLimit = 4 };
 
         Assert.Equal(2, Resolver().ThrottleLimit(2));
         Assert.Equal(4, Resolver().ThrottleLimit(null));
         _saved = new SavedConfig();
-        Assert.Equal(16, Resolver().ThrottleLimit(null));
+        Assert.Equal(64, Resolver().ThrottleLimit(null));
     }
 
     [Fact]
