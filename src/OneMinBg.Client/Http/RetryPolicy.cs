@@ -53,6 +53,7 @@ internal sealed class RetryPolicy
     private readonly TimeSpan _timeout;
     private readonly RateLimiter? _limiter;
     private readonly int _requestsPerMinute;
+    private readonly TimeSpan _refusalWait;
     private readonly ApiErrors _errors;
     private readonly Log _log;
 
@@ -64,6 +65,7 @@ internal sealed class RetryPolicy
         _timeout = options.Timeout;
         _limiter = limiter;
         _requestsPerMinute = options.RequestsPerMinute;
+        _refusalWait = options.RefusalWait;
         _errors = errors;
         _log = log;
     }
@@ -76,19 +78,25 @@ internal sealed class RetryPolicy
         CancellationToken cancellationToken, ServiceContact? contact = null)
     {
         bool unreachable = false;
+        int retries = 0; // of failures that are retried a number of times
+        int refusals = 0; // 429, and 503 that cost nothing: retried for a time (_refusalWait)
+        Stopwatch? refused = null;
         // Waiting (for the rate limit, between attempts) ends at once on UntilSent: nothing is on the wire then.
         using var waits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.UntilSent);
-        for (int retry = 0; ; retry++)
+        for (int attempts = 1; ; attempts++)
         {
             ThrowIfFoundUnreachable(call, contact);
+            RateGrant? grant = null;
             // A connection that could not be made reached no server: its retry takes no slot of the limit.
             if (call.RateLimited && _limiter != null && !unreachable)
             {
-                TimeSpan waited = await WaitingForRateLimit(call, cancellationToken,
+                RateGrant booked = await WaitingForRateLimit(call, cancellationToken,
                     _limiter.WaitAsync(_requestsPerMinute, waits.Token)).ConfigureAwait(false);
-                if (waited >= TimeSpan.FromSeconds(1))
+                grant = booked;
+                Note(booked.Note);
+                if (booked.Waited >= TimeSpan.FromSeconds(1))
                 {
-                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side "
+                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(booked.Waited)} for the client-side "
                         + $"rate limit ({_requestsPerMinute} requests per minute).");
                 }
                 ThrowIfFoundUnreachable(call, contact);
@@ -140,19 +148,57 @@ internal sealed class RetryPolicy
                 }
             }
 
-            int allowed = unreachable ? Math.Min(_maxRetries, UnreachableRetries) : _maxRetries;
-            if (retry >= allowed)
+            TimeSpan delay;
+            bool rateLimited = call.Status == 429;
+            if (rateLimited || call.Status == 503)
             {
-                throw failure.CreateFinal(retry + 1);
+                // Refused, and so not charged: tried again until the service accepts it, for a time, not a count.
+                refusals++;
+                refused ??= Stopwatch.StartNew();
+                if (rateLimited && grant.HasValue)
+                {
+                    _limiter!.Refused(grant.Value.At, failure.RetryAfter, _requestsPerMinute, out string? note);
+                    Note(note);
+                }
+
+                TimeSpan left = _refusalWait - refused.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw failure.CreateSpent?.Invoke(attempts, refused.Elapsed) ?? failure.CreateFinal(attempts);
+                }
+
+                delay = Min(failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay)
+                    : RefusalBackoff(refusals - 1), left);
+                _log.Verbose($"{call.Operation}: {failure.Message}; trying again in {Text.FormatSeconds(delay)} "
+                    + $"(refused for {Text.FormatSeconds(refused.Elapsed)} so far; it is tried for up to "
+                    + $"{Text.FormatSeconds(_refusalWait)}).");
+            }
+            else
+            {
+                int allowed = unreachable ? Math.Min(_maxRetries, UnreachableRetries) : _maxRetries;
+                if (retries >= allowed)
+                {
+                    throw failure.CreateFinal(attempts);
+                }
+
+                delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retries);
+                retries++;
+                _log.Verbose($"{call.Operation}: {failure.Message}; retry {retries} of {allowed} "
+                    + $"in {Text.FormatSeconds(delay)}.");
             }
 
-            TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
-            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {allowed} "
-                + $"in {Text.FormatSeconds(delay)}.");
             Task<bool> pause = Delay(delay, waits.Token);
-            await (call.Status == 429 || failure.RetryAfter.HasValue
+            await (rateLimited || failure.RetryAfter.HasValue
                 ? WaitingForRateLimit(call, cancellationToken, pause)
                 : Waiting(call, cancellationToken, pause)).ConfigureAwait(false);
+        }
+    }
+
+    private void Note(string? note)
+    {
+        if (note != null)
+        {
+            _log.Verbose(note);
         }
     }
 
@@ -283,6 +329,24 @@ internal sealed class RetryPolicy
         }
 
         return TimeSpan.FromTicks((long)(ceiling * fraction));
+    }
+
+    /// <summary>
+    /// The pause after a refusal without Retry-After: "equal jitter" in [d/2, d], d doubling from the base delay
+    /// up to <see cref="OneMinClientOptions.MaxRetryAfter"/>. With the defaults (1 s, 60 s) seven refusals in a
+    /// row wait over 60 s in all: a service that counts a sliding minute has freed its window by then, whatever
+    /// else uses the key. (Full jitter, as for other failures, could add up to much less.)
+    /// </summary>
+    private TimeSpan RefusalBackoff(int refusal)
+    {
+        double ceiling = Math.Min(_maxDelay.Ticks, _baseDelay.Ticks * Math.Pow(2, Math.Min(refusal, 30)));
+        double fraction;
+        lock (Jitter)
+        {
+            fraction = Jitter.NextDouble();
+        }
+
+        return TimeSpan.FromTicks((long)(ceiling * (0.5 + fraction / 2)));
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

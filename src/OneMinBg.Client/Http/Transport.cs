@@ -239,6 +239,10 @@ internal sealed class RetryableException : Exception
 
     public Func<int, OneMinApiException> CreateFinal { get; }
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>For a refusal (429, 503): the error once the time for refusals is spent, given the attempts made
+    /// and how long the service refused.</summary>
+    public Func<int, TimeSpan, OneMinApiException>? CreateSpent { get; set; }
 }
 
 /// <summary>One API endpoint as messages name it, and how it may be repeated.</summary>
