@@ -151,6 +151,26 @@ internal sealed class RateBudget
         WrittenAt = now;
     }
 
+    /// <summary>
+    /// The request booked for <paramref name="grantedAt"/> went on the wire only at <paramref name="sentAt"/> (a
+    /// busy machine, a cold start): the hard cap counts it from then, since a request that arrives late at the
+    /// service and one booked 61 s after it could otherwise meet in one of its minutes.
+    /// </summary>
+    public void Sent(long now, long grantedAt, long sentAt)
+    {
+        Forget(now);
+        int index = _grants.LastIndexOf(grantedAt);
+        if (index < 0 || sentAt <= grantedAt)
+        {
+            return;
+        }
+
+        _grants.RemoveAt(index);
+        int at = _grants.BinarySearch(sentAt);
+        _grants.Insert(at < 0 ? ~at : at, sentAt);
+        WrittenAt = now;
+    }
+
     /// <summary>Drops grants older than the guarded window, and a recovery that is complete.</summary>
     private void Forget(long now)
     {

@@ -160,6 +160,27 @@ internal sealed class RateLimiter
         }
     }
 
+    /// <summary>A request went on the wire later than its slot: counted from when it did (<see cref="RateBudget.Sent"/>).
+    /// </summary>
+    internal void Sent(TimeSpan grantedAt)
+    {
+        TimeSpan now = _clock.Now;
+        lock (_gate)
+        {
+            _store.Update(now.Ticks, budget =>
+            {
+                budget.Sent(now.Ticks, grantedAt.Ticks, now.Ticks);
+                return true;
+            }, out _);
+        }
+    }
+
+    /// <summary>How late after its slot a request may go without being counted again from when it went.</summary>
+    internal static readonly TimeSpan LateSend = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Whether a request of the slot <paramref name="grantedAt"/> that goes now goes late.</summary>
+    internal bool IsLate(TimeSpan grantedAt) => _clock.Now - grantedAt > LateSend;
+
     /// <summary>The rate the key is paced at now (requests a minute): the limit, or less after a 429.</summary>
     internal double AllowedRate(int perMinute)
     {

@@ -102,6 +102,7 @@ internal sealed class RetryPolicy
                 ThrowIfFoundUnreachable(call, contact);
             }
 
+            call.WhenSent = grant.HasValue ? () => CountFromSending(grant.Value) : (Action?)null;
             RetryableException failure;
             unreachable = false;
             var elapsed = Stopwatch.StartNew();
@@ -191,6 +192,15 @@ internal sealed class RetryPolicy
             await (rateLimited || failure.RetryAfter.HasValue
                 ? WaitingForRateLimit(call, cancellationToken, pause)
                 : Waiting(call, cancellationToken, pause)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A request that goes later than its slot is counted by the limit from when it goes.</summary>
+    private void CountFromSending(RateGrant grant)
+    {
+        if (_limiter != null && _limiter.IsLate(grant.At))
+        {
+            _limiter.Sent(grant.At);
         }
     }
 

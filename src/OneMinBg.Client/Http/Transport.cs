@@ -274,6 +274,9 @@ internal sealed class Call
     /// <summary>When the current attempt went on the wire (null: not yet), for <see cref="IFlowObserver"/>.</summary>
     internal System.Diagnostics.Stopwatch? OnTheWire { get; private set; }
 
+    /// <summary>Set by <see cref="RetryPolicy"/> for each attempt: runs as it goes on the wire.</summary>
+    internal Action? WhenSent { get; set; }
+
     /// <summary>The HTTP status the current attempt was answered with (null: no answer yet).</summary>
     internal int? Status { get; private set; }
 
@@ -285,6 +288,7 @@ internal sealed class Call
         if (OnTheWire == null) // a redirect followed within the attempt is the same attempt
         {
             OnTheWire = System.Diagnostics.Stopwatch.StartNew();
+            WhenSent?.Invoke();
             FlowObservation.Current?.Sent();
         }
     }

@@ -189,4 +189,19 @@ public sealed class SharedRateBudgetTests : TempDirTest
         Assert.True(c - b > TimeSpan.FromSeconds(2.5), $"{(c - b).TotalSeconds} s apart");
         Assert.True(b >= a);
     }
+
+    [Fact]
+    public void A_request_sent_late_is_counted_from_when_it_went()
+    {
+        var clock = new FakeClock();
+        RateLimiter first = Process(clock), second = Process(clock);
+        TimeSpan early = first.Reserve(clock.Now, 2);
+        Assert.Equal(TimeSpan.FromSeconds(30), first.Reserve(clock.Now, 2));
+
+        clock.Advance(TimeSpan.FromSeconds(10));
+        first.Sent(early); // it went 10 s after its slot
+
+        // Two a minute: the third waits until the first has been gone 61 s, counted from when it went.
+        Assert.Equal(TimeSpan.FromSeconds(71), second.Reserve(clock.Now, 2));
+    }
 }
