@@ -152,6 +152,26 @@ internal sealed class RateBudget
     }
 
     /// <summary>
+    /// A caller that waited for <paramref name="slot"/> is due: the slot, or when a 429 put a hold on the key
+    /// after it was booked, a slot after the hold (the old one is given up, so it counts for nothing).
+    /// </summary>
+    public long Rebook(long now, long slot, int perMinute)
+    {
+        if (HoldUntil <= slot)
+        {
+            return slot;
+        }
+
+        int index = _grants.LastIndexOf(slot);
+        if (index >= 0)
+        {
+            _grants.RemoveAt(index);
+        }
+
+        return Reserve(now, perMinute);
+    }
+
+    /// <summary>
     /// The request booked for <paramref name="grantedAt"/> went on the wire only at <paramref name="sentAt"/> (a
     /// busy machine, a cold start): the hard cap counts it from then, since a request that arrives late at the
     /// service and one booked 61 s after it could otherwise meet in one of its minutes.

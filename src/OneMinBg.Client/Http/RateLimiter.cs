@@ -105,20 +105,36 @@ internal sealed class RateLimiter
         });
     }
 
-    /// <summary>Reserves a slot and waits for it.</summary>
+    /// <summary>
+    /// Reserves a slot and waits for it. A caller that waited is checked again when due: a 429 while it waited
+    /// (in any process) holds it back too, instead of it discovering the 429 for itself.
+    /// </summary>
     public async Task<RateGrant> WaitAsync(int perMinute, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         TimeSpan now = _clock.Now;
         TimeSpan slot = Reserve(now, perMinute, out string? note);
-        TimeSpan wait = slot - now;
-        if (wait > TimeSpan.Zero)
+        TimeSpan waited = TimeSpan.Zero;
+        while (slot > now)
         {
-            await _clock.Delay(wait, cancellationToken).ConfigureAwait(false);
-            return new RateGrant(slot, wait, note);
+            await _clock.Delay(slot - now, cancellationToken).ConfigureAwait(false);
+            waited += slot - now;
+            now = _clock.Now;
+            TimeSpan due = slot;
+            lock (_gate)
+            {
+                slot = TimeSpan.FromTicks(_store.Update(now.Ticks,
+                    budget => budget.Rebook(now.Ticks, due.Ticks, perMinute), out string? again));
+                note ??= again;
+            }
+
+            if (slot == due)
+            {
+                break;
+            }
         }
 
-        return new RateGrant(slot, TimeSpan.Zero, note);
+        return new RateGrant(slot, waited, note);
     }
 
     /// <summary>How many slots were booked: lets tests see which calls are limited without timing them.</summary>

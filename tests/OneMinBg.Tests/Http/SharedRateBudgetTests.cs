@@ -204,4 +204,37 @@ public sealed class SharedRateBudgetTests : TempDirTest
         // Two a minute: the third waits until the first has been gone 61 s, counted from when it went.
         Assert.Equal(TimeSpan.FromSeconds(71), second.Reserve(clock.Now, 2));
     }
+
+    [Fact]
+    public async Task A_caller_already_waiting_when_another_process_hears_429_is_held_back_too()
+    {
+        var clock = new FakeClock();
+        RateLimiter first = Process(clock);
+        for (int i = 0; i < 3; i++)
+        {
+            first.Reserve(clock.Now, 60); // the burst of two, then slots a second apart
+        }
+
+        // The second process books the next slot (at 2 s); while it waits, the first hears 429 "Retry-After: 30".
+        var heard = new HoldOnFirstDelay(clock, () => first.Refused(TimeSpan.Zero, TimeSpan.FromSeconds(30), 60, out _));
+        RateGrant grant = await new RateLimiter(heard, new SharedRateBudget(BudgetPath, SharedRateBudget.DefaultLockTimeout))
+            .WaitAsync(60, CancellationToken.None);
+
+        Assert.True(grant.At >= TimeSpan.FromSeconds(30), $"sent at {grant.At.TotalSeconds} s, in the hold");
+        Assert.Equal(grant.At, clock.Now);
+    }
+
+    /// <summary>The fake clock, with something happening during the first wait.</summary>
+    private sealed class HoldOnFirstDelay(FakeClock clock, Action during) : IClock
+    {
+        private Action? _during = during;
+
+        public TimeSpan Now => clock.Now;
+
+        public Task Delay(TimeSpan delay, CancellationToken cancellationToken)
+        {
+            Interlocked.Exchange(ref _during, null)?.Invoke();
+            return clock.Delay(delay, cancellationToken);
+        }
+    }
 }
