@@ -47,6 +47,13 @@ internal sealed class RetryPolicy
 
     private static readonly Random Jitter = new Random();
 
+    /// <summary>
+    /// The longest pause after a 429 without Retry-After of a call paced by the limiter: the 429 put a hold on the
+    /// key's budget until the service's minute can have passed (<see cref="RateBudget.Refused"/>), which the next
+    /// attempt waits for; a long pause of its own would leave the service idle once the hold ends.
+    /// </summary>
+    internal static readonly TimeSpan PacedRefusalPause = TimeSpan.FromSeconds(4);
+
     private readonly int _maxRetries;
     private readonly TimeSpan _baseDelay;
     private readonly TimeSpan _maxDelay;
@@ -168,8 +175,11 @@ internal sealed class RetryPolicy
                     throw failure.CreateSpent?.Invoke(attempts, refused.Elapsed) ?? failure.CreateFinal(attempts);
                 }
 
-                delay = Min(failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay)
-                    : RefusalBackoff(refusals - 1), left);
+                // Paced calls wait for the key's hold in the limiter (every process's); a short pause here is
+                // enough. Others wait long enough by themselves for the service's minute to pass.
+                TimeSpan backoff = grant.HasValue ? Min(RefusalBackoff(refusals - 1), PacedRefusalPause)
+                    : RefusalBackoff(refusals - 1);
+                delay = Min(failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : backoff, left);
                 _log.Verbose($"{call.Operation}: {failure.Message}; trying again in {Text.FormatSeconds(delay)} "
                     + $"(refused for {Text.FormatSeconds(refused.Elapsed)} so far; it is tried for up to "
                     + $"{Text.FormatSeconds(_refusalWait)}).");

@@ -139,7 +139,7 @@ public sealed class SharedRateBudgetTests : TempDirTest
         first.Refused(last, null, 180, out _);
 
         // The oldest request of the minute before the refused one leaves that minute: the service can take one.
-        Assert.Equal(start + RateLimiter.Window, second.Reserve(clock.Now, 180));
+        Assert.Equal(start + RateLimiter.GuardedWindow, second.Reserve(clock.Now, 180));
     }
 
     [Fact]
