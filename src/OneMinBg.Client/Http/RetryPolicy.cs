@@ -167,6 +167,11 @@ internal sealed class RetryPolicy
                 {
                     _limiter!.Refused(grant.Value.At, failure.RetryAfter, _requestsPerMinute, out string? note);
                     Note(note);
+                    double pace = _limiter.AllowedRate(_requestsPerMinute);
+                    _log.Verbose($"{call.Operation}: the service's rate limit was reached; every request on this key "
+                        + "(in every process) holds back until its minute can have passed, then goes at "
+                        + $"{pace.ToString("0", CultureInfo.InvariantCulture)} a minute, back up to "
+                        + $"{_requestsPerMinute} over the next minutes.");
                 }
 
                 TimeSpan left = _refusalWait - refused.Elapsed;
