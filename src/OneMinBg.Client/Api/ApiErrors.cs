@@ -254,7 +254,7 @@ internal sealed class ApiErrors
                     "The service's rate limit was still exceeded; wait a minute and try again, "
                     + "or lower RequestsPerMinute."), call, status, body, ApiErrorKind.RateLimited,
                     (waited, attempts) => $"{failed} The service refused it for {waited} ({attempts}) because of its "
-                    + "rate limit, so other commands or programs use this key at the same time, or the service "
+                    + "rate limit: other commands or programs may be using this key at the same time, or the service "
                     + "allows fewer requests than this command sends. Run fewer commands at once on this key, or "
                     + "lower the rate: -RequestsPerMinute, $env:ONEMIN_REQUESTS_PER_MINUTE, or "
                     + "Set-OneMinBgConfig -RequestsPerMinute (180 by default). Nothing was charged for it.");
