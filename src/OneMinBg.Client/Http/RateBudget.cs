@@ -117,8 +117,9 @@ internal sealed class RateBudget
     /// The service refused a request booked for <paramref name="grantedAt"/> with 429. Every later slot waits
     /// for the service's window: <paramref name="retryAfter"/> when it said, else until the oldest request
     /// booked in the minute before this one leaves that minute (when a window full of this key's requests frees
-    /// a slot), with the guarded window's extra second for a request that arrived late; at most 61 s. The rate drops by β, once per decrease: a 429 of a request booked before the
-    /// last decrease says nothing about the rate since.
+    /// a slot), with the guarded window's extra second for a request that arrived late; at most 61 s. The rate
+    /// drops by β, once per decrease: a 429 of a request booked before the last decrease says nothing about the
+    /// rate since.
     /// </summary>
     public void Refused(long now, long grantedAt, TimeSpan? retryAfter, int perMinute)
     {

@@ -176,7 +176,8 @@ internal sealed class RateLimiter
         }
     }
 
-    /// <summary>A request went on the wire later than its slot: counted from when it did (<see cref="RateBudget.Sent"/>).
+    /// <summary>
+    /// A request went on the wire later than its slot: counted from when it did (<see cref="RateBudget.Sent"/>).
     /// </summary>
     internal void Sent(TimeSpan grantedAt)
     {

@@ -48,7 +48,8 @@ public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
         {
             test.Reachable = ex.StatusCode != null && ex.Kind != ApiErrorKind.ServiceUnreachable;
             test.KeyAccepted = test.Reachable && ex.Kind != ApiErrorKind.Authentication;
-            test.Message = ex.Kind == ApiErrorKind.Timeout && !MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec))
+            bool ownTimeout = !MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec));
+            test.Message = ex.Kind == ApiErrorKind.Timeout && ownTimeout
                 ? ex.Message + $" (This check waits {DefaultTimeoutSec} s for an answer; -TimeoutSec allows more.)"
                 : ex.Message;
         }
