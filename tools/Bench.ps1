@@ -2,6 +2,7 @@
 # one run against the local emulator, because these machines are noisy. Writes bench/results.md.
 
 . (Join-Path $PSScriptRoot 'JournalBench.ps1')
+. (Join-Path $PSScriptRoot 'FlowBench.ps1')
 
 # Every step gets its own journal in its output folder: the benchmark never touches the user's.
 function Invoke-InChild {
@@ -163,6 +164,7 @@ function Invoke-Bench {
     $m = Measure-Memory
     Write-Host 'Journal…' -ForegroundColor Cyan
     $j = Measure-Journal
+    $flow = Invoke-FlowBench
     $cpu = (Get-Content /proc/cpuinfo -ErrorAction SilentlyContinue | Where-Object { $_ -like 'model name*' } | Select-Object -First 1) -replace '.*:\s*', ''
     $md = @"
 # Benchmark results
@@ -182,6 +184,7 @@ ratio or difference taken within one run on one machine, so machine noise cancel
 | 3 | start-up: ``Import-Module`` added to a fresh ``pwsh -NoProfile`` (median of $($s.Runs)) | **$('{0:0}' -f $s.AddedMs) ms** ($('{0:0}' -f $s.BareMs) → $('{0:0}' -f $s.ImportMs) ms) | ≤ 150 ms |
 | 4 | memory: $($m.Count) images of $($m.FileMB) MB, peak working set above idle | **$('{0:0}' -f $m.AddedMB) MB** ($('{0:0}' -f $m.IdleMB) → $('{0:0}' -f $m.PeakMB) MB, $($m.Saved) saved) | ≤ 150 MB |
 "@
+    $md += "`n`n" + (Format-FlowBench $flow)
     $md += "`n`n" + (Format-JournalBench $j)
     $file = Join-Path $Root 'bench/results.md'
     Set-Content -LiteralPath $file -Value $md

@@ -124,6 +124,7 @@ internal static class Emu
             MaxRetryCount = 3,
             RetryBaseDelay = TimeSpan.FromMilliseconds(1),
             MaxRetryAfter = TimeSpan.FromMilliseconds(200),
+            RefusalWait = TimeSpan.FromMilliseconds(500), // 429 and 503 are retried for a time, not a count
             RequestsPerMinute = 0,
             Timeout = TimeSpan.FromSeconds(30),
         };

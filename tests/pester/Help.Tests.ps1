@@ -145,7 +145,7 @@ Describe 'about_OneMinBg' {
         $LASTEXITCODE | Should -Be 0
         $text = $text -join "`n"
         $text | Should -Match '(?m)^TOPIC\s*\n\s+about_OneMinBg'
-        foreach ($section in 'SHORT DESCRIPTION', 'LONG DESCRIPTION', 'THE JOURNAL AND RE-RUNS', 'RATE LIMIT, RETRIES AND UNKNOWN OUTCOMES', 'ERRORS', 'CONFIGURATION', 'SCHEDULED TASKS', 'THE EMULATOR') {
+        foreach ($section in 'SHORT DESCRIPTION', 'LONG DESCRIPTION', 'THE JOURNAL AND RE-RUNS', 'RATE LIMIT', 'RETRIES AND UNKNOWN OUTCOMES', 'ERRORS', 'CONFIGURATION', 'SCHEDULED TASKS', 'THE EMULATOR') {
             $text | Should -Match "(?m)^$([regex]::Escape($section))\s*$"
         }
         $text | Should -Match 'Register-ScheduledTask'

@@ -37,6 +37,35 @@ Describe 'Test-OneMinBgConnection' {
         $test.Reachable | Should -BeFalse
     }
 
+    It 'answers with a timeout of its own (10 s, one retry) when something accepts the connection and never answers' {
+        # A listener that is never accepted from: the OS completes the connection, nothing ever answers.
+        $listener = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $listener.Start()
+        try {
+            $test = Test-OneMinBgConnection -BaseUri "http://127.0.0.1:$($listener.LocalEndpoint.Port)/"
+        }
+        finally { $listener.Stop() }
+        $test.Reachable | Should -BeFalse
+        $test.Message | Should -Match 'no answer within 10\.0 s \(tried 2 times\)'
+        $test.Message | Should -Match '-TimeoutSec allows more'
+    }
+
+    It 'waits -TimeoutSec for each attempt' {
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'result'; kind = 'slow'; delayMs = 60000 }) }
+        $test = Test-OneMinBgConnection -TimeoutSec 2 -MaximumRetryCount 0
+        $test.Reachable | Should -BeFalse
+        $test.Message | Should -Match 'no answer within 2\.0 s \(tried once\)'
+        $test.Message | Should -Not -Match '-TimeoutSec allows more' -Because 'the user chose the timeout'
+    }
+
+    It 'reports a rate-limited service as reachable with the key accepted, without waiting the limit out' {
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'result'; kind = '429' }) }
+        $test = Test-OneMinBgConnection -TimeoutSec 1
+        $test.Reachable | Should -BeTrue
+        $test.KeyAccepted | Should -BeTrue
+        $test.Message | Should -Match 'HTTP 429'
+    }
+
     It 'honours HTTP_PROXY and NO_PROXY from the environment (<Case>)' -TestCases @(
         @{ Case = 'proxied'; NoProxy = ''; Expected = 'True' }
         @{ Case = 'NO_PROXY bypasses it'; NoProxy = 'api.onemin.invalid'; Expected = 'False' }

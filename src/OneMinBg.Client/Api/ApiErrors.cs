@@ -250,12 +250,19 @@ internal sealed class ApiErrors
                 return Create(ApiErrorKind.BadRequest, call, failed + " The service did not accept the file type; "
                     + "use PNG, JPEG or WebP with a matching extension.", null, status, body);
             case 429:
-                return Retryable(call, status, response, body, ApiErrorKind.RateLimited, failed,
+                return Refusal(Retryable(call, status, response, body, ApiErrorKind.RateLimited, failed,
                     "The service's rate limit was still exceeded; wait a minute and try again, "
-                    + "or lower RequestsPerMinute.");
+                    + "or lower RequestsPerMinute."), call, status, body, ApiErrorKind.RateLimited,
+                    (waited, attempts) => $"{failed} The service refused it for {waited} ({attempts}) because of its "
+                    + "rate limit: other commands or programs may be using this key at the same time, or the service "
+                    + "allows fewer requests than this command sends. Run fewer commands at once on this key, or "
+                    + "lower the rate: -RequestsPerMinute, $env:ONEMIN_REQUESTS_PER_MINUTE, or "
+                    + "Set-OneMinBgConfig -RequestsPerMinute (180 by default). Nothing was charged for it.");
             case 503:
-                return Retryable(call, status, response, body, ApiErrorKind.ServerError, failed,
-                    "The service is unavailable; try again later.");
+                return Refusal(Retryable(call, status, response, body, ApiErrorKind.ServerError, failed,
+                    "The service is unavailable; try again later."), call, status, body, ApiErrorKind.ServerError,
+                    (waited, attempts) => $"{failed} The service stayed unavailable for {waited} ({attempts}); try "
+                    + "again later. Nothing was charged for it.");
         }
 
         if (status == 408 || status >= 500)
@@ -302,6 +309,21 @@ internal sealed class ApiErrors
                 status, body),
             retryAfter);
     }
+
+    /// <summary>A refusal is retried for a time: what to say when that time is spent.</summary>
+    private RetryableException Refusal(RetryableException retryable, Call call, int status, ErrorBody body,
+        ApiErrorKind kind, Func<string, string, string> message)
+    {
+        retryable.CreateSpent = (attempts, waited) => Create(kind, call,
+            message(Waited(waited), RetryPolicy.Attempts(attempts)), null, status, body);
+        return retryable;
+    }
+
+    /// <summary>"14 min 5 s", "42.0 s".</summary>
+    internal static string Waited(TimeSpan waited) => waited >= TimeSpan.FromMinutes(1)
+        ? ((int)waited.TotalMinutes).ToString(CultureInfo.InvariantCulture) + " min "
+            + waited.Seconds.ToString(CultureInfo.InvariantCulture) + " s"
+        : Text.FormatSeconds(waited);
 
     /// <summary>"POST /api/features failed with HTTP 400 UNSUPPORTED_MODEL: Model not supported."</summary>
     private string Headline(Call call, int status, string? reasonPhrase, ErrorBody body) =>

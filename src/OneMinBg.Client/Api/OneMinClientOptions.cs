@@ -40,7 +40,17 @@ public sealed class OneMinClientOptions
     /// <summary>The longest wait before a retry, whether from Retry-After or from backoff.</summary>
     public TimeSpan MaxRetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 
-    /// <summary>Client-side limit per (API origin, key) across the whole process; 0 turns it off.</summary>
+    /// <summary>
+    /// How long a call the service refuses without charging it (429 Too Many Requests, 503) is tried again before
+    /// it fails: a time, not a count, so that a rate limit stricter than <see cref="RequestsPerMinute"/>, or other
+    /// processes on the key, slow a batch down instead of failing its images.
+    /// </summary>
+    public TimeSpan RefusalWait { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>
+    /// Client-side limit per (API origin, key), shared by every process of the user on this machine; 0 turns it
+    /// off.
+    /// </summary>
     public int RequestsPerMinute { get; set; } = 180;
 
     /// <summary>The largest download accepted; a larger one is stopped and nothing is kept.</summary>

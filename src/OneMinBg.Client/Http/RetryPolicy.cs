@@ -47,12 +47,20 @@ internal sealed class RetryPolicy
 
     private static readonly Random Jitter = new Random();
 
+    /// <summary>
+    /// The longest pause after a 429 without Retry-After of a call paced by the limiter: the 429 put a hold on the
+    /// key's budget until the service's minute can have passed (<see cref="RateBudget.Refused"/>), which the next
+    /// attempt waits for; a long pause of its own would leave the service idle once the hold ends.
+    /// </summary>
+    internal static readonly TimeSpan PacedRefusalPause = TimeSpan.FromSeconds(4);
+
     private readonly int _maxRetries;
     private readonly TimeSpan _baseDelay;
     private readonly TimeSpan _maxDelay;
     private readonly TimeSpan _timeout;
     private readonly RateLimiter? _limiter;
     private readonly int _requestsPerMinute;
+    private readonly TimeSpan _refusalWait;
     private readonly ApiErrors _errors;
     private readonly Log _log;
 
@@ -64,6 +72,7 @@ internal sealed class RetryPolicy
         _timeout = options.Timeout;
         _limiter = limiter;
         _requestsPerMinute = options.RequestsPerMinute;
+        _refusalWait = options.RefusalWait;
         _errors = errors;
         _log = log;
     }
@@ -76,24 +85,31 @@ internal sealed class RetryPolicy
         CancellationToken cancellationToken, ServiceContact? contact = null)
     {
         bool unreachable = false;
+        int retries = 0; // of failures that are retried a number of times
+        int refusals = 0; // 429, and 503 that cost nothing: retried for a time (_refusalWait)
+        Stopwatch? refused = null;
         // Waiting (for the rate limit, between attempts) ends at once on UntilSent: nothing is on the wire then.
         using var waits = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.UntilSent);
-        for (int retry = 0; ; retry++)
+        for (int attempts = 1; ; attempts++)
         {
             ThrowIfFoundUnreachable(call, contact);
+            RateGrant? grant = null;
             // A connection that could not be made reached no server: its retry takes no slot of the limit.
             if (call.RateLimited && _limiter != null && !unreachable)
             {
-                TimeSpan waited = await WaitingForRateLimit(call, cancellationToken,
+                RateGrant booked = await WaitingForRateLimit(call, cancellationToken,
                     _limiter.WaitAsync(_requestsPerMinute, waits.Token)).ConfigureAwait(false);
-                if (waited >= TimeSpan.FromSeconds(1))
+                grant = booked;
+                Note(booked.Note);
+                if (booked.Waited >= TimeSpan.FromSeconds(1))
                 {
-                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(waited)} for the client-side "
+                    _log.Verbose($"{call.Operation}: waited {Text.FormatSeconds(booked.Waited)} for the client-side "
                         + $"rate limit ({_requestsPerMinute} requests per minute).");
                 }
                 ThrowIfFoundUnreachable(call, contact);
             }
 
+            call.WhenSent = grant.HasValue ? () => CountFromSending(grant.Value) : (Action?)null;
             RetryableException failure;
             unreachable = false;
             var elapsed = Stopwatch.StartNew();
@@ -140,19 +156,74 @@ internal sealed class RetryPolicy
                 }
             }
 
-            int allowed = unreachable ? Math.Min(_maxRetries, UnreachableRetries) : _maxRetries;
-            if (retry >= allowed)
+            TimeSpan delay;
+            bool rateLimited = call.Status == 429;
+            if (rateLimited || call.Status == 503)
             {
-                throw failure.CreateFinal(retry + 1);
+                // Refused, and so not charged: tried again until the service accepts it, for a time, not a count.
+                refusals++;
+                refused ??= Stopwatch.StartNew();
+                if (rateLimited && grant.HasValue)
+                {
+                    _limiter!.Refused(grant.Value.At, failure.RetryAfter, _requestsPerMinute, out string? note);
+                    Note(note);
+                    double pace = _limiter.AllowedRate(_requestsPerMinute);
+                    _log.Verbose($"{call.Operation}: the service's rate limit was reached; every request on this key "
+                        + "(in every process) holds back until its minute can have passed, then goes at "
+                        + $"{pace.ToString("0", CultureInfo.InvariantCulture)} a minute, back up to "
+                        + $"{_requestsPerMinute} over the next minutes.");
+                }
+
+                TimeSpan left = _refusalWait - refused.Elapsed;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw failure.CreateSpent?.Invoke(attempts, refused.Elapsed) ?? failure.CreateFinal(attempts);
+                }
+
+                // Paced calls wait for the key's hold in the limiter (every process's); a short pause here is
+                // enough. Others wait long enough by themselves for the service's minute to pass.
+                TimeSpan backoff = grant.HasValue ? Min(RefusalBackoff(refusals - 1), PacedRefusalPause)
+                    : RefusalBackoff(refusals - 1);
+                delay = Min(failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : backoff, left);
+                _log.Verbose($"{call.Operation}: {failure.Message}; trying again in {Text.FormatSeconds(delay)} "
+                    + $"(refused for {Text.FormatSeconds(refused.Elapsed)} so far; it is tried for up to "
+                    + $"{Text.FormatSeconds(_refusalWait)}).");
+            }
+            else
+            {
+                int allowed = unreachable ? Math.Min(_maxRetries, UnreachableRetries) : _maxRetries;
+                if (retries >= allowed)
+                {
+                    throw failure.CreateFinal(attempts);
+                }
+
+                delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retries);
+                retries++;
+                _log.Verbose($"{call.Operation}: {failure.Message}; retry {retries} of {allowed} "
+                    + $"in {Text.FormatSeconds(delay)}.");
             }
 
-            TimeSpan delay = failure.RetryAfter.HasValue ? Min(failure.RetryAfter.Value, _maxDelay) : Backoff(retry);
-            _log.Verbose($"{call.Operation}: {failure.Message}; retry {retry + 1} of {allowed} "
-                + $"in {Text.FormatSeconds(delay)}.");
             Task<bool> pause = Delay(delay, waits.Token);
-            await (call.Status == 429 || failure.RetryAfter.HasValue
+            await (rateLimited || failure.RetryAfter.HasValue
                 ? WaitingForRateLimit(call, cancellationToken, pause)
                 : Waiting(call, cancellationToken, pause)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A request that goes later than its slot is counted by the limit from when it goes.</summary>
+    private void CountFromSending(RateGrant grant)
+    {
+        if (_limiter != null && _limiter.IsLate(grant.At))
+        {
+            _limiter.Sent(grant.At);
+        }
+    }
+
+    private void Note(string? note)
+    {
+        if (note != null)
+        {
+            _log.Verbose(note);
         }
     }
 
@@ -283,6 +354,24 @@ internal sealed class RetryPolicy
         }
 
         return TimeSpan.FromTicks((long)(ceiling * fraction));
+    }
+
+    /// <summary>
+    /// The pause after a refusal without Retry-After: "equal jitter" in [d/2, d], d doubling from the base delay
+    /// up to <see cref="OneMinClientOptions.MaxRetryAfter"/>. With the defaults (1 s, 60 s) seven refusals in a
+    /// row wait over 60 s in all: a service that counts a sliding minute has freed its window by then, whatever
+    /// else uses the key. (Full jitter, as for other failures, could add up to much less.)
+    /// </summary>
+    private TimeSpan RefusalBackoff(int refusal)
+    {
+        double ceiling = Math.Min(_maxDelay.Ticks, _baseDelay.Ticks * Math.Pow(2, Math.Min(refusal, 30)));
+        double fraction;
+        lock (Jitter)
+        {
+            fraction = Jitter.NextDouble();
+        }
+
+        return TimeSpan.FromTicks((long)(ceiling * (0.5 + fraction / 2)));
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -239,6 +239,10 @@ internal sealed class RetryableException : Exception
 
     public Func<int, OneMinApiException> CreateFinal { get; }
     public TimeSpan? RetryAfter { get; }
+
+    /// <summary>For a refusal (429, 503): the error once the time for refusals is spent, given the attempts made
+    /// and how long the service refused.</summary>
+    public Func<int, TimeSpan, OneMinApiException>? CreateSpent { get; set; }
 }
 
 /// <summary>One API endpoint as messages name it, and how it may be repeated.</summary>
@@ -270,6 +274,9 @@ internal sealed class Call
     /// <summary>When the current attempt went on the wire (null: not yet), for <see cref="IFlowObserver"/>.</summary>
     internal System.Diagnostics.Stopwatch? OnTheWire { get; private set; }
 
+    /// <summary>Set by <see cref="RetryPolicy"/> for each attempt: runs as it goes on the wire.</summary>
+    internal Action? WhenSent { get; set; }
+
     /// <summary>The HTTP status the current attempt was answered with (null: no answer yet).</summary>
     internal int? Status { get; private set; }
 
@@ -281,6 +288,7 @@ internal sealed class Call
         if (OnTheWire == null) // a redirect followed within the attempt is the same attempt
         {
             OnTheWire = System.Diagnostics.Stopwatch.StartNew();
+            WhenSent?.Invoke();
             FlowObservation.Current?.Sent();
         }
     }

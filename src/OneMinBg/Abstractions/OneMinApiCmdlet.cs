@@ -74,6 +74,9 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
     /// <summary>How long to wait for an image the service accepted (async); null: the library's default.</summary>
     private protected virtual TimeSpan? ResultWait => null;
 
+    /// <summary>How long a call refused with 429 or 503 is tried again; null: the library's default (15 min).</summary>
+    private protected virtual TimeSpan? RefusalWait => null;
+
     /// <summary>The API to talk to.</summary>
     internal Uri ResolveBaseUri() => Resolve(settings => settings.BaseUri(BaseUri));
 
@@ -109,6 +112,7 @@ public abstract class OneMinApiCmdlet : OneMinCmdlet
             Debug = debug,
         };
         options.ResultWait = ResultWait ?? options.ResultWait;
+        options.RefusalWait = RefusalWait ?? options.RefusalWait;
         try
         {
             return new OneMinClient(options);

@@ -16,6 +16,19 @@ namespace OneMinBg.Commands;
 [OutputType(typeof(ConnectionTest))]
 public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
 {
+    /// <summary>A check answers within seconds: a short attempt, tried once more (not 10 min, 5 more times).</summary>
+    private const int DefaultTimeoutSec = 10;
+    private const int DefaultRetries = 1;
+
+    public TestOneMinBgConnectionCommand()
+    {
+        TimeoutSec = DefaultTimeoutSec;
+        MaximumRetryCount = DefaultRetries;
+    }
+
+    /// <summary>A rate limit is an answer: reachable, key accepted. It is not waited out for minutes.</summary>
+    private protected override TimeSpan? RefusalWait => TimeSpan.FromSeconds(TimeoutSec);
+
     protected override void EndProcessing()
     {
         Uri baseUri = ResolveBaseUri();
@@ -35,7 +48,10 @@ public sealed class TestOneMinBgConnectionCommand : OneMinApiCmdlet
         {
             test.Reachable = ex.StatusCode != null && ex.Kind != ApiErrorKind.ServiceUnreachable;
             test.KeyAccepted = test.Reachable && ex.Kind != ApiErrorKind.Authentication;
-            test.Message = ex.Message;
+            bool ownTimeout = !MyInvocation.BoundParameters.ContainsKey(nameof(TimeoutSec));
+            test.Message = ex.Kind == ApiErrorKind.Timeout && ownTimeout
+                ? ex.Message + $" (This check waits {DefaultTimeoutSec} s for an answer; -TimeoutSec allows more.)"
+                : ex.Message;
         }
         catch (OperationCanceledException)
         {

@@ -5,7 +5,7 @@ namespace OneMinBg.Tests;
 public sealed class RateLimiterTests
 {
     /// <summary>A clock that only moves when a waiter "sleeps": tests run instantly and deterministically.</summary>
-    private sealed class FakeClock : IClock
+    internal sealed class FakeClock : IClock
     {
         private long _ticks;
 
@@ -29,7 +29,7 @@ public sealed class RateLimiterTests
     }
 
     /// <summary>The most grants any window of <paramref name="window"/> holds (grants sorted).</summary>
-    private static int MostInAnyWindow(IReadOnlyList<TimeSpan> grants, TimeSpan window)
+    internal static int MostInAnyWindow(IReadOnlyList<TimeSpan> grants, TimeSpan window)
     {
         int most = 0;
         int start = 0;
@@ -120,7 +120,7 @@ public sealed class RateLimiterTests
         var waits = new List<TimeSpan>();
         for (int i = 0; i < 5; i++)
         {
-            waits.Add(await limiter.WaitAsync(60, CancellationToken.None));
+            waits.Add((await limiter.WaitAsync(60, CancellationToken.None)).Waited);
         }
 
         TimeSpan second = TimeSpan.FromSeconds(1);

@@ -11,6 +11,7 @@ public sealed class RetryTests : TempDirTest
         var recorder = new Recorder();
         var options = Emu.Options(emulator, recorder);
         options.MaxRetryAfter = TimeSpan.FromSeconds(5);
+        options.RefusalWait = TimeSpan.FromMinutes(1);
         var client = new OneMinClient(options);
         string key = await Emu.UploadAsync(client, Dir);
         emulator.State.Config = Emu.With(Emu.Fault("feature", "429", count: 1, retryAfter: "1"));
@@ -22,9 +23,44 @@ public sealed class RetryTests : TempDirTest
         Assert.Equal(2, stats.FeatureCalls);
         Assert.Equal(1, stats.Charges);
         // The wait the client chose is the server's Retry-After (1 s), not its own backoff (a few ms here).
-        string retry = Assert.Single(recorder.Verbose, line => line.Contains("retry ", StringComparison.Ordinal));
+        string retry = Assert.Single(recorder.Verbose, line => line.Contains("trying again", StringComparison.Ordinal));
         Assert.Contains("HTTP 429", retry, StringComparison.Ordinal);
-        Assert.Contains("retry 1 of 3 in 1.0 s", retry, StringComparison.Ordinal);
+        Assert.Contains("trying again in 1.0 s", retry, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("429")]
+    [InlineData("503")]
+    public async Task A_refusal_is_tried_again_for_a_time_not_a_count_and_charged_once(string kind)
+    {
+        await using var emulator = await Emu.StartAsync();
+        var options = Emu.Options(emulator); // 3 retries of other failures
+        options.RefusalWait = TimeSpan.FromMinutes(1);
+        var client = new OneMinClient(options);
+        string key = await Emu.UploadAsync(client, Dir);
+        emulator.State.Config = Emu.With(Emu.Fault("feature", kind, count: 8));
+
+        AiRecord record = await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
+
+        Assert.True(record.IsSuccess);
+        Assert.Equal(9, emulator.State.Snapshot().FeatureCalls);
+        Assert.Equal(1, emulator.State.Snapshot().Charges);
+    }
+
+    [Fact]
+    public async Task A_429_slows_the_key_down()
+    {
+        await using var emulator = await Emu.StartAsync();
+        var options = Emu.Options(emulator);
+        options.RequestsPerMinute = 6000;
+        options.RefusalWait = TimeSpan.FromMinutes(1);
+        var client = new OneMinClient(options);
+        string key = await Emu.UploadAsync(client, Dir);
+        emulator.State.Config = Emu.With(Emu.Fault("feature", "429", count: 1, retryAfter: "0"));
+
+        await client.ReplaceBackgroundAsync(Emu.Request(key), CancellationToken.None);
+
+        Assert.True(RateLimiter.For(client.BaseUri, Emu.Key).AllowedRate(6000) < 6000);
     }
 
     [Fact]
@@ -39,9 +75,9 @@ public sealed class RetryTests : TempDirTest
 
         Assert.Equal(2, emulator.State.Snapshot().ResultLookups);
         // The server asked for an hour; the client waited MaxRetryAfter instead.
-        string retry = Assert.Single(recorder.Verbose, line => line.Contains("retry ", StringComparison.Ordinal));
+        string retry = Assert.Single(recorder.Verbose, line => line.Contains("trying again", StringComparison.Ordinal));
         Assert.Contains("HTTP 429", retry, StringComparison.Ordinal);
-        Assert.Contains("retry 1 of 3 in 0.2 s", retry, StringComparison.Ordinal);
+        Assert.Contains("trying again in 0.2 s", retry, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -90,12 +90,13 @@ public sealed class SecretAndCancellationTests : TempDirTest
         var recorder = new Recorder();
         var options = Emu.Options(emulator, recorder);
         options.MaxRetryAfter = TimeSpan.FromSeconds(60);
+        options.RefusalWait = TimeSpan.FromMinutes(5);
         var client = new OneMinClient(options);
         using var cancel = new CancellationTokenSource();
 
         Task<AiRecord?> call = client.GetResultAsync("x", cancel.Token);
         // The client reports the wait just before it starts waiting.
-        await Until.TrueAsync(() => recorder.Verbose.Any(line => line.Contains("retry 1 of 3 in 30.0 s", StringComparison.Ordinal)) || call.IsCompleted, "the client to start waiting 30 s before its first retry");
+        await Until.TrueAsync(() => recorder.Verbose.Any(line => line.Contains("trying again in 30.0 s", StringComparison.Ordinal)) || call.IsCompleted, "the client to start waiting 30 s before its first retry");
         cancel.Cancel();
 
         // Without the cancellation the client would retry after 30 s and end with the 503 as an error.
