@@ -173,6 +173,28 @@ internal sealed class RateBudget
     }
 
     /// <summary>
+    /// A caller stopped waiting for <paramref name="slot"/> (the run was stopped): the slot counts for nothing, and
+    /// when it was the last one booked, the pace steps back to it, so a stopped run delays no other.
+    /// </summary>
+    public void Release(long now, long slot)
+    {
+        int index = _grants.LastIndexOf(slot);
+        if (index < 0)
+        {
+            return;
+        }
+
+        bool last = index == _grants.Count - 1;
+        _grants.RemoveAt(index);
+        if (last)
+        {
+            TheoreticalArrival = Math.Max(now, Math.Min(TheoreticalArrival, slot));
+        }
+
+        WrittenAt = now;
+    }
+
+    /// <summary>
     /// The request booked for <paramref name="grantedAt"/> went on the wire only at <paramref name="sentAt"/> (a
     /// busy machine, a cold start): the hard cap counts it from then, since a request that arrives late at the
     /// service and one booked 61 s after it could otherwise meet in one of its minutes.

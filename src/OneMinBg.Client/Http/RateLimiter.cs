@@ -117,7 +117,16 @@ internal sealed class RateLimiter
         TimeSpan waited = TimeSpan.Zero;
         while (slot > now)
         {
-            await _clock.Delay(slot - now, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _clock.Delay(slot - now, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                Release(slot);
+                throw;
+            }
+
             waited += slot - now;
             now = _clock.Now;
             TimeSpan due = slot;
@@ -135,6 +144,19 @@ internal sealed class RateLimiter
         }
 
         return new RateGrant(slot, waited, note);
+    }
+
+    private void Release(TimeSpan slot)
+    {
+        TimeSpan now = _clock.Now;
+        lock (_gate)
+        {
+            _store.Update(now.Ticks, budget =>
+            {
+                budget.Release(now.Ticks, slot.Ticks);
+                return true;
+            }, out _);
+        }
     }
 
     /// <summary>How many slots were booked: lets tests see which calls are limited without timing them.</summary>

@@ -224,6 +224,23 @@ public sealed class SharedRateBudgetTests : TempDirTest
         Assert.Equal(grant.At, clock.Now);
     }
 
+    [Fact]
+    public async Task A_run_stopped_while_waiting_gives_its_slot_back_to_the_other_processes()
+    {
+        var clock = new FakeClock();
+        using var stop = new CancellationTokenSource();
+        var stopping = new HoldOnFirstDelay(clock, stop.Cancel);
+        var stopped = new RateLimiter(stopping, new SharedRateBudget(BudgetPath, SharedRateBudget.DefaultLockTimeout));
+        RateLimiter other = Process(clock);
+        stopped.Reserve(clock.Now, 6); // 6 a minute: one every 10 s
+
+        // Its next slot (at 10 s) is booked, then the run is stopped while it waits for it.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stopped.WaitAsync(6, stop.Token));
+
+        Assert.Equal(TimeSpan.Zero, clock.Now);
+        Assert.Equal(TimeSpan.FromSeconds(10), other.Reserve(clock.Now, 6)); // not 20 s
+    }
+
     /// <summary>The fake clock, with something happening during the first wait.</summary>
     private sealed class HoldOnFirstDelay(FakeClock clock, Action during) : IClock
     {
