@@ -254,6 +254,93 @@ Describe 'Export-BgReport' {
     }
 }
 
+Describe 'Export-BgReport and the failures of its pipeline' {
+    BeforeAll {
+        Reset-OneMinEmulator $Emu
+        # Two of six images get no answer to their paid call (outcome unknown); they are written as errors,
+        # not objects, and Save-BgImage never sees them.
+        $script:Dir = New-Sources 6
+        $script:Out = Join-Path $Dir 'out'
+        $script:PipelineReport = Join-Path $Dir 'report.html'
+        $null = Use-FreshJournal
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = 'reset-after'; count = 2 }) }
+        try {
+            Get-ChildItem -LiteralPath $Dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'white studio' -MaximumRetryCount 0 -ErrorVariable script:Failed -ErrorAction SilentlyContinue |
+                Save-BgImage -Destination $Out | Export-BgReport -Path $PipelineReport
+        }
+        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
+        $Failed | Should -HaveCount 2
+        @(Get-ChildItem -LiteralPath $Out) | Should -HaveCount 4
+    }
+
+    It 'shows the 2 images that failed upstream as failed cards, with their source, message and what to do, and counts them' {
+        $summary = Get-ReportSummary $PipelineReport
+        $summary.failed | Should -Be 2
+        $summary.done | Should -Be 4
+        $html = Get-Content -LiteralPath $PipelineReport -Raw
+        @([regex]::Matches($html, '<article class="failed"')) | Should -HaveCount 2
+        $html | Should -Match '<details open>\s*<summary>2 images not done</summary>'
+        foreach ($err in $Failed) {
+            $name = Split-Path -Leaf $err.TargetObject
+            $card = @(Get-Card $PipelineReport $name)
+            $card | Should -HaveCount 1
+            $card[0] | Should -Match '<article class="failed"'
+            $card[0] | Should -Match ('<p class="error">' + [regex]::Escape([Net.WebUtility]::HtmlEncode($err.ErrorDetails.Message)) + '</p>')
+            $card[0] | Should -Match ('<p class="todo">What to do: ' + [regex]::Escape([Net.WebUtility]::HtmlEncode($err.ErrorDetails.RecommendedAction)) + '</p>')
+            $card[0] | Should -Match '<dt>Error id</dt><dd>FeatureOutcomeUnknown</dd>'
+            $card[0] | Should -Match '<div class="missing">No result</div>'
+        }
+        # Each failed card shows its source picture beside the placeholder.
+        @(Get-ReportImage $PipelineReport | Where-Object File -In $Failed.TargetObject) | Should -HaveCount 2
+        @(Get-ReportImage $PipelineReport) | Should -HaveCount 10 -Because '6 sources and 4 saved results'
+    }
+
+    It 'takes the error records of -ErrorVariable as input, alone or mixed with results' {
+        $alone = Join-Path $Dir 'errors.html'
+        $Failed | Export-BgReport -Path $alone
+        (Get-ReportSummary $alone).failed | Should -Be 2
+        (Get-ReportSummary $alone).done | Should -Be 0
+        foreach ($err in $Failed) {
+            $card = @(Get-Card $alone (Split-Path -Leaf $err.TargetObject))
+            $card | Should -HaveCount 1
+            $card[0] | Should -Match ('<p class="error">' + [regex]::Escape([Net.WebUtility]::HtmlEncode($err.ErrorDetails.Message)) + '</p>')
+        }
+
+        $mixed = Join-Path $Dir 'mixed.html'
+        @(Get-BgResult -Status SUCCESS) + @($Failed) | Export-BgReport -Path $mixed
+        (Get-ReportSummary $mixed).failed | Should -Be 2
+        (Get-ReportSummary $mixed).done | Should -Be 4
+    }
+
+    It 'lets a result for the same image win over its error' {
+        # The journal holds the two unknown outcomes as records too: with them, one card per image.
+        $page = Join-Path $Dir 'journal.html'
+        $journal = @(Get-BgResult)
+        $journal | Should -HaveCount 6
+        @($Failed) + @($journal) | Export-BgReport -Path $page
+        @([regex]::Matches((Get-Content -LiteralPath $page -Raw), '<article ')) | Should -HaveCount 6
+        @(Get-ReportImage $page | Where-Object File -In $Failed.TargetObject) | Should -HaveCount 2
+    }
+
+    It 'gives NotReportInput for an error record that is not about an image' {
+        $page = Join-Path $Dir 'foreign.html'
+        Get-Item -LiteralPath (Join-Path $Dir 'nothing-here.png') -ErrorAction SilentlyContinue -ErrorVariable notFound
+        $notFound | Should -HaveCount 1
+        @($notFound) + @($Failed) | Export-BgReport -Path $page -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($errs) | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'NotReportInput,OneMinBg.Commands.ExportBgReportCommand'
+        (Get-ReportSummary $page).failed | Should -Be 2
+    }
+
+    It 'leaves out the failures of an earlier statement: a standalone Get-BgResult | Export-BgReport' {
+        $page = Join-Path $Dir 'later.html'
+        Get-BgResult -Status SUCCESS | Export-BgReport -Path $page
+        (Get-ReportSummary $page).failed | Should -Be 0
+        (Get-ReportSummary $page).done | Should -Be 4
+        (Get-Content -LiteralPath $page -Raw) | Should -Not -Match '<article class="failed"'
+    }
+}
+
 Describe $BrowserTitle -Skip:$NoChromium {
     BeforeAll {
         Reset-OneMinEmulator $Emu
