@@ -1,7 +1,8 @@
 # Export-BgReport (issue 15 item 5): one self-contained HTML page per batch, pictures linked relative to the
 # report (names with spaces, '#', '%' and '[ ]'), texts escaped, failures with their error, a summary; the
 # file written whole, -WhatIf, -NoClobber, -Force, -PassThru; and the page loaded in headless Chromium, where
-# every picture must decode, also after the report was moved together with its folders.
+# every picture must decode, also after the report was moved together with its folders. Images that failed
+# upstream in the same pipeline (error records, not objects) and error records given as input are failed cards.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot '../browser/Chromium.psm1') -Force
     $script:BrowserTitle = if (Find-Chromium) { 'Export-BgReport in headless Chromium' }
@@ -338,6 +339,31 @@ Describe 'Export-BgReport and the failures of its pipeline' {
         (Get-ReportSummary $page).failed | Should -Be 0
         (Get-ReportSummary $page).done | Should -Be 4
         (Get-Content -LiteralPath $page -Raw) | Should -Not -Match '<article class="failed"'
+    }
+
+    It 'reports the image that met a terminating error (a revoked key), collected with -ErrorVariable' {
+        $null = Use-FreshJournal
+        $dir = New-Sources 3
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = '401'; skip = 1 }) }
+        $caught = $null
+        try {
+            Get-ChildItem -LiteralPath $dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit 1 -ErrorVariable stopped |
+                Export-BgReport -Path (Join-Path $dir 'never.html')
+        }
+        catch { $caught = $_ }
+        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed,*'
+        Test-Path -LiteralPath (Join-Path $dir 'never.html') | Should -BeFalse -Because 'a terminating error ends the whole pipeline'
+        $page = Join-Path $dir 'stopped.html'
+        $stopped | Export-BgReport -Path $page
+        (Get-ReportSummary $page).failed | Should -Be 1
+        $record = @($stopped | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { $_ } else { $_.ErrorRecord } } |
+            Where-Object TargetObject)
+        $record | Should -Not -BeNullOrEmpty
+        $card = @(Get-Card $page (Split-Path -Leaf $record[0].TargetObject))
+        $card | Should -HaveCount 1
+        $card[0] | Should -Match '<dt>Error id</dt><dd>AuthenticationFailed</dd>'
+        (Get-Content -LiteralPath $page -Raw) | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
     }
 }
 

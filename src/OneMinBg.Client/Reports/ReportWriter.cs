@@ -15,8 +15,6 @@ public sealed class ReportOptions
     public DateTimeOffset WrittenAt { get; set; } = DateTimeOffset.Now;
     /// <summary>The zone times are shown in (with their offset).</summary>
     public TimeZoneInfo TimeZone { get; set; } = TimeZoneInfo.Local;
-    /// <summary>Why a batch of the report stopped before all its images were tried, one line each.</summary>
-    public IList<string> Stopped { get; } = new List<string>();
 }
 
 /// <summary>
@@ -65,7 +63,6 @@ figure { margin: 0; }
   text-align: center; color: var(--muted); overflow-wrap: anywhere;
   background: repeating-linear-gradient(45deg, #fafbfc 0 10px, #f0f1f4 10px 20px); }
 figcaption { margin-top: 3px; font-size: 12px; color: var(--muted); }
-.stopped { margin: 12px 0 0; color: var(--failed); font-weight: 600; white-space: pre-wrap; }
 .todo { margin: 6px 0 0; color: var(--muted); overflow-wrap: anywhere; }
 .error { margin: 10px 0 0; padding: 8px 10px; border-radius: 4px; background: #fdecec; color: #8a1c22;
   white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -141,10 +138,6 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
         writer.WriteLine($"<li class=\"credits\"><b>{(anyFigure || unknown == 0 ? Credits(spent) : "?")}</b>"
             + $"credits spent{Html.Escape(without)}</li>");
         writer.WriteLine("</ul>");
-        foreach (string stopped in options.Stopped)
-        {
-            writer.WriteLine($"<p class=\"stopped\">Stopped before every image was tried: {Html.Escape(stopped)}</p>");
-        }
 
         var failures = items.Select((item, index) => (item, index)).Where(p => p.item.Outcome != ReportOutcome.Done)
             .ToList();

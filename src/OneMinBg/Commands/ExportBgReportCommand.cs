@@ -113,14 +113,7 @@ public sealed class ExportBgReportCommand : OneMinCmdlet
         {
             options.Title = Title;
         }
-        foreach (Registration batch in _upstream)
-        {
-            if (batch.StoppedBy is ErrorRecord stopped)
-            {
-                options.Stopped.Add(stopped.ErrorDetails?.Message is { Length: > 0 } message ? message
-                    : stopped.Exception.Message);
-            }
-        }
+
         try
         {
             ReportFile.Write(path, writer => ReportWriter.Write(writer, _inputs.Items, options), NoClobber, Force);

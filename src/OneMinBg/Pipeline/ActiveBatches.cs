@@ -16,7 +16,8 @@ namespace OneMinBg.Pipeline;
 /// before any input flows, in pipeline order, on the runspace's pipeline thread, and ends (is disposed) with its
 /// pipeline: so when a command begins, the batches still running in its runspace that have taken no input yet are
 /// the ones upstream in the same pipeline, and the latest running batch is its parent (upstream, or the one whose
-/// script block, ForEach-Object, runs it). A batch of an earlier statement has ended by then.
+/// script block, ForEach-Object, runs it). A batch of an earlier statement has ended by then. (A batch stopped by a
+/// terminating error ends its pipeline, the report included: only the item errors matter downstream.)
 /// </para>
 /// </summary>
 internal static class ActiveBatches
@@ -92,7 +93,6 @@ internal static class ActiveBatches
 internal sealed class Registration
 {
     private readonly List<ItemError> _errors = new List<ItemError>();
-    private ErrorRecord? _stoppedBy;
 
     public Registration(int progressId, long sourceId)
     {
@@ -112,26 +112,6 @@ internal sealed class Registration
         lock (_errors)
         {
             _errors.Add(new ItemError(input, record));
-        }
-    }
-
-    /// <summary>The error that stopped the whole batch (its items not started are not failures of theirs).</summary>
-    public void Stopped(ErrorRecord record)
-    {
-        lock (_errors)
-        {
-            _stoppedBy ??= record;
-        }
-    }
-
-    public ErrorRecord? StoppedBy
-    {
-        get
-        {
-            lock (_errors)
-            {
-                return _stoppedBy;
-            }
         }
     }
 

@@ -189,11 +189,7 @@ internal sealed partial class BatchRunner
         public void Fatal(ErrorRecord record)
         {
             HasError = true;
-            _runner.Post(() =>
-            {
-                _runner._fatal ??= record;
-                _runner._progress.Batch.Stopped(record);
-            });
+            _runner.Post(() => _runner._fatal ??= record);
             _runner._batch.Cancel();
         }
     }
