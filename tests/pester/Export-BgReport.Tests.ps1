@@ -341,6 +341,32 @@ Describe 'Export-BgReport and the failures of its pipeline' {
         (Get-Content -LiteralPath $page -Raw) | Should -Not -Match '<article class="failed"'
     }
 
+    It 'shows an image Save-BgImage could not save as failed, with its result''s details and the save''s error' {
+        # A journal of its own (after the tests that read the one of BeforeAll).
+        $null = Use-FreshJournal
+        $dir = New-Sources 3
+        $page = Join-Path $dir 'report.html'
+        # One download is not an image: Save-BgImage writes an error about that result, not a file.
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'download'; kind = 'not-image'; count = 1 }) }
+        try {
+            Get-ChildItem -LiteralPath $dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'grey' -ThrottleLimit 1 |
+                Save-BgImage -Destination (Join-Path $dir 'out') -ThrottleLimit 1 -ErrorVariable notSaved -ErrorAction SilentlyContinue |
+                Export-BgReport -Path $page
+        }
+        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
+        $notSaved | Should -HaveCount 1
+        $notSaved[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDownload,*'
+        (Get-ReportSummary $page).failed | Should -Be 1
+        (Get-ReportSummary $page).done | Should -Be 2
+        $card = @(Get-Card $page (Split-Path -Leaf $notSaved[0].TargetObject.SourcePath))
+        $card | Should -HaveCount 1
+        $card[0] | Should -Match '<article class="failed"'
+        $card[0] | Should -Match ('<p class="error">' + [regex]::Escape([Net.WebUtility]::HtmlEncode($notSaved[0].ErrorDetails.Message)) + '</p>')
+        $card[0] | Should -Match '<dt>Prompt</dt><dd>grey</dd>'
+        $card[0] | Should -Match "<dt>Id</dt><dd>$($notSaved[0].TargetObject.Id)</dd>"
+        $card[0] | Should -Match '<div class="missing">No result</div>'
+    }
+
     It 'reports the image that met a terminating error (a revoked key), collected with -ErrorVariable' {
         $null = Use-FreshJournal
         $dir = New-Sources 3
