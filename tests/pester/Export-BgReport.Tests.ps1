@@ -367,6 +367,23 @@ Describe 'Export-BgReport and the failures of its pipeline' {
         $card[0] | Should -Match '<div class="missing">No result</div>'
     }
 
+    It 'names a failed lookup upstream by its id: no failure of the pipeline is left out' {
+        $null = Use-FreshJournal
+        $dir = New-Sources 1
+        $result = Get-ChildItem -LiteralPath $dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'blue'
+        $missing = '00000000-0000-4000-8000-000000000000'
+        $page = Join-Path $dir 'lookup.html'
+        Get-BgResult -Id $result.Id, $missing -ErrorVariable lookupErrors -ErrorAction SilentlyContinue |
+            Save-BgImage -Destination (Join-Path $dir 'out') | Export-BgReport -Path $page
+        $lookupErrors | Should -HaveCount 1
+        (Get-ReportSummary $page).failed | Should -Be 1
+        (Get-ReportSummary $page).done | Should -Be 1
+        $card = @(Get-Card $page $missing)
+        $card | Should -HaveCount 1
+        $card[0] | Should -Match '<article class="failed"'
+        $card[0] | Should -Match ('<dt>Error id</dt><dd>' + $lookupErrors[0].FullyQualifiedErrorId.Split(',')[0] + '</dd>')
+    }
+
     It 'reports the image that met a terminating error (a revoked key), collected with -ErrorVariable' {
         $null = Use-FreshJournal
         $dir = New-Sources 3

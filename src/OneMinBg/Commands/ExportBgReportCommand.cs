@@ -90,11 +90,7 @@ public sealed class ExportBgReportCommand : OneMinCmdlet
             foreach (ItemError error in _upstream[i].ErrorsAfter(_errorsTaken[i]))
             {
                 _errorsTaken[i]++;
-                // The item as its batch was given it; else what the record is about.
-                if (!_inputs.AddError(error.Record, error.Input) && error.Input != null)
-                {
-                    _inputs.AddError(error.Record, error.Record.TargetObject);
-                }
+                _inputs.AddUpstreamError(error.Record, error.Input);
             }
         }
     }

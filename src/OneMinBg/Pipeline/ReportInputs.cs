@@ -88,13 +88,32 @@ internal sealed class ReportInputs
         {
             return false;
         }
+        _items.Add(Failed(item, record));
+        return true;
+    }
+
+    /// <summary>
+    /// A failure a batch upstream wrote about <paramref name="input"/> (the item it was given): never left out,
+    /// so an item that is no image (an id Get-BgResult could not find) is named as it was given.
+    /// </summary>
+    public void AddUpstreamError(ErrorRecord record, object? input)
+    {
+        if (AddError(record, input) || AddError(record, record.TargetObject))
+        {
+            return;
+        }
+        string? name = (input ?? record.TargetObject)?.ToString();
+        _items.Add(Failed(new ReportItem { Id = string.IsNullOrEmpty(name) ? null : name }, record));
+    }
+
+    private static ReportItem Failed(ReportItem item, ErrorRecord record)
+    {
         item.ResultPath = null; // not what this run made of it
         item.ErrorId = ErrorIdOf(record);
         item.Error = record.ErrorDetails?.Message is { Length: > 0 } message ? message
             : record.Exception?.Message ?? item.ErrorId;
         item.RecommendedAction = record.ErrorDetails?.RecommendedAction is { Length: > 0 } action ? action : null;
-        _items.Add(item);
-        return true;
+        return item;
     }
 
     private static string ErrorIdOf(ErrorRecord record)
