@@ -99,7 +99,8 @@ public sealed class ExportBgReportCommand : OneMinCmdlet
     {
         TakeUpstreamErrors();
         string path = System.IO.Path.GetFullPath(_path!);
-        int count = _inputs.Items.Count;
+        IReadOnlyList<ReportItem> items = _inputs.Items;
+        int count = items.Count;
         if (!ShouldProcess(path, $"Write a report of {count} image{(count == 1 ? "" : "s")}"))
         {
             return;
@@ -109,10 +110,9 @@ public sealed class ExportBgReportCommand : OneMinCmdlet
         {
             options.Title = Title;
         }
-
         try
         {
-            ReportFile.Write(path, writer => ReportWriter.Write(writer, _inputs.Items, options), NoClobber, Force);
+            ReportFile.Write(path, writer => ReportWriter.Write(writer, items, options), NoClobber, Force);
         }
         catch (ReportExistsException ex)
         {
