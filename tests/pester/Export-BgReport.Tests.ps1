@@ -1,7 +1,8 @@
 # Export-BgReport (issue 15 item 5): one self-contained HTML page per batch, pictures linked relative to the
 # report (names with spaces, '#', '%' and '[ ]'), texts escaped, failures with their error, a summary; the
 # file written whole, -WhatIf, -NoClobber, -Force, -PassThru; and the page loaded in headless Chromium, where
-# every picture must decode, also after the report was moved together with its folders.
+# every picture must decode, also after the report was moved together with its folders. Images that failed
+# upstream in the same pipeline (error records, not objects) and error records given as input are failed cards.
 BeforeDiscovery {
     Import-Module (Join-Path $PSScriptRoot '../browser/Chromium.psm1') -Force
     $script:BrowserTitle = if (Find-Chromium) { 'Export-BgReport in headless Chromium' }
@@ -251,6 +252,161 @@ Describe 'Export-BgReport' {
     It 'stops with ReportPathIsFolder for a -Path that is a folder' {
         { $Results | Export-BgReport -Path $Root -ErrorAction Stop } |
             Should -Throw -ErrorId 'ReportPathIsFolder,OneMinBg.Commands.ExportBgReportCommand'
+    }
+}
+
+Describe 'Export-BgReport and the failures of its pipeline' {
+    BeforeAll {
+        Reset-OneMinEmulator $Emu
+        # Two of six images get no answer to their paid call (outcome unknown); they are written as errors,
+        # not objects, and Save-BgImage never sees them.
+        $script:Dir = New-Sources 6
+        $script:Out = Join-Path $Dir 'out'
+        $script:PipelineReport = Join-Path $Dir 'report.html'
+        $null = Use-FreshJournal
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = 'reset-after'; count = 2 }) }
+        try {
+            Get-ChildItem -LiteralPath $Dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'white studio' -MaximumRetryCount 0 -ErrorVariable script:Failed -ErrorAction SilentlyContinue |
+                Save-BgImage -Destination $Out | Export-BgReport -Path $PipelineReport
+        }
+        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
+        $Failed | Should -HaveCount 2
+        @(Get-ChildItem -LiteralPath $Out) | Should -HaveCount 4
+    }
+
+    It 'shows the 2 images that failed upstream as failed cards, with their source, message and what to do, and counts them' {
+        $summary = Get-ReportSummary $PipelineReport
+        $summary.failed | Should -Be 2
+        $summary.done | Should -Be 4
+        $html = Get-Content -LiteralPath $PipelineReport -Raw
+        @([regex]::Matches($html, '<article class="failed"')) | Should -HaveCount 2
+        $html | Should -Match '<details open>\s*<summary>2 images not done</summary>'
+        foreach ($err in $Failed) {
+            $name = Split-Path -Leaf $err.TargetObject
+            $card = @(Get-Card $PipelineReport $name)
+            $card | Should -HaveCount 1
+            $card[0] | Should -Match '<article class="failed"'
+            $card[0] | Should -Match ('<p class="error">' + [regex]::Escape([Net.WebUtility]::HtmlEncode($err.ErrorDetails.Message)) + '</p>')
+            $card[0] | Should -Match ('<p class="todo">What to do: ' + [regex]::Escape([Net.WebUtility]::HtmlEncode($err.ErrorDetails.RecommendedAction)) + '</p>')
+            $card[0] | Should -Match '<dt>Error id</dt><dd>FeatureOutcomeUnknown</dd>'
+            $card[0] | Should -Match '<div class="missing">No result</div>'
+        }
+        # Each failed card shows its source picture beside the placeholder.
+        @(Get-ReportImage $PipelineReport | Where-Object File -In $Failed.TargetObject) | Should -HaveCount 2
+        @(Get-ReportImage $PipelineReport) | Should -HaveCount 10 -Because '6 sources and 4 saved results'
+    }
+
+    It 'takes the error records of -ErrorVariable as input, alone or mixed with results' {
+        $alone = Join-Path $Dir 'errors.html'
+        $Failed | Export-BgReport -Path $alone
+        (Get-ReportSummary $alone).failed | Should -Be 2
+        (Get-ReportSummary $alone).done | Should -Be 0
+        foreach ($err in $Failed) {
+            $card = @(Get-Card $alone (Split-Path -Leaf $err.TargetObject))
+            $card | Should -HaveCount 1
+            $card[0] | Should -Match ('<p class="error">' + [regex]::Escape([Net.WebUtility]::HtmlEncode($err.ErrorDetails.Message)) + '</p>')
+        }
+
+        $mixed = Join-Path $Dir 'mixed.html'
+        @(Get-BgResult -Status SUCCESS) + @($Failed) | Export-BgReport -Path $mixed
+        (Get-ReportSummary $mixed).failed | Should -Be 2
+        (Get-ReportSummary $mixed).done | Should -Be 4
+    }
+
+    It 'lets a result for the same image win over its error' {
+        # The journal holds the two unknown outcomes as records too: with them, one card per image.
+        $page = Join-Path $Dir 'journal.html'
+        $journal = @(Get-BgResult)
+        $journal | Should -HaveCount 6
+        @($Failed) + @($journal) | Export-BgReport -Path $page
+        @([regex]::Matches((Get-Content -LiteralPath $page -Raw), '<article ')) | Should -HaveCount 6
+        @(Get-ReportImage $page | Where-Object File -In $Failed.TargetObject) | Should -HaveCount 2
+    }
+
+    It 'gives NotReportInput for an error record that is not about an image' {
+        $page = Join-Path $Dir 'foreign.html'
+        Get-Item -LiteralPath (Join-Path $Dir 'nothing-here.png') -ErrorAction SilentlyContinue -ErrorVariable notFound
+        $notFound | Should -HaveCount 1
+        @($notFound) + @($Failed) | Export-BgReport -Path $page -ErrorVariable errs -ErrorAction SilentlyContinue
+        @($errs) | Should -HaveCount 1
+        $errs[0].FullyQualifiedErrorId | Should -Be 'NotReportInput,OneMinBg.Commands.ExportBgReportCommand'
+        (Get-ReportSummary $page).failed | Should -Be 2
+    }
+
+    It 'leaves out the failures of an earlier statement: a standalone Get-BgResult | Export-BgReport' {
+        $page = Join-Path $Dir 'later.html'
+        Get-BgResult -Status SUCCESS | Export-BgReport -Path $page
+        (Get-ReportSummary $page).failed | Should -Be 0
+        (Get-ReportSummary $page).done | Should -Be 4
+        (Get-Content -LiteralPath $page -Raw) | Should -Not -Match '<article class="failed"'
+    }
+
+    It 'shows an image Save-BgImage could not save as failed, with its result''s details and the save''s error' {
+        # A journal of its own (after the tests that read the one of BeforeAll).
+        $null = Use-FreshJournal
+        $dir = New-Sources 3
+        $page = Join-Path $dir 'report.html'
+        # One download is not an image: Save-BgImage writes an error about that result, not a file.
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'download'; kind = 'not-image'; count = 1 }) }
+        try {
+            Get-ChildItem -LiteralPath $dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'grey' -ThrottleLimit 1 |
+                Save-BgImage -Destination (Join-Path $dir 'out') -ThrottleLimit 1 -ErrorVariable notSaved -ErrorAction SilentlyContinue |
+                Export-BgReport -Path $page
+        }
+        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
+        $notSaved | Should -HaveCount 1
+        $notSaved[0].FullyQualifiedErrorId | Should -BeLike 'InvalidDownload,*'
+        (Get-ReportSummary $page).failed | Should -Be 1
+        (Get-ReportSummary $page).done | Should -Be 2
+        $card = @(Get-Card $page (Split-Path -Leaf $notSaved[0].TargetObject.SourcePath))
+        $card | Should -HaveCount 1
+        $card[0] | Should -Match '<article class="failed"'
+        $card[0] | Should -Match ('<p class="error">' + [regex]::Escape([Net.WebUtility]::HtmlEncode($notSaved[0].ErrorDetails.Message)) + '</p>')
+        $card[0] | Should -Match '<dt>Prompt</dt><dd>grey</dd>'
+        $card[0] | Should -Match "<dt>Id</dt><dd>$($notSaved[0].TargetObject.Id)</dd>"
+        $card[0] | Should -Match '<div class="missing">No result</div>'
+    }
+
+    It 'names a failed lookup upstream by its id: no failure of the pipeline is left out' {
+        $null = Use-FreshJournal
+        $dir = New-Sources 1
+        $result = Get-ChildItem -LiteralPath $dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'blue'
+        $missing = '00000000-0000-4000-8000-000000000000'
+        $page = Join-Path $dir 'lookup.html'
+        Get-BgResult -Id $result.Id, $missing -ErrorVariable lookupErrors -ErrorAction SilentlyContinue |
+            Save-BgImage -Destination (Join-Path $dir 'out') | Export-BgReport -Path $page
+        $lookupErrors | Should -HaveCount 1
+        (Get-ReportSummary $page).failed | Should -Be 1
+        (Get-ReportSummary $page).done | Should -Be 1
+        $card = @(Get-Card $page $missing)
+        $card | Should -HaveCount 1
+        $card[0] | Should -Match '<article class="failed"'
+        $card[0] | Should -Match ('<dt>Error id</dt><dd>' + $lookupErrors[0].FullyQualifiedErrorId.Split(',')[0] + '</dd>')
+    }
+
+    It 'reports the image that met a terminating error (a revoked key), collected with -ErrorVariable' {
+        $null = Use-FreshJournal
+        $dir = New-Sources 3
+        Set-OneMinEmulatorConfig $Emu @{ faults = @(@{ endpoint = 'feature'; kind = '401'; skip = 1 }) }
+        $caught = $null
+        try {
+            Get-ChildItem -LiteralPath $dir -Filter *.png | Invoke-BackgroundReplace -Prompt 'x' -ThrottleLimit 1 -ErrorVariable stopped |
+                Export-BgReport -Path (Join-Path $dir 'never.html')
+        }
+        catch { $caught = $_ }
+        finally { Set-OneMinEmulatorConfig $Emu @{ faults = @() } }
+        $caught.FullyQualifiedErrorId | Should -BeLike 'AuthenticationFailed,*'
+        Test-Path -LiteralPath (Join-Path $dir 'never.html') | Should -BeFalse -Because 'a terminating error ends the whole pipeline'
+        $page = Join-Path $dir 'stopped.html'
+        $stopped | Export-BgReport -Path $page
+        (Get-ReportSummary $page).failed | Should -Be 1
+        $record = @($stopped | ForEach-Object { if ($_ -is [Management.Automation.ErrorRecord]) { $_ } else { $_.ErrorRecord } } |
+            Where-Object TargetObject)
+        $record | Should -Not -BeNullOrEmpty
+        $card = @(Get-Card $page (Split-Path -Leaf $record[0].TargetObject))
+        $card | Should -HaveCount 1
+        $card[0] | Should -Match '<dt>Error id</dt><dd>AuthenticationFailed</dd>'
+        (Get-Content -LiteralPath $page -Raw) | Should -Not -Match ([regex]::Escape($Emu.ApiKey))
     }
 }
 

@@ -36,9 +36,15 @@ public sealed class ReportItem
     public bool Reused { get; set; }
     /// <summary>Why it did not succeed.</summary>
     public string? Error { get; set; }
+    /// <summary>The error's id (as in its FullyQualifiedErrorId), when a command's error record said why: the image
+    /// failed there, whatever its status (a result that could not be saved says SUCCESS).</summary>
+    public string? ErrorId { get; set; }
+    /// <summary>What to do about the error, as its record recommends.</summary>
+    public string? RecommendedAction { get; set; }
 
     public ReportOutcome Outcome =>
-        string.Equals(Status, "SUCCESS", StringComparison.OrdinalIgnoreCase) ? ReportOutcome.Done
+        ErrorId != null ? ReportOutcome.Failed
+        : string.Equals(Status, "SUCCESS", StringComparison.OrdinalIgnoreCase) ? ReportOutcome.Done
         : string.Equals(Status, "PENDING", StringComparison.OrdinalIgnoreCase)
             || string.Equals(Status, "CANCELLED", StringComparison.OrdinalIgnoreCase) ? ReportOutcome.NotFinished
         : ReportOutcome.Failed;

@@ -63,6 +63,7 @@ figure { margin: 0; }
   text-align: center; color: var(--muted); overflow-wrap: anywhere;
   background: repeating-linear-gradient(45deg, #fafbfc 0 10px, #f0f1f4 10px 20px); }
 figcaption { margin-top: 3px; font-size: 12px; color: var(--muted); }
+.todo { margin: 6px 0 0; color: var(--muted); overflow-wrap: anywhere; }
 .error { margin: 10px 0 0; padding: 8px 10px; border-radius: 4px; background: #fdecec; color: #8a1c22;
   white-space: pre-wrap; overflow-wrap: anywhere; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: 2px 12px; margin: 10px 0 0; }
@@ -179,6 +180,10 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
         {
             string error = item.Error ?? $"The service reported status '{item.Status}' and no reason.";
             writer.WriteLine($"<p class=\"error\">{Html.Escape(error)}</p>");
+            if (item.RecommendedAction != null)
+            {
+                writer.WriteLine($"<p class=\"todo\">What to do: {Html.Escape(item.RecommendedAction)}</p>");
+            }
         }
         writer.WriteLine("<dl>");
         Field(writer, "Prompt", item.Prompt);
@@ -197,6 +202,7 @@ dt { color: var(--muted); } dd { margin: 0; overflow-wrap: anywhere; white-space
             ? " (paid by an earlier run)" : "") : null);
         Field(writer, "Saved as", item.ResultPath == null ? null : Below(item.ResultPath, options));
         Field(writer, "Id", item.Id);
+        Field(writer, "Error id", item.ErrorId);
         writer.WriteLine("</dl>");
         writer.WriteLine("</article>");
     }

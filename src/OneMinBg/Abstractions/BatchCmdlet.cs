@@ -150,6 +150,7 @@ public abstract class BatchCmdlet : OneMinApiCmdlet
     {
         _failedHere++;
         FinishedHere(failed: true);
+        Runner.Progress.Batch.ItemFailed(record.TargetObject, record);
         WriteError(record);
     }
 

@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Management.Automation;
-using System.Management.Automation.Runspaces;
-using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace OneMinBg.Pipeline;
@@ -34,6 +32,7 @@ internal sealed class BatchProgress
     private int _finishedHere;
     private string? _current;
     private List<Registration>? _batches;
+    private readonly Registration _registration;
 
     /// <param name="enabled">False under $ProgressPreference (or -ProgressAction) SilentlyContinue or Ignore:
     /// nothing is worked out or written.</param>
@@ -45,10 +44,13 @@ internal sealed class BatchProgress
         _location = location;
         // Unique in the process: two batches of one pipeline start within the same millisecond.
         Id = Interlocked.Increment(ref _lastId) & 0x7fffffff;
-        Registration? parent = ActiveBatches.Begin(Id, out _batches, out long sourceId);
+        _registration = ActiveBatches.Begin(Id, out Registration? parent, out _batches);
         ParentId = parent?.ProgressId ?? -1;
-        SourceId = sourceId;
+        SourceId = _registration.SourceId;
     }
+
+    /// <summary>This batch as the other commands of its pipeline see it (Export-BgReport reads its failures).</summary>
+    public Registration Batch => _registration;
 
     /// <summary>
     /// The source the host files this batch's records under. The host looks for a record's parent among the records
@@ -76,12 +78,17 @@ internal sealed class BatchProgress
     /// <summary>The input's items, when known before they are worked on (a collection given to a parameter).</summary>
     public void ExpectTotal(int count) => _total = (_total ?? 0) + count;
 
-    public void Received() => _received++;
+    public void Received()
+    {
+        _received++;
+        _registration.HasInput = true;
+    }
 
     /// <summary>An item handed to a worker; its file is the one named as current.</summary>
     public void Started(object target)
     {
         _started++;
+        _registration.HasInput = true;
         if (Enabled)
         {
             _current = Label(target);
@@ -232,82 +239,4 @@ internal readonly struct FlowCounts
     public int WaitingForRateLimit { get; }
     public int WaitingForFirstAnswer { get; }
     public int WaitingForOtherRun { get; }
-}
-
-/// <summary>
-/// The batches running in each runspace, so a batch downstream in the same pipeline shows its progress as a
-/// child of the one upstream (Save-BgImage under Invoke-BackgroundReplace).
-/// <para>
-/// PowerShell gives a command no handle on the commands before it, and the objects piped (BgResult, or FileInfo
-/// and strings for other commands) do not say which batch made them. But every command of a pipeline begins
-/// before any input flows, in pipeline order, on the runspace's pipeline thread, and ends (is disposed) with its
-/// pipeline: so when a batch begins, the latest batch still running in its runspace is the one upstream in the
-/// same pipeline, or the one whose script block (ForEach-Object) runs it, which is its parent just as well. A
-/// batch of an earlier statement has ended by then.
-/// </para>
-/// </summary>
-internal static class ActiveBatches
-{
-    // Far above the sources PowerShell numbers its commands' records with (1, 2, 3, ...).
-    private const long FirstSource = 0x4F4E_0000_0000L;
-    private static long _lastSource = FirstSource;
-
-    private static readonly ConditionalWeakTable<Runspace, List<Registration>> Running =
-        new ConditionalWeakTable<Runspace, List<Registration>>();
-
-    /// <summary>
-    /// Registers a batch's progress id in this thread's runspace; returns the batch it runs under, if any, and
-    /// the source to write its records under (the parent's, else a new one).
-    /// </summary>
-    /// <param name="running">Where it was registered, for <see cref="End"/> (which may run on another thread).</param>
-    public static Registration? Begin(int progressId, out List<Registration>? running, out long sourceId)
-    {
-        running = Runspace.DefaultRunspace is Runspace runspace
-            ? Running.GetValue(runspace, _ => new List<Registration>())
-            : null;
-        Registration? parent = null;
-        if (running != null)
-        {
-            lock (running)
-            {
-                parent = running.Count > 0 ? running[running.Count - 1] : null;
-            }
-        }
-
-        sourceId = parent?.SourceId ?? Interlocked.Increment(ref _lastSource);
-        if (running != null)
-        {
-            lock (running)
-            {
-                running.Add(new Registration(progressId, sourceId));
-            }
-        }
-        return parent;
-    }
-
-    public static void End(List<Registration>? running, int progressId)
-    {
-        if (running == null)
-        {
-            return;
-        }
-
-        lock (running)
-        {
-            running.RemoveAll(batch => batch.ProgressId == progressId);
-        }
-    }
-}
-
-/// <summary>A running batch's progress id and the source its records are written under.</summary>
-internal sealed class Registration
-{
-    public Registration(int progressId, long sourceId)
-    {
-        ProgressId = progressId;
-        SourceId = sourceId;
-    }
-
-    public int ProgressId { get; }
-    public long SourceId { get; }
 }

@@ -15,6 +15,7 @@ internal sealed partial class BatchRunner
         IFirstCallObserver
     {
         private readonly BatchRunner _runner;
+        private readonly object _target;
         private readonly object _gate = new object();
         private volatile bool _withService;
         private volatile bool _waitingForRate;
@@ -28,7 +29,11 @@ internal sealed partial class BatchRunner
         private int _waits;
         private long _waited;
 
-        public WorkItem(BatchRunner runner) => _runner = runner;
+        public WorkItem(BatchRunner runner, object target)
+        {
+            _runner = runner;
+            _target = target;
+        }
 
         /// <summary>Requests this item sent so far.</summary>
         internal int Requests => Volatile.Read(ref _requests);
@@ -147,7 +152,12 @@ internal sealed partial class BatchRunner
         public void Error(ErrorRecord record)
         {
             HasError = true;
-            _runner.Post(() => _runner._cmdlet.WriteError(record));
+            _runner.Post(() =>
+            {
+                // Kept for Export-BgReport downstream, which sees errors only through the batch.
+                _runner._progress.Batch.ItemFailed(_target, record);
+                _runner._cmdlet.WriteError(record);
+            });
         }
 
         /// <summary>Shown at once in the progress status: the item waits for another run's result.</summary>

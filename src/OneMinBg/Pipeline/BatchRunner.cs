@@ -125,7 +125,7 @@ internal sealed partial class BatchRunner : IDisposable
         }
         ThrowIfFatal();
 
-        var item = new WorkItem(this);
+        var item = new WorkItem(this, target);
         Started++;
         _progress.Started(target);
         _running.Add(item, Task.Run(() => RunItem(item, target, work)));

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using System.Management.Automation;
 using OneMinBg.Client.Reports;
 
@@ -11,18 +12,53 @@ namespace OneMinBg.Pipeline;
 /// Collects Export-BgReport's input into one <see cref="ReportItem"/> per image, in the order they came: BgResults
 /// (live, deserialized, or rows of an exported CSV: they are read by property name) and Save-BgImage's files,
 /// which are paired with their result by its id. A file with no result of its own brings its result along
-/// (its BgResult note), so `Save-BgImage | Export-BgReport` needs nothing else.
+/// (its BgResult note), so `Save-BgImage | Export-BgReport` needs nothing else. Error records about an image
+/// (given as input, or written by a batch upstream) are its failure, unless a result for the same image came too.
 /// </summary>
 internal sealed class ReportInputs
 {
+    // Errors whose target is a destination, a report, a setting: not about the image.
+    private static readonly HashSet<string> NotAboutImage = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "DestinationExists", "DestinationUnwritable", "RelativeToNotFound", "InvalidNameTemplate", "ReportExists",
+        "ReportReadOnly", "ReportUnwritable", "ReportPathIsFolder", "ConfigUnreadable", "NotReportInput",
+    };
+
+    private static readonly StringComparer PathComparer = Path.DirectorySeparatorChar == '\\'
+        ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
+
     private readonly List<ReportItem> _items = new List<ReportItem>();
     private readonly Dictionary<string, ReportItem> _byId = new Dictionary<string, ReportItem>(StringComparer.OrdinalIgnoreCase);
 
-    public IReadOnlyList<ReportItem> Items => _items;
+    /// <summary>
+    /// The report's items in order: an image's failure is left out when a result for the same image came (a
+    /// result is the later, surer word), and an image failed twice (given and written upstream) shows once.
+    /// </summary>
+    public IReadOnlyList<ReportItem> Items
+    {
+        get
+        {
+            var results = new HashSet<string>(_items.Where(i => i.ErrorId == null).Select(KeyOf)
+                .Where(key => key != null).Select(key => key!), PathComparer);
+            var failures = new HashSet<string>(PathComparer);
+            return _items.Where(i => i.ErrorId == null || KeyOf(i) is not string key
+                || (!results.Contains(key) && failures.Add(key))).ToList();
+        }
+    }
 
-    /// <summary>Takes one input object; false when it is neither a result nor a file Save-BgImage wrote.</summary>
+    /// <summary>Takes one input object; false when it is neither a result nor a file Save-BgImage wrote, nor an
+    /// error record of this module about an image.</summary>
     public bool Add(PSObject input)
     {
+        if (input.BaseObject is ErrorRecord or IContainsErrorRecord)
+        {
+            ErrorRecord record = input.BaseObject as ErrorRecord ?? ((IContainsErrorRecord)input.BaseObject).ErrorRecord;
+            // Another command's error (Get-ChildItem's, say) is not about an image of the batch.
+            return record != null && record.FullyQualifiedErrorId?.Contains(",OneMinBg.") == true
+                && !NotAboutImage.Contains(ErrorIdOf(record))
+                && !(ErrorIdOf(record) == "JournalUnavailable" && record.CategoryInfo.Category == ErrorCategory.OpenError)
+                && AddError(record, record.TargetObject);
+        }
         // A file of Save-BgImage (also deserialized, e.g. from a job): its result travels with it.
         if (Value(input, SavedFile.ResultProperty) is object result && Text(input, "FullName") is string file)
         {
@@ -40,6 +76,102 @@ internal sealed class ReportInputs
         ItemFor(input, replace: true);
         return true;
     }
+
+    /// <summary>
+    /// An image's failure: <paramref name="about"/> is the image (a path or URL, a FileInfo, a BgResult or a row
+    /// of one, an input row); false when it names no image.
+    /// </summary>
+    public bool AddError(ErrorRecord record, object? about)
+    {
+        ReportItem? item = ItemAbout(about is PSObject wrapped ? wrapped.BaseObject : about);
+        if (item == null)
+        {
+            return false;
+        }
+        _items.Add(Failed(item, record));
+        return true;
+    }
+
+    /// <summary>
+    /// A failure a batch upstream wrote about <paramref name="input"/> (the item it was given): never left out,
+    /// so an item that is no image (an id Get-BgResult could not find) is named as it was given.
+    /// </summary>
+    public void AddUpstreamError(ErrorRecord record, object? input)
+    {
+        if (AddError(record, input) || AddError(record, record.TargetObject))
+        {
+            return;
+        }
+        string? name = (input ?? record.TargetObject)?.ToString();
+        _items.Add(Failed(new ReportItem { Id = string.IsNullOrEmpty(name) ? null : name }, record));
+    }
+
+    private static ReportItem Failed(ReportItem item, ErrorRecord record)
+    {
+        item.ResultPath = null; // not what this run made of it
+        item.ErrorId = ErrorIdOf(record);
+        item.Error = record.ErrorDetails?.Message is { Length: > 0 } message ? message
+            : record.Exception?.Message ?? item.ErrorId;
+        item.RecommendedAction = record.ErrorDetails?.RecommendedAction is { Length: > 0 } action ? action : null;
+        return item;
+    }
+
+    private static string ErrorIdOf(ErrorRecord record)
+    {
+        string id = record.FullyQualifiedErrorId ?? "";
+        int comma = id.IndexOf(',');
+        return comma >= 0 ? id.Substring(0, comma) : id;
+    }
+
+    private static ReportItem? ItemAbout(object? target)
+    {
+        switch (target)
+        {
+            case string text:
+                return ImageNamed(text);
+            case FileInfo file:
+                return new ReportItem { SourcePath = file.FullName };
+            case null:
+            case FileSystemInfo:
+                return null;
+        }
+        var item = PSObject.AsPSObject(target);
+        if (target is BgResult || (Value(item, "Id") != null && Value(item, "Status") != null))
+        {
+            return From(item);
+        }
+        // A row of Invoke-BackgroundReplace's input.
+        foreach (string name in new[] { "SourcePath", "LiteralPath", "FullName", "Path", "ImageUrl" })
+        {
+            if (Text(item, name) is string named && ImageNamed(named) is ReportItem row)
+            {
+                row.Prompt = Text(item, "Prompt");
+                return row;
+            }
+        }
+        return null;
+    }
+
+    /// <summary>A full path (a source file) or a web address; else (an id, a word) no image.</summary>
+    private static ReportItem? ImageNamed(string text)
+    {
+        if (Uri.TryCreate(text, UriKind.Absolute, out Uri? uri) && (uri.Scheme == Uri.UriSchemeHttp
+            || uri.Scheme == Uri.UriSchemeHttps))
+        {
+            return new ReportItem { ImageUrl = text };
+        }
+        try
+        {
+            return Path.IsPathRooted(text) ? new ReportItem { SourcePath = text } : null;
+        }
+        catch (ArgumentException)
+        {
+            return null; // characters no path has (Windows PowerShell)
+        }
+    }
+
+    /// <summary>What tells an image apart: its source file, else its address, else its result's id.</summary>
+    private static string? KeyOf(ReportItem item) => item.SourcePath ?? item.ImageUrl ?? item.Id;
 
     /// <summary>
     /// A saved file's result; serialized shallowly (Export-Clixml's default depth) it is only its name, and the
