@@ -43,7 +43,7 @@ Describe 'Image calls in flight follow the service' {
         $run.Stats.maxConcurrentFeatures | Should -BeLessOrEqual 64
         $run.Stats.charges | Should -Be 60
         Get-ChargeCounts $run.Stats | Sort-Object -Unique | Should -Be 1
-        $run.Verbose | Should -Contain 'Starting with 8 at once, then as many as the service and the rate limit take, at most 64 (-ThrottleLimit; setting it fixes the number).'
+        $run.Verbose | Should -Contain 'Starting with 16 at once, then as many as the service and the rate limit take, at most 64 (-ThrottleLimit; setting it fixes the number).'
         $grew = @($run.Verbose | Where-Object { $_ -like 'Concurrency from * to *' })
         $grew.Count | Should -BeGreaterThan 0 -Because 'verbose says when and why the concurrency changes'
         $grew[0] | Should -Match 'with the service and the rate limit allows 10 a second \(1200 requests a minute, 2 per item\)'

@@ -9,18 +9,23 @@ namespace OneMinBg.Client.Workflow;
 /// so a slow service needs λ·W items in flight where a fast one needs a few. The target is that, with some
 /// headroom and a small queue so the rate limiter never idles, and never under <see cref="MinimumTarget"/>.
 /// <para>
-/// The limit starts at <see cref="InitialLimit"/> (the batch's first image call goes alone anyway:
-/// <see cref="FirstCallGate"/>), grows by one per item the service answered (doubling per round trip, as
-/// TCP's slow start does) up to the target, and halves on 429, 503 or a call without an answer, once per
-/// round: a signal from a call sent before the last decrease is already answered by it. After a decrease it
-/// grows by one per round only. A limit the user set (-ThrottleLimit) is fixed: none of this applies.
+/// The limit starts at <see cref="InitialLimit"/> (the batch's first image call goes alone:
+/// <see cref="FirstCallGate"/>; the next images upload meanwhile), goes to the target as soon as an answer shows
+/// how long the service takes, follows the target as it is measured, and halves on 429, 503 or a call without
+/// an answer, once per round: a signal from a call sent before the last decrease is already answered by it.
+/// After a decrease it grows by one per round only (congestion avoidance). The jump is safe because the rate
+/// limiter, not the number in flight, sets the pace: more in flight never sends faster than the key allows,
+/// and on a slow service every round trip spent creeping up is a share of the limit lost for good. A limit the user set (-ThrottleLimit) is fixed: none of this applies.
 /// </para>
 /// Thread-safe: workers report, the pipeline thread reads <see cref="Limit"/>. Pure logic, so it is tested alone.
 /// </summary>
 public sealed class ConcurrencyLimit
 {
-    /// <summary>Enough to upload the next images while the first image call is with the service alone.</summary>
-    public const int InitialLimit = 8;
+    /// <summary>
+    /// What earlier versions always used: enough to upload the next images while the first image call is with the
+    /// service alone (on a 6 s service at 600 a minute that wait alone is worth 60 requests).
+    /// </summary>
+    public const int InitialLimit = 16;
 
     /// <summary>
     /// What earlier versions always used. A queue at the rate limiter costs nothing, and downloads are not paced
@@ -169,8 +174,13 @@ public sealed class ConcurrencyLimit
             int target = TargetLocked();
             if (_limit < target)
             {
-                // Slow start below the threshold, one per round above it (congestion avoidance).
-                if (_limit < _threshold || ++_credit >= _limit)
+                // Straight to the target until the first decrease, then one per round (congestion avoidance).
+                if (_limit < _threshold)
+                {
+                    _limit = Math.Min(target, _threshold);
+                    _credit = 0;
+                }
+                else if (++_credit >= _limit)
                 {
                     _limit++;
                     _credit = 0;

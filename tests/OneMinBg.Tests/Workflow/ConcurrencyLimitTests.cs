@@ -17,17 +17,18 @@ public sealed class ConcurrencyLimitTests
     }
 
     [Fact]
-    public void It_starts_small_and_grows_by_one_per_item_answered()
+    public void It_starts_at_16_and_goes_to_the_target_at_the_first_answer()
     {
         var limit = new ConcurrencyLimit(64, isFixed: false, requestsPerMinute: 1200);
-        Assert.Equal(ConcurrencyLimit.InitialLimit, limit.Limit);
+        Assert.Equal(16, limit.Limit);
 
         ConcurrencyChange? change = limit.ItemDone(Slow, requests: 2);
 
-        Assert.Equal(ConcurrencyLimit.InitialLimit + 1, limit.Limit);
+        // 10 images a second, 3 s each: 30, a quarter more and 2 queued.
+        Assert.Equal(40, limit.Limit);
         Assert.NotNull(change);
         Assert.Equal(ConcurrencyReason.Grew, change!.Reason);
-        Assert.Equal((ConcurrencyLimit.InitialLimit, ConcurrencyLimit.InitialLimit + 1), (change.From, change.To));
+        Assert.Equal((16, 40), (change.From, change.To));
     }
 
     [Fact]
