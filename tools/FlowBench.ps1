@@ -33,12 +33,38 @@ function Receive-FlowChild($Child) {
     catch { throw "A benchmark batch failed: $(Get-Content -Raw -LiteralPath $Child.Out) $(Get-Content -Raw -LiteralPath "$($Child.Out).err")" }
 }
 
+function Get-PacedIdeal {
+    <#
+    When a client that sends every request exactly at the service's rate, and never waits for anything else,
+    is done: the last answer of image i comes at its image call's slot plus that call's latency, and the batch ends
+    with the latest of them. With a fixed latency that is the requests at the rate plus one latency; with a long
+    tail the slowest of the last calls decides, so it is the mean over simulated runs with the same distribution
+    (log-normal: median $LatencyMs, 95th percentile $P95Ms) as the emulator draws from.
+    #>
+    param([int] $Images, [int] $ServicePerMinute, [int] $LatencyMs, [int] $P95Ms, [int] $Runs = 400)
+    $interval = 60.0 / $ServicePerMinute
+    $median = $LatencyMs / 1000
+    if ($P95Ms -le $LatencyMs -or $LatencyMs -le 0) { return (2 * $Images - 1) * $interval + $median }
+    $sigma = [Math]::Log($P95Ms / $LatencyMs) / 1.6448536
+    $random = [Random]::new(7)
+    $total = 0.0
+    foreach ($run in 1..$Runs) {
+        $end = 0.0
+        for ($i = 0; $i -lt $Images; $i++) {
+            $normal = [Math]::Sqrt(-2 * [Math]::Log(1 - $random.NextDouble())) * [Math]::Cos(2 * [Math]::PI * $random.NextDouble())
+            $end = [Math]::Max($end, (2 * $i + 1) * $interval + $median * [Math]::Exp($sigma * $normal))
+        }
+        $total += $end
+    }
+    $total / $Runs
+}
+
 function Measure-Flow {
     <#
     $Processes batches of $Count images each, at once on one key, against an emulator that enforces
     $ServicePerMinute over any 60 s (and answers features after $LatencyMs, with a p95 of $P95Ms when given),
-    every batch told $PerMinute. Ideal: the requests at the service's rate, plus one feature latency (the last
-    image cannot be done before its call has been answered).
+    every batch told $PerMinute. Ideal: Get-PacedIdeal, the requests at the service's rate, plus the latency of the
+    calls at the end (the last images cannot be done before their calls have been answered).
     #>
     param(
         [string] $Name, [int] $Count, [int] $Processes = 1, [int] $PerMinute, [int] $ServicePerMinute = $PerMinute,
@@ -60,10 +86,11 @@ function Measure-Flow {
     $requests = 2 * $Count * $Processes   # an upload and a feature call per image
     $seconds = ([DateTime]::new(($runs.End | Measure-Object -Maximum).Maximum) -
         [DateTime]::new(($runs.Start | Measure-Object -Minimum).Minimum)).TotalSeconds
-    $ideal = $requests * 60 / $ServicePerMinute + $LatencyMs / 1000
+    $ideal = Get-PacedIdeal -Images ($Count * $Processes) -ServicePerMinute $ServicePerMinute -LatencyMs $LatencyMs -P95Ms $P95Ms
     [pscustomobject]@{
         Name = $Name; Count = $Count; Processes = $Processes; PerMinute = $PerMinute; ServicePerMinute = $ServicePerMinute
         LatencyMs = $LatencyMs; P95Ms = $P95Ms; Requests = $requests; Seconds = $seconds; Ideal = $ideal; Ratio = $seconds / $ideal
+        Naive = $seconds / ($requests * 60 / $ServicePerMinute + $LatencyMs / 1000)
         Saved = ($runs.Saved | Measure-Object -Sum).Sum; Failed = ($runs.Failed | Measure-Object -Sum).Sum
         PaidTwice = @($stats.chargesBySha256.PSObject.Properties.Value | Where-Object { $_ -gt 1 }).Count
         Charges = $stats.charges; Responses429 = $stats.rateLimited; MaxInFlight = $stats.maxConcurrentFeatures
@@ -101,13 +128,15 @@ function Format-FlowBench($Flow) {
         'Batches with the default settings (no `-ThrottleLimit`) in fresh pwsh processes, against an emulator that'
         'enforces the rate limit over any 60 s. Each ratio is wall time (from the first batch''s start to the last one''s'
         'end) over what the key''s limit allows: the requests (an upload and a feature call per image) at the'
-        'service''s rate, plus one feature latency (the last image''s call still has to be answered).'
+        'service''s rate, plus the latency of the last calls (they still have to be answered): one latency when it is'
+        'fixed; with a long tail the slowest of the last calls decides, so the ideal is when a client that sends every'
+        'request exactly at the rate would be done, the mean of 400 simulated runs with the same distribution.'
         ''
         '| # | figure | measured | target |'
         '|---|---|---|---|'
         (& $row $slow "5 | a slow service: $($slow.Count) images, $($slow.LatencyMs / 1000) s per feature call, $($slow.PerMinute)/min (ideal $('{0:0.0}' -f $slow.Ideal) s)" '≤ 1.15')
-        (& $row $tail "6 | long-tailed latencies (log-normal, median $($tail.LatencyMs / 1000) s, p95 $($tail.P95Ms / 1000) s): $($tail.Count) images at $($tail.PerMinute)/min (ideal $('{0:0.0}' -f $tail.Ideal) s)" '≤ 1.15')
-        (& $row $tail180 "6b | the same latencies at the default $($tail180.PerMinute)/min: $($tail180.Count) images (ideal $('{0:0.0}' -f $tail180.Ideal) s)" '≤ 1.15')
+        (& $row $tail "6 | long-tailed latencies (log-normal, median $($tail.LatencyMs / 1000) s, p95 $($tail.P95Ms / 1000) s): $($tail.Count) images at $($tail.PerMinute)/min, the real tail scaled by 1/10 in time and so 10 times the rate (ideal $('{0:0.0}' -f $tail.Ideal) s; against the requests at the rate plus one median latency: $('{0:0.00}' -f $tail.Naive))" '≤ 1.15')
+        (& $row $tail180 "6b | the same latencies at the default $($tail180.PerMinute)/min: $($tail180.Count) images (ideal $('{0:0.0}' -f $tail180.Ideal) s; against the requests at the rate plus one median latency: $('{0:0.00}' -f $tail180.Naive))" '≤ 1.15')
         (& $row $two "7 | two processes on one key, $($two.Count) images each, both told $($two.PerMinute)/min, the service allowing that much (ideal $('{0:0.0}' -f $two.Ideal) s)" '0 failed, 0 paid twice, ≤ 1.2')
         (& $row $three "7b | three processes on one key, $($three.Count) images each, likewise (ideal $('{0:0.0}' -f $three.Ideal) s)" '0 failed, 0 paid twice, ≤ 1.2')
         (& $row $strict "8 | a service stricter than the setting: told $($strict.PerMinute)/min, it allows $($strict.ServicePerMinute)/min and sends no ``Retry-After``; $($strict.Count) images (ideal at its rate $('{0:0.0}' -f $strict.Ideal) s)" '0 failed')
