@@ -42,9 +42,10 @@ catch {
 finally {
     # The log line goes to the console directly: while a run is being stopped, PowerShell takes no output.
     if ($made) {
-        [Console]::WriteLine(('{0:s} {1} images: {2} new, {3} reused, {4} failed; {5} saved; team credits {6} of {7} used' -f
-            (Get-Date), $made.Total, ($made.Succeeded - $made.Reused), $made.Reused, $made.Failed, $saved.Succeeded,
-            $made.TeamCreditsUsed, $made.TeamCreditLimit))
+        # The team's figures come with the results paid for now: a night that only reused has none to show.
+        $team = if ($null -ne $made.TeamCreditsUsed) { "; team credits $($made.TeamCreditsUsed) of $($made.TeamCreditLimit) used" }
+        [Console]::WriteLine(('{0:s} {1} images: {2} new, {3} reused, {4} failed; {5} saved{6}' -f
+            (Get-Date), $made.Total, ($made.Succeeded - $made.Reused), $made.Reused, $made.Failed, $saved.Succeeded, $team))
     }
     if (-not $finished) { exit 1 }
 }

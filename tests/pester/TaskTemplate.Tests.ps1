@@ -62,7 +62,7 @@ Describe 'The scheduled-task template' {
     It 'exits 0 when every image is done and saved, and a re-run exits 0 paying nothing' {
         $run = Invoke-Task $FolderArgs
         $run.ExitCode | Should -Be 0 -Because $run.Text
-        $run.Text | Should -Match '3 images: 3 new, 0 reused, 0 failed; 3 saved'
+        $run.Text | Should -Match '3 images: 3 new, 0 reused, 0 failed; 3 saved; team credits \d+ of \d+ used'
         Assert-AllCompletePngs -Folder $Out -Count 3
         $charged = (Get-OneMinEmulatorStats $Emu).charges
         $charged | Should -Be 3
@@ -70,6 +70,7 @@ Describe 'The scheduled-task template' {
         $again = Invoke-Task $FolderArgs
         $again.ExitCode | Should -Be 0 -Because $again.Text
         $again.Text | Should -Match '3 images: 0 new, 3 reused, 0 failed; 3 saved'
+        $again.Text | Should -Not -Match 'team credits +of' -Because 'a night that only reused has no team figures, and says none'
         $stats = Get-OneMinEmulatorStats $Emu
         $stats.charges | Should -Be $charged
         $stats.uploads | Should -Be 3
