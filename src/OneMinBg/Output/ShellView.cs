@@ -104,6 +104,10 @@ public static class ShellView
 
     private static readonly char[] Separators = { '/', '\\' };
 
+    /// <summary>A path relative to <paramref name="current"/> when under it, else as it is (progress names files so).</summary>
+    internal static string RelativeTo(string path, string? current) =>
+        !string.IsNullOrEmpty(current) && Under(path, current!) is string relative ? relative : path;
+
     private static string? Under(string path, string current)
     {
         string root = current.TrimEnd(Separators);

@@ -206,18 +206,7 @@ internal sealed class BatchProgress
             BgResult result => result.SourcePath ?? result.ImageUrl ?? result.Id,
             _ => target.ToString(),
         };
-        if (string.IsNullOrEmpty(text) || _location == null || !Path.IsPathRooted(text))
-        {
-            return text ?? "";
-        }
-
-        string folder = _location.EndsWith(Path.DirectorySeparatorChar.ToString(), StringComparison.Ordinal)
-            ? _location
-            : _location + Path.DirectorySeparatorChar;
-        StringComparison comparison = Path.DirectorySeparatorChar == '\\'
-            ? StringComparison.OrdinalIgnoreCase
-            : StringComparison.Ordinal;
-        return text!.StartsWith(folder, comparison) ? text.Substring(folder.Length) : text!;
+        return string.IsNullOrEmpty(text) ? "" : ShellView.RelativeTo(text!, _location);
     }
 }
 
